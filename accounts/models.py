@@ -1,0 +1,41 @@
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    GRID_MEMBER = "grid_member", _("网格员")
+    VILLAGE_SECRETARY = "village_secretary", _("村(社区)书记")
+    MEDIATOR = "mediator", _("人民调解员")
+    CLERK = "clerk", _("综治中心工作人员")
+    SUPERVISOR = "supervisor", _("督导(政法委员/综治中心主任/司法所长)")
+
+
+class User(AbstractUser):
+    """An account of the portal: exactly one role and one area (DOMAIN §1).
+
+    The area bounds everything the user sees; the role bounds what they may do.
+    """
+
+    role = models.CharField(_("角色"), max_length=32, choices=Role.choices)
+    area = models.ForeignKey(
+        "grids.Area",
+        verbose_name=_("所属区域"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="users",
+    )
+    full_name = models.CharField(_("姓名"), max_length=50, blank=True)
+    mobile = models.CharField(_("手机号码"), max_length=20, blank=True)
+
+    class Meta:
+        verbose_name = _("用户")
+        verbose_name_plural = _("用户")
+
+    def __str__(self) -> str:
+        return self.full_name or self.username
+
+    @property
+    def display_name(self) -> str:
+        return self.full_name or self.username

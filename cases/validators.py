@@ -1,0 +1,96 @@
+"""Validators for personal data (DOMAIN §6). Messages are in the user's language."""
+
+import datetime
+
+import phonenumbers
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECK_CHARS = "10X98765432"
+
+
+def normalise_id_number(value: str) -> str:
+    """Strip spaces and store the check character X in upper case, as GB 11643 asks."""
+    return (value or "").strip().replace(" ", "").upper()
+
+
+def id_number_check_char(first17: str) -> str:
+    total = sum(int(digit) * weight for digit, weight in zip(first17, _ID_WEIGHTS))
+    return _ID_CHECK_CHARS[total % 11]
+
+
+def validate_id_number(value: str) -> None:
+    """A citizen ID number per GB 11643: 18 characters, a real birth date, the check character."""
+    number = normalise_id_number(value)
+    if len(number) != 18:
+        raise ValidationError(
+            _("身份证号码应为18位,当前为%(length)d位。"), code="id_length", params={"length": len(number)}
+        )
+    if not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
+        raise ValidationError(_("身份证号码前17位应为数字,最后一位为数字或X。"), code="id_chars")
+    try:
+        birth = datetime.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except ValueError:
+        raise ValidationError(_("身份证号码中的出生日期不存在。"), code="id_birth_date") from None
+    if birth > timezone.localdate() or birth.year < 1880:
+        raise ValidationError(_("身份证号码中的出生日期不合理。"), code="id_birth_date")
+    if id_number_check_char(number[:17]) != number[17]:
+        raise ValidationError(_("身份证号码校验位不正确,请核对后重新输入。"), code="id_check_char")
+
+
+def birth_date_from_id_number(number: str) -> datetime.date:
+    return datetime.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+
+
+def normalise_mobile(value: str) -> str:
+    digits = "".join(ch for ch in (value or "") if ch.isdigit() or ch == "+")
+    if digits.startswith("+86"):
+        digits = digits[3:]
+    elif digits.startswith("0086"):
+        digits = digits[4:]
+    return digits
+
+
+def validate_mobile(value: str) -> None:
+    """A mainland China mobile number: 11 digits starting with 1, a real number range."""
+    number = normalise_mobile(value)
+    message = _("请输入正确的11位手机号码。")
+    if len(number) != 11 or not number.startswith("1"):
+        raise ValidationError(message, code="mobile")
+    try:
+        parsed = phonenumbers.parse(number, "CN")
+    except phonenumbers.NumberParseException:
+        raise ValidationError(message, code="mobile") from None
+    if phonenumbers.number_type(parsed) not in (
+        phonenumbers.PhoneNumberType.MOBILE,
+        phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+    ) or not phonenumbers.is_valid_number(parsed):
+        raise ValidationError(message, code="mobile")
+
+
+def validate_not_future_date(value) -> None:
+    day = value
+    if isinstance(value, datetime.datetime):
+        day = timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
+    if day > timezone.localdate():
+        raise ValidationError(_("日期不能晚于今天。"), code="future_date")
+
+
+def mask_id_number(value: str) -> str:
+    """Keep the area code and the last four characters: 110105********002X."""
+    if not value:
+        return ""
+    if len(value) < 10:
+        return "*" * len(value)
+    return f"{value[:6]}{'*' * (len(value) - 10)}{value[-4:]}"
+
+
+def mask_mobile(value: str) -> str:
+    """138****5678."""
+    if not value:
+        return ""
+    if len(value) < 7:
+        return "*" * len(value)
+    return f"{value[:3]}{'*' * (len(value) - 7)}{value[-4:]}"
