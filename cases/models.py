@@ -222,9 +222,7 @@ class Case(models.Model):
     failure_reason = models.CharField(
         _("调解不成原因"), max_length=32, choices=FailureReason.choices, blank=True
     )
-    routes_explained = models.BooleanField(
-        _("已告知仲裁、行政、司法途径"), default=False
-    )
+    routes_explained = models.BooleanField(_("已告知仲裁、行政、司法途径"), default=False)
     closed_at = models.DateTimeField(_("销号时间"), null=True, blank=True, editable=False)
     void_reason = models.TextField(_("作废原因"), blank=True, editable=False)
     voided_at = models.DateTimeField(_("作废时间"), null=True, blank=True, editable=False)
@@ -301,7 +299,9 @@ class Party(models.Model):
     id_number = models.CharField(
         _("身份证号码"), max_length=18, blank=True, validators=[validate_id_number]
     )
-    mobile = models.CharField(_("手机号码"), max_length=20, blank=True, validators=[validate_mobile])
+    mobile = models.CharField(
+        _("手机号码"), max_length=20, blank=True, validators=[validate_mobile]
+    )
     address = models.CharField(_("住址"), max_length=200, blank=True)
 
     is_low_income = models.BooleanField(_("低保户"), default=False)
@@ -488,13 +488,18 @@ class GradeChange(models.Model):
     from_grade = models.CharField(_("原等级"), max_length=16, choices=Grade.choices)
     to_grade = models.CharField(_("新等级"), max_length=16, choices=Grade.choices)
     reason = models.TextField(_("调整原因"), max_length=2000)
-    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     changed_at = models.DateTimeField(_("调整时间"), default=timezone.now)
 
     class Meta:
         verbose_name = _("等级调整")
         verbose_name_plural = _("等级调整")
         ordering = ["changed_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_from_grade_display()} → {self.get_to_grade_display()}"
 
 
 class EscalationStatus(models.TextChoices):
@@ -511,7 +516,10 @@ class Escalation(models.Model):
     to_level = models.CharField(_("上报至"), max_length=16, choices=HandlingLevel.choices)
     reason = models.TextField(_("上报原因"), max_length=2000)
     status = models.CharField(
-        _("状态"), max_length=16, choices=EscalationStatus.choices, default=EscalationStatus.PROPOSED
+        _("状态"),
+        max_length=16,
+        choices=EscalationStatus.choices,
+        default=EscalationStatus.PROPOSED,
     )
     proposed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -535,6 +543,9 @@ class Escalation(models.Model):
                 name="escalation_one_pending_per_case",
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.get_from_level_display()} → {self.get_to_level_display()}"
 
 
 class FollowUpKind(models.TextChoices):
@@ -589,6 +600,9 @@ class FollowUp(models.Model):
         verbose_name_plural = _("回访")
         ordering = ["case", "due_at", "id"]
 
+    def __str__(self) -> str:
+        return str(self.get_kind_display())
+
 
 class EventKind(models.TextChoices):
     REGISTERED = "registered", _("登记")
@@ -634,6 +648,9 @@ class CaseEvent(models.Model):
         ordering = ["at", "id"]
         indexes = [models.Index(fields=["case", "at"], name="case_event_case_at_idx")]
 
+    def __str__(self) -> str:
+        return str(self.get_kind_display())
+
 
 class CaseNumberCounter(models.Model):
     """The last sequence number handed out per town (or district) and year."""
@@ -649,15 +666,26 @@ class CaseNumberCounter(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.numbering_area_id}-{self.year}: {self.last_sequence}"
+
 
 class PersonalDataAccess(models.Model):
     """Every time a full ID number or phone number is revealed (PIPL; DOMAIN §6)."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="+")
+    field = models.CharField(
+        _("查看内容"),
+        max_length=16,
+        choices=[("id_number", _("身份证号码")), ("mobile", _("手机号码"))],
+    )
     at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         verbose_name = _("敏感信息查看记录")
         verbose_name_plural = _("敏感信息查看记录")
         ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.field} {self.at:%Y-%m-%d %H:%M}"

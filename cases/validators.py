@@ -17,7 +17,7 @@ def normalise_id_number(value: str) -> str:
 
 
 def id_number_check_char(first17: str) -> str:
-    total = sum(int(digit) * weight for digit, weight in zip(first17, _ID_WEIGHTS))
+    total = sum(int(digit) * weight for digit, weight in zip(first17, _ID_WEIGHTS, strict=True))
     return _ID_CHECK_CHARS[total % 11]
 
 
@@ -26,7 +26,9 @@ def validate_id_number(value: str) -> None:
     number = normalise_id_number(value)
     if len(number) != 18:
         raise ValidationError(
-            _("身份证号码应为18位,当前为%(length)d位。"), code="id_length", params={"length": len(number)}
+            _("身份证号码应为18位,当前为%(length)d位。"),
+            code="id_length",
+            params={"length": len(number)},
         )
     if not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
         raise ValidationError(_("身份证号码前17位应为数字,最后一位为数字或X。"), code="id_chars")

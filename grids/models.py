@@ -19,7 +19,7 @@ LEVEL_ORDER = [
     AreaLevel.GRID,
     AreaLevel.MICROGRID,
 ]
-PARENT_LEVEL = {child: parent for parent, child in zip(LEVEL_ORDER, LEVEL_ORDER[1:])}
+PARENT_LEVEL = {child: parent for parent, child in zip(LEVEL_ORDER, LEVEL_ORDER[1:], strict=False)}
 
 
 class AreaQuerySet(models.QuerySet):

@@ -19,7 +19,10 @@ class Organisation(models.Model):
     name = models.CharField(_("名称"), max_length=100)
     kind = models.CharField(_("类型"), max_length=32, choices=OrganisationKind.choices)
     area = models.ForeignKey(
-        "grids.Area", verbose_name=_("所属区域"), on_delete=models.PROTECT, related_name="organisations"
+        "grids.Area",
+        verbose_name=_("所属区域"),
+        on_delete=models.PROTECT,
+        related_name="organisations",
     )
     # Industry committees specialise in a field (traffic, medical, labour ...).
     specialities = models.ManyToManyField(
@@ -34,7 +37,9 @@ class Organisation(models.Model):
         verbose_name_plural = _("调解组织")
         ordering = ["area__path", "name"]
         constraints = [
-            models.UniqueConstraint(fields=["area", "name"], name="organisation_unique_name_in_area")
+            models.UniqueConstraint(
+                fields=["area", "name"], name="organisation_unique_name_in_area"
+            )
         ]
 
     def __str__(self) -> str:
