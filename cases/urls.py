@@ -6,4 +6,22 @@ app_name = "cases"
 
 urlpatterns = [
     path("", views.case_list, name="list"),
+    path("new/", views.case_create, name="create"),
+    path("<int:pk>/", views.case_detail, name="detail"),
+    path("<int:pk>/edit/", views.case_edit, name="edit"),
+    path("<int:pk>/accept/", views.case_accept, name="accept"),
+    path("<int:pk>/not-accept/", views.case_not_accept, name="not_accept"),
+    path("<int:pk>/withdraw/", views.case_withdraw, name="withdraw"),
+    path("<int:pk>/sessions/new/", views.session_create, name="session_create"),
+    path("<int:pk>/grade/", views.case_change_grade, name="change_grade"),
+    path("<int:pk>/escalate/", views.case_escalate, name="escalate"),
+    path("<int:pk>/escalation/decide/", views.escalation_decide, name="decide_escalation"),
+    path("<int:pk>/agreement/new/", views.agreement_create, name="agreement_create"),
+    path("<int:pk>/agreement/update/", views.agreement_update, name="agreement_update"),
+    path("<int:pk>/agreement/print/", views.agreement_print, name="agreement_print"),
+    path("<int:pk>/follow-ups/new/", views.follow_up_create, name="follow_up_create"),
+    path("<int:pk>/fail/", views.case_fail, name="fail"),
+    path("<int:pk>/close/", views.case_close, name="close"),
+    path("<int:pk>/void/", views.case_void, name="void"),
+    path("parties/<int:pk>/reveal/<str:field>/", views.party_reveal, name="party_reveal"),
 ]

@@ -1,0 +1,90 @@
+"""The ledger's filters. The HTML ledger, the admin and the API all use this FilterSet."""
+
+import django_filters
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from cases.models import (
+    PENDING_STATUSES,
+    Case,
+    CaseSource,
+    DisputeType,
+    Grade,
+    HandlingLevel,
+    Status,
+)
+from grids.models import Area
+from grids.selectors import areas_within_reach
+
+
+def _areas_for_request(request):
+    if request is None:
+        return Area.objects.none()
+    return areas_within_reach(request.user).filter(
+        level__in=["district", "town", "village", "grid"]
+    )
+
+
+class CaseFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        label=_("搜索"),
+        method="filter_search",
+        widget=forms.TextInput(attrs={"placeholder": _("编号、当事人姓名或案情")}),
+    )
+    status = django_filters.ChoiceFilter(
+        label=_("状态"), choices=Status.choices, method="filter_status"
+    )
+    grade = django_filters.ChoiceFilter(label=_("风险等级"), choices=Grade.choices)
+    level = django_filters.ChoiceFilter(label=_("处置层级"), choices=HandlingLevel.choices)
+    dispute_type = django_filters.ModelChoiceFilter(
+        label=_("纠纷类型"), queryset=DisputeType.objects.all()
+    )
+    source = django_filters.ModelChoiceFilter(label=_("来源"), queryset=CaseSource.objects.all())
+    area = django_filters.ModelChoiceFilter(
+        label=_("区域"), queryset=_areas_for_request, method="filter_area"
+    )
+    received_after = django_filters.DateFilter(
+        label=_("登记日期自"),
+        field_name="received_on",
+        lookup_expr="gte",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    received_before = django_filters.DateFilter(
+        label=_("登记日期至"),
+        field_name="received_on",
+        lookup_expr="lte",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    overdue = django_filters.BooleanFilter(
+        label=_("仅看超期"), method="filter_overdue", widget=forms.CheckboxInput
+    )
+
+    class Meta:
+        model = Case
+        fields = []
+
+    def filter_search(self, queryset, name, value):
+        value = value.strip().lower()
+        if not value:
+            return queryset
+        # search_text holds the number, title, summary and party names, lower-cased.
+        return queryset.filter(search_text__contains=value)
+
+    def filter_status(self, queryset, name, value):
+        return queryset.filter(status=value)
+
+    def filter_area(self, queryset, name, value):
+        return queryset.filter(area__in=Area.objects.subtree(value).values("pk"))
+
+    def filter_overdue(self, queryset, name, value):
+        if not value:
+            return queryset
+        return queryset.filter(status__in=PENDING_STATUSES, deadline__lt=timezone.localdate())
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        # Voided cases stay on record but off the ledger unless asked for by status.
+        if not self.form.cleaned_data.get("status"):
+            queryset = queryset.not_voided()
+        return queryset

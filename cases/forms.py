@@ -1,0 +1,263 @@
+"""Forms of the ledger. They only collect and clean input; the services decide."""
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
+from cases import services
+from cases.models import (
+    Agreement,
+    Case,
+    CaseSource,
+    DisputeType,
+    FailureReason,
+    FollowUp,
+    MediationSession,
+    Party,
+    PartyRole,
+)
+from cases.validators import normalise_id_number, normalise_mobile
+from grids.selectors import areas_within_reach
+from mediators.models import Organisation
+
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
+class AreaChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        # Indent by depth so a long list of villages and grids reads as a tree.
+        return f"{'　' * obj.depth}{obj.name}"
+
+
+class CaseForm(forms.ModelForm):
+    area = AreaChoiceField(label=_("发生地(村/网格)"), queryset=None)
+
+    class Meta:
+        model = Case
+        fields = services.CASE_FIELDS
+        widgets = {
+            "occurred_on": DATE_INPUT,
+            "received_on": DATE_INPUT,
+            "summary": forms.Textarea(attrs={"rows": 4}),
+            "title": forms.TextInput(attrs={"placeholder": _("如:张某与李某宅基地纠纷")}),
+        }
+
+    def __init__(self, *args, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["area"].queryset = areas_within_reach(user)
+        self.fields["source"].queryset = CaseSource.objects.active()
+        self.fields["dispute_type"].queryset = DisputeType.objects.active()
+        if len(self.fields["area"].queryset) == 1:
+            self.fields["area"].initial = self.fields["area"].queryset[0]
+        for name in ("amount_at_stake", "people_involved"):
+            self.fields[name].widget.attrs["inputmode"] = "decimal"
+
+
+class CaseEditForm(CaseForm):
+    class Meta(CaseForm.Meta):
+        fields = services.EDITABLE_CASE_FIELDS
+
+
+class PartyForm(forms.ModelForm):
+    class Meta:
+        model = Party
+        fields = services.PARTY_FIELDS
+        widgets = {
+            "id_number": forms.TextInput(attrs={"autocomplete": "off", "maxlength": 18}),
+            "mobile": forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
+        }
+
+    def clean_id_number(self):
+        return normalise_id_number(self.cleaned_data.get("id_number", ""))
+
+    def clean_mobile(self):
+        return normalise_mobile(self.cleaned_data.get("mobile", ""))
+
+
+class BasePartyFormSet(forms.BaseFormSet):
+    def clean(self):
+        if any(self.errors):
+            return
+        roles = [f.cleaned_data.get("role") for f in self.forms if f.cleaned_data]
+        if PartyRole.APPLICANT not in roles or PartyRole.RESPONDENT not in roles:
+            raise forms.ValidationError(
+                _("纠纷至少需要两方当事人:请至少填写一名申请人和一名被申请人。")
+            )
+
+    def party_rows(self) -> list[dict]:
+        return [f.cleaned_data for f in self.forms if f.cleaned_data]
+
+
+PartyFormSet = forms.formset_factory(
+    PartyForm,
+    formset=BasePartyFormSet,
+    extra=1,
+    min_num=2,
+    validate_min=True,
+    max_num=30,
+    validate_max=True,
+)
+
+# Editing keeps every existing party (no case record is ever deleted) and allows one more.
+PartyEditFormSet = forms.modelformset_factory(
+    Party, form=PartyForm, extra=1, max_num=30, validate_max=True, can_delete=False
+)
+
+PARTY_INITIAL = [
+    {"role": PartyRole.APPLICANT},
+    {"role": PartyRole.RESPONDENT},
+    {"role": PartyRole.OTHER},
+]
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label=_("原因"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
+    )
+
+
+class NoteForm(forms.Form):
+    note = forms.CharField(
+        label=_("说明"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000, required=False
+    )
+
+
+class AcceptForm(forms.Form):
+    owner = forms.ModelChoiceField(label=_("责任人"), queryset=User.objects.none())
+    mediators = forms.ModelMultipleChoiceField(
+        label=_("调解员"),
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    organisation = forms.ModelChoiceField(
+        label=_("调解组织"), queryset=Organisation.objects.none(), required=False
+    )
+    note = forms.CharField(
+        label=_("说明"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000, required=False
+    )
+
+    def __init__(self, *args, case: Case, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        codes = case.area.path_codes
+        self.fields["owner"].queryset = User.objects.filter(
+            is_active=True, area__code__in=codes
+        ).order_by("area__depth", "full_name")
+        self.fields["owner"].label_from_instance = lambda u: (
+            f"{u.display_name}({u.get_role_display()}·{u.area})"
+        )
+        self.fields["owner"].initial = user.pk if user.area and user.area.code in codes else None
+        self.fields["mediators"].queryset = services.mediators_available_for(case)
+        self.fields["organisation"].queryset = Organisation.objects.filter(
+            is_active=True, area__code__in=codes
+        )
+
+
+class SessionForm(forms.ModelForm):
+    class Meta:
+        model = MediationSession
+        fields = [
+            "held_at",
+            "place",
+            "place_detail",
+            "method",
+            "mediators",
+            "parties_present",
+            "content",
+            "result",
+        ]
+        widgets = {
+            "held_at": DATETIME_INPUT,
+            "mediators": forms.CheckboxSelectMultiple,
+            "parties_present": forms.CheckboxSelectMultiple,
+            "content": forms.Textarea(attrs={"rows": 5}),
+        }
+
+    def __init__(self, *args, case: Case, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["mediators"].queryset = services.mediators_available_for(case)
+        self.fields["parties_present"].queryset = case.parties.all()
+        self.fields["held_at"].initial = timezone.localtime().replace(second=0, microsecond=0)
+        assigned = list(case.mediators.values_list("pk", flat=True))
+        if assigned:
+            self.fields["mediators"].initial = assigned
+
+
+class GradeForm(forms.Form):
+    grade = forms.ChoiceField(label=_("新等级"), choices=Case._meta.get_field("grade").choices)
+    reason = forms.CharField(
+        label=_("调整原因"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
+    )
+
+
+class EscalationDecisionForm(forms.Form):
+    accept = forms.TypedChoiceField(
+        label=_("处理"),
+        choices=[("yes", _("接收")), ("no", _("退回"))],
+        coerce=lambda value: value == "yes",
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(
+        label=_("处理意见"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        required=False,
+        help_text=_("退回时必须说明原因。"),
+    )
+
+
+class AgreementForm(forms.ModelForm):
+    class Meta:
+        model = Agreement
+        fields = services.AGREEMENT_FIELDS
+        widgets = {
+            "reached_on": DATE_INPUT,
+            "performance_due_on": DATE_INPUT,
+            "signed_on": DATE_INPUT,
+            "facts": forms.Textarea(attrs={"rows": 4}),
+            "terms": forms.Textarea(attrs={"rows": 4}),
+            "performance_method": forms.Textarea(attrs={"rows": 2}),
+            "form": forms.RadioSelect,
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reached_on"].initial = timezone.localdate
+
+
+class AgreementUpdateForm(forms.ModelForm):
+    class Meta:
+        model = Agreement
+        fields = services.AGREEMENT_UPDATE_FIELDS
+        widgets = {
+            "signed_on": DATE_INPUT,
+            "judicial_confirmation_on": DATE_INPUT,
+            "performance_note": forms.Textarea(attrs={"rows": 3}),
+        }
+
+
+class FollowUpForm(forms.ModelForm):
+    class Meta:
+        model = FollowUp
+        fields = services.FOLLOW_UP_FIELDS
+        widgets = {"done_at": DATETIME_INPUT, "notes": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["done_at"].required = True
+        self.fields["done_at"].initial = timezone.localtime().replace(second=0, microsecond=0)
+
+
+class FailForm(forms.Form):
+    failure_reason = forms.ChoiceField(
+        label=_("调解不成原因"), choices=FailureReason.choices, widget=forms.RadioSelect
+    )
+    routes_explained = forms.BooleanField(
+        label=_("已告知当事人可依法通过仲裁、行政、司法等途径维护权利(人民调解法第二十六条)"),
+        required=False,
+    )
+    note = forms.CharField(
+        label=_("说明"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000, required=False
+    )
