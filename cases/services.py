@@ -132,7 +132,8 @@ def available_actions(user, case: Case) -> list[Action]:
 
 
 def _lock(case: Case) -> Case:
-    """Re-read the case under a row lock so two people cannot move it at once."""
+    """Re-read the case under a row lock, so two people cannot move it at once and the
+    checks that follow see its current state, not the caller's possibly stale copy."""
     return Case.objects.select_for_update().select_related("area").get(pk=case.pk)
 
 
@@ -330,8 +331,8 @@ def _field_value_for_history(value):
 @transaction.atomic
 def case_update(*, case: Case, by, data: dict, parties: list[dict] | None = None) -> Case:
     """Correct a case's details and parties; every change goes into the history."""
-    _check(by, case, Action.EDIT)
     case = _lock(case)
+    _check(by, case, Action.EDIT)
     changes: dict[str, list[str]] = {}
     for field in EDITABLE_CASE_FIELDS:
         if field not in data:
@@ -404,8 +405,8 @@ def mediators_available_for(case: Case):
 @transaction.atomic
 def case_accept(*, case: Case, by, owner, mediators=(), organisation=None, note: str = "") -> Case:
     """Accept the case (受理) and name who owns it and who mediates."""
-    _check(by, case, Action.ACCEPT)
     case = _lock(case)
+    _check(by, case, Action.ACCEPT)
     if owner is None:
         raise ValidationError({"owner": _("请指定责任人。")})
     if owner.area_id is None or not case.area.is_within(owner.area):
@@ -434,9 +435,9 @@ def case_accept(*, case: Case, by, owner, mediators=(), organisation=None, note:
 
 @transaction.atomic
 def case_not_accept(*, case: Case, by, reason: str) -> Case:
+    case = _lock(case)
     _check(by, case, Action.NOT_ACCEPT)
     reason = _require_reason(reason)
-    case = _lock(case)
     previous = _set_status(case, Status.NOT_ACCEPTED)
     case.outcome_reason = reason
     case.save()
@@ -446,9 +447,9 @@ def case_not_accept(*, case: Case, by, reason: str) -> Case:
 
 @transaction.atomic
 def case_withdraw(*, case: Case, by, reason: str) -> Case:
+    case = _lock(case)
     _check(by, case, Action.WITHDRAW)
     reason = _require_reason(reason)
-    case = _lock(case)
     previous = _set_status(case, Status.WITHDRAWN)
     case.outcome_reason = reason
     case.save()
@@ -483,8 +484,8 @@ def session_record(
     place_detail: str = "",
 ) -> SessionOutcome:
     """Record a mediation session (art. 27). The first one moves the case to 调解中."""
-    _check(by, case, Action.RECORD_SESSION)
     case = _lock(case)
+    _check(by, case, Action.RECORD_SESSION)
     if not mediators:
         raise ValidationError({"mediators": _("请选择主持调解的调解员。")})
     if any(p.case_id != case.pk for p in parties_present):
@@ -528,9 +529,9 @@ def session_record(
 @transaction.atomic
 def case_change_grade(*, case: Case, by, grade: str, reason: str) -> Case:
     """Re-grade a case (a red case can cool to yellow); kept in history, deadline recomputed."""
+    case = _lock(case)
     _check(by, case, Action.CHANGE_GRADE)
     reason = _require_reason(reason)
-    case = _lock(case)
     if grade == case.grade:
         raise ValidationError({"grade": _("新等级与当前等级相同。")})
     policy = _policy_for(grade)
@@ -555,9 +556,9 @@ def case_change_grade(*, case: Case, by, grade: str, reason: str) -> Case:
 
 @transaction.atomic
 def escalation_propose(*, case: Case, by, reason: str) -> Escalation:
+    case = _lock(case)
     _check(by, case, Action.ESCALATE)
     reason = _require_reason(reason)
-    case = _lock(case)
     target = next_level(case.level)
     try:
         with transaction.atomic():
@@ -579,8 +580,8 @@ def escalation_propose(*, case: Case, by, reason: str) -> Escalation:
 @transaction.atomic
 def escalation_decide(*, case: Case, by, accept: bool, note: str = "") -> Escalation:
     """The receiving level accepts the case (it moves up) or returns it with a reason."""
-    _check(by, case, Action.DECIDE_ESCALATION)
     case = _lock(case)
+    _check(by, case, Action.DECIDE_ESCALATION)
     escalation = (
         Escalation.objects.select_for_update()
         .filter(case=case, status=EscalationStatus.PROPOSED)
@@ -680,8 +681,8 @@ def _validate_agreement(agreement: Agreement, case: Case) -> None:
 @transaction.atomic
 def agreement_record(*, case: Case, by, data: dict) -> Agreement:
     """An agreement was reached: the case becomes 调解成功."""
-    _check(by, case, Action.RECORD_AGREEMENT)
     case = _lock(case)
+    _check(by, case, Action.RECORD_AGREEMENT)
     agreement = Agreement(
         case=case, recorded_by=by, **{f: data[f] for f in AGREEMENT_FIELDS if f in data}
     )
@@ -698,8 +699,8 @@ def agreement_record(*, case: Case, by, data: dict) -> Agreement:
 @transaction.atomic
 def agreement_update(*, case: Case, by, data: dict) -> Agreement:
     """Signatures, judicial confirmation and performance, as they happen after the agreement."""
-    _check(by, case, Action.RECORD_PERFORMANCE)
     case = _lock(case)
+    _check(by, case, Action.RECORD_PERFORMANCE)
     agreement = Agreement.objects.select_for_update().get(case=case)
     changes = {}
     for field in AGREEMENT_UPDATE_FIELDS:
@@ -745,8 +746,8 @@ FOLLOW_UP_FIELDS = (
 @transaction.atomic
 def follow_up_record(*, case: Case, by, data: dict) -> FollowUp:
     """Record a visit. One that finds the dispute flared again reopens the case."""
-    _check(by, case, Action.RECORD_FOLLOW_UP)
     case = _lock(case)
+    _check(by, case, Action.RECORD_FOLLOW_UP)
     values = {f: data[f] for f in FOLLOW_UP_FIELDS if f in data}
     # A visit that was scheduled is completed rather than duplicated.
     follow_up = (
@@ -782,8 +783,8 @@ def case_fail(
     *, case: Case, by, failure_reason: str, routes_explained: bool, note: str = ""
 ) -> Case:
     """Mediation ends without agreement (art. 26: tell the parties the other routes)."""
-    _check(by, case, Action.FAIL)
     case = _lock(case)
+    _check(by, case, Action.FAIL)
     if failure_reason not in FailureReason.values:
         raise ValidationError({"failure_reason": _("请选择调解不成的原因。")})
     if failure_reason == FailureReason.SESSIONS_FAILED and not case.sessions.exists():
@@ -812,8 +813,8 @@ def case_fail(
 @transaction.atomic
 def case_close(*, case: Case, by, note: str = "") -> Case:
     """Cross the case off (销号)."""
-    _check(by, case, Action.CLOSE)
     case = _lock(case)
+    _check(by, case, Action.CLOSE)
     previous = _set_status(case, Status.CLOSED)
     case.closed_at = timezone.now()
     case.save()
@@ -824,9 +825,9 @@ def case_close(*, case: Case, by, note: str = "") -> Case:
 @transaction.atomic
 def case_void(*, case: Case, by, reason: str) -> Case:
     """A case is evidence and is never deleted: a mistaken one is voided with a reason."""
+    case = _lock(case)
     _check(by, case, Action.VOID)
     reason = _require_reason(reason)
-    case = _lock(case)
     previous = _set_status(case, Status.VOIDED)
     case.void_reason = reason
     case.voided_at = timezone.now()
