@@ -93,7 +93,8 @@ class BasePartyFormSet(forms.BaseFormSet):
 PartyFormSet = forms.formset_factory(
     PartyForm,
     formset=BasePartyFormSet,
-    extra=1,
+    # The initial rows (applicant, respondent, an optional third party) are the form.
+    extra=0,
     min_num=2,
     validate_min=True,
     max_num=30,
