@@ -3,6 +3,7 @@ import datetime
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -273,6 +274,11 @@ class Case(models.Model):
     def is_voided(self) -> bool:
         return self.status == Status.VOIDED
 
+    @cached_property
+    def agreement(self) -> "Agreement | None":
+        """The agreement in force: the latest one not superseded by a reopening."""
+        return self.agreements.filter(superseded_at__isnull=True).first()
+
     def is_overdue(self, today: datetime.date | None = None) -> bool:
         today = today or timezone.localdate()
         return bool(self.is_pending and self.deadline and self.deadline < today)
@@ -433,7 +439,10 @@ JUDICIAL_CONFIRMATION_WINDOW = datetime.timedelta(days=30)
 class Agreement(models.Model):
     """The mediation agreement (调解协议书), People's Mediation Law arts. 28-33."""
 
-    case = models.OneToOneField(Case, on_delete=models.PROTECT, related_name="agreement")
+    # A case reopened after its dispute flared again can reach a new agreement; the old
+    # one stays on record, superseded. At most one is current per case.
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="agreements")
+    superseded_at = models.DateTimeField(_("失效时间"), null=True, blank=True, editable=False)
     form = models.CharField(_("协议形式"), max_length=16, choices=AgreementForm.choices)
     reached_on = models.DateField(_("达成日期"), validators=[validate_not_future_date])
     facts = models.TextField(_("主要事实、争议事项及各方责任"), max_length=8000)
@@ -472,6 +481,13 @@ class Agreement(models.Model):
     class Meta:
         verbose_name = _("调解协议")
         verbose_name_plural = _("调解协议")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case"],
+                condition=models.Q(superseded_at__isnull=True),
+                name="agreement_one_current_per_case",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.case.number} {self.get_form_display()}"
@@ -506,6 +522,8 @@ class EscalationStatus(models.TextChoices):
     PROPOSED = "proposed", _("待接收")
     ACCEPTED = "accepted", _("已接收")
     RETURNED = "returned", _("已退回")
+    # The case ended, or moved up by re-grading, before anyone answered.
+    CANCELLED = "cancelled", _("已撤销")
 
 
 class Escalation(models.Model):

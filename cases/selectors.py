@@ -44,7 +44,6 @@ def case_get(*, user: User, pk) -> Case:
         "owner",
         "organisation",
         "created_by",
-        "agreement",
     )
     return get_object_or_404(queryset, pk=pk)
 

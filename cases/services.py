@@ -98,10 +98,10 @@ def workflow_refusal(case: Case, action: Action) -> str | None:
             return _("案件已提请上报,正在等待上级接收。")
     if action == Action.DECIDE_ESCALATION and _pending_escalation(case) is None:
         return _("该案件没有待接收的上报。")
-    if action == Action.RECORD_AGREEMENT and hasattr(case, "agreement"):
+    if action == Action.RECORD_AGREEMENT and case.agreement is not None:
         return _("该案件已记录调解协议。")
     if action == Action.CLOSE and case.status == Status.RESOLVED:
-        agreement = getattr(case, "agreement", None)
+        agreement = case.agreement
         if agreement is None or agreement.effective_on is None:
             return _("调解协议尚未生效,不能销号。")
         if agreement.performance != Performance.FULFILLED:
@@ -115,6 +115,12 @@ def _check(by, case: Case | None, action: Action) -> None:
     if not user_may(by, action, case):
         raise PermissionDenied(_("您没有权限%(action)s。") % {"action": action.label})
     if case is not None:
+        # Pages and the API look cases up through the same scoping and answer 404;
+        # this is the backstop for any caller that forgets.
+        from cases.selectors import visible_cases
+
+        if not visible_cases(by).filter(pk=case.pk).exists():
+            raise PermissionDenied(_("该案件不在您的管辖范围内。"))
         refusal = workflow_refusal(case, action)
         if refusal:
             raise WorkflowError(refusal, code="workflow")
@@ -138,14 +144,25 @@ def _lock(case: Case) -> Case:
 
 
 def _record(case: Case, kind: EventKind, by, *, from_status="", note="", changes=None) -> None:
+    """Add an entry to the case's timeline; ``to_status`` is the status the step left."""
     CaseEvent.objects.create(
         case=case,
         kind=kind,
         actor=by,
         from_status=from_status,
-        to_status=case.status if from_status else "",
+        to_status=case.status,
         note=note,
         changes=changes or {},
+    )
+
+
+def _cancel_pending_escalation(case: Case, by, note: str) -> None:
+    """A request to go up a level lapses when the case ends or is moved up another way."""
+    Escalation.objects.filter(case=case, status=EscalationStatus.PROPOSED).update(
+        status=EscalationStatus.CANCELLED,
+        decided_by=by,
+        decided_at=timezone.now(),
+        decision_note=note,
     )
 
 
@@ -314,7 +331,7 @@ def case_register(*, by, data: dict, parties: list[dict]) -> Case:
         party.case = case
     Party.objects.bulk_create(party_objects)
     _refresh_search_text(case)
-    _record(case, EventKind.REGISTERED, by, from_status=Status.REGISTERED, note=case.title)
+    _record(case, EventKind.REGISTERED, by, note=case.title)
     return case
 
 
@@ -346,7 +363,10 @@ def case_update(*, case: Case, by, data: dict, parties: list[dict] | None = None
                 _field_value_for_history(new),
             ]
             setattr(case, field, new)
-    if "received_on" in data and changes:
+    received_on_label = str(case._meta.get_field("received_on").verbose_name)
+    if received_on_label in changes and case.is_pending and case.status != Status.MEDIATING:
+        # The time limit runs from registration; a reopened case keeps the deadline it
+        # was given when it was reopened.
         case.deadline = _deadline(case.received_on, _policy_for(case.grade))
     _full_clean(case)
 
@@ -452,6 +472,7 @@ def case_withdraw(*, case: Case, by, reason: str) -> Case:
     reason = _require_reason(reason)
     previous = _set_status(case, Status.WITHDRAWN)
     case.outcome_reason = reason
+    _cancel_pending_escalation(case, by, _("案件撤回,上报撤销。"))
     case.save()
     _record(case, EventKind.WITHDRAWN, by, from_status=previous, note=reason)
     return case
@@ -546,9 +567,10 @@ def case_change_grade(*, case: Case, by, grade: str, reason: str) -> Case:
     # one that cools stays where it is.
     raised = _handling_level_for(case.area, policy)
     if LEVEL_SEQUENCE.index(raised) > LEVEL_SEQUENCE.index(HandlingLevel(case.level)):
-        changes[_("处置层级")] = [case.get_level_display(), raised.label]
+        changes[_("处置层级")] = [case.get_level_display(), str(raised.label)]
         case.level = raised
         case.failed_attempts = 0
+        _cancel_pending_escalation(case, by, _("调整等级后已由更高层级处置。"))
     case.save()
     _record(case, EventKind.GRADE_CHANGED, by, note=reason, changes=changes)
     return case
@@ -591,6 +613,10 @@ def escalation_decide(*, case: Case, by, accept: bool, note: str = "") -> Escala
         raise WorkflowError(_("该案件没有待接收的上报。"))
     if not accept:
         note = _require_reason(note, "note")
+    elif LEVEL_SEQUENCE.index(HandlingLevel(escalation.to_level)) <= LEVEL_SEQUENCE.index(
+        HandlingLevel(case.level)
+    ):
+        raise WorkflowError(_("案件已在该层级或更高层级处置,此上报已失效。"))
     escalation.status = EscalationStatus.ACCEPTED if accept else EscalationStatus.RETURNED
     escalation.decided_by = by
     escalation.decided_at = timezone.now()
@@ -701,7 +727,7 @@ def agreement_update(*, case: Case, by, data: dict) -> Agreement:
     """Signatures, judicial confirmation and performance, as they happen after the agreement."""
     case = _lock(case)
     _check(by, case, Action.RECORD_PERFORMANCE)
-    agreement = Agreement.objects.select_for_update().get(case=case)
+    agreement = Agreement.objects.select_for_update().get(case=case, superseded_at__isnull=True)
     changes = {}
     for field in AGREEMENT_UPDATE_FIELDS:
         if field in data and getattr(agreement, field) != data[field]:
@@ -770,6 +796,10 @@ def follow_up_record(*, case: Case, by, data: dict) -> FollowUp:
         note=f"{follow_up.get_kind_display()}:{follow_up.notes[:200]}",
     )
     if follow_up.flared_again:
+        # The old agreement stays on record, superseded, so mediation can reach a new one.
+        Agreement.objects.filter(case=case, superseded_at__isnull=True).update(
+            superseded_at=timezone.now()
+        )
         previous = _set_status(case, Status.MEDIATING)
         case.deadline = _deadline(timezone.localdate(), _policy_for(case.grade))
         case.closed_at = None
@@ -803,6 +833,7 @@ def case_fail(
     case.failure_reason = failure_reason
     case.routes_explained = True
     case.outcome_reason = (note or "").strip()
+    _cancel_pending_escalation(case, by, _("调解不成,上报撤销。"))
     case.save()
     _record(
         case, EventKind.FAILED, by, from_status=previous, note=case.get_failure_reason_display()
@@ -831,6 +862,7 @@ def case_void(*, case: Case, by, reason: str) -> Case:
     previous = _set_status(case, Status.VOIDED)
     case.void_reason = reason
     case.voided_at = timezone.now()
+    _cancel_pending_escalation(case, by, _("案件作废,上报撤销。"))
     case.save()
     _record(case, EventKind.VOIDED, by, from_status=previous, note=reason)
     return case

@@ -9,14 +9,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponseNotAllowed
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404, HttpResponseNotAllowed
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cases import forms, selectors, services
-from cases.models import Agreement
 from cases.policy import Action, role_allows, user_may
 from cases.services import available_actions
 
@@ -338,7 +337,7 @@ def agreement_create(request, pk):
 @login_required
 def agreement_update(request, pk):
     def form_kwargs(case):
-        return {"instance": Agreement.objects.get(case=case)}
+        return {"instance": case.agreement}
 
     return _case_action(
         request,
@@ -354,7 +353,9 @@ def agreement_update(request, pk):
 @login_required
 def agreement_print(request, pk):
     case = selectors.case_get(user=request.user, pk=pk)
-    agreement = get_object_or_404(Agreement.objects.select_related("recorded_by"), case=case)
+    agreement = case.agreement
+    if agreement is None:
+        raise Http404
     parties = list(case.parties.all())
     # The signed copy identifies the parties in full; printing it counts as revealing.
     show_id_numbers = user_may(request.user, Action.REVEAL_ID_NUMBER, case)

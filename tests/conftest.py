@@ -4,11 +4,22 @@ and a user of every role, so scoping tests can ask across the boundary."""
 from dataclasses import dataclass
 
 import pytest
+from django.conf import settings
+from django.utils import translation
 
 from accounts.models import Role, User
 from grids.models import Area, AreaLevel
 from mediators.models import Mediator
 from tests.factories import AreaFactory, MediatorFactory, UserFactory, area_child
+
+
+@pytest.fixture(autouse=True)
+def default_language():
+    """Each test starts in Chinese. A request through LocaleMiddleware leaves its language
+    active on the thread, which would otherwise leak into the next test."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @dataclass
