@@ -25,6 +25,16 @@ DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 
+def show_refusal(form, error) -> None:
+    """Put a service's ValidationError on the form: on the field it names, else on top,
+    so the page comes back with everything the user typed and the reason beside it."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
 class AreaChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj):
         # Indent by depth so a long list of villages and grids reads as a tree.

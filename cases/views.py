@@ -20,15 +20,6 @@ from cases.policy import Action, role_allows, user_may
 from cases.services import available_actions
 
 
-def _show_refusal(form, error: ValidationError) -> None:
-    """Put a service's refusal on the form: on the field it names, else on top."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
-
-
 @login_required
 def case_list(request):
     case_filter, cases = selectors.case_list(user=request.user, params=request.GET, request=request)
@@ -60,7 +51,7 @@ def case_create(request):
                     by=request.user, data=form.cleaned_data, parties=parties.party_rows()
                 )
             except ValidationError as error:
-                _show_refusal(form, error)
+                forms.show_refusal(form, error)
             else:
                 messages.success(request, _("案件 %(number)s 已登记。") % {"number": case.number})
                 return redirect("cases:detail", pk=case.pk)
@@ -136,7 +127,7 @@ def case_edit(request, pk):
                     case=case, by=request.user, data=form.cleaned_data, parties=rows
                 )
             except ValidationError as error:
-                _show_refusal(form, error)
+                forms.show_refusal(form, error)
             else:
                 messages.success(request, _("案件信息已保存。"))
                 return redirect("cases:detail", pk=case.pk)
@@ -187,7 +178,7 @@ def _case_action(
             try:
                 perform(case, form.cleaned_data)
             except ValidationError as error:
-                _show_refusal(form, error)
+                forms.show_refusal(form, error)
             else:
                 messages.success(request, success)
                 return redirect("cases:detail", pk=case.pk)

@@ -17,6 +17,7 @@ from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role, User
+from cases.forms import show_refusal
 from cases.models import Case, Party
 from cases.selectors import visible_cases
 from grids.models import Area, AreaLevel
@@ -71,15 +72,6 @@ def related_choices(model, user) -> QuerySet | None:
     if model is Party:
         return Party.objects.filter(case__in=cases_in_reach(user))
     return None
-
-
-def show_refusal(form, error: ValidationError) -> None:
-    """Put a service's refusal on the form: on the field it names, else on top."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 class ServiceRefused(Exception):
