@@ -99,21 +99,56 @@ class BasePartyFormSet(forms.BaseFormSet):
     def party_rows(self) -> list[dict]:
         return [f.cleaned_data for f in self.forms if f.cleaned_data]
 
+    def initial_form_count(self):
+        # The pre-filled roles are suggestions for new parties, not existing rows: only
+        # the first two (min_num) are required, the optional third may stay blank.
+        return 0
+
 
 PartyFormSet = forms.formset_factory(
     PartyForm,
     formset=BasePartyFormSet,
-    # The initial rows (applicant, respondent, an optional third party) are the form.
-    extra=0,
+    # Applicant and respondent (required), then one optional party.
+    extra=1,
     min_num=2,
     validate_min=True,
     max_num=30,
     validate_max=True,
 )
 
+
+class PartyEditForm(PartyForm):
+    """Editing a party never puts its full ID number or mobile on the page (that would
+    bypass the logged reveal): the fields start empty, show the masked value, and an
+    empty field keeps what is stored."""
+
+    KEPT_WHEN_BLANK = ("id_number", "mobile")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            for name in self.KEPT_WHEN_BLANK:
+                stored = getattr(self.instance, name)
+                self.initial[name] = ""
+                if stored:
+                    masked = getattr(self.instance, f"masked_{name}")
+                    self.fields[name].help_text = _("现为 %(masked)s,留空则不变。") % {
+                        "masked": masked
+                    }
+
+    def _kept(self, name: str, value: str) -> str:
+        return value or (getattr(self.instance, name) if self.instance.pk else "")
+
+    def clean_id_number(self):
+        return self._kept("id_number", super().clean_id_number())
+
+    def clean_mobile(self):
+        return self._kept("mobile", super().clean_mobile())
+
+
 # Editing keeps every existing party (no case record is ever deleted) and allows one more.
 PartyEditFormSet = forms.modelformset_factory(
-    Party, form=PartyForm, extra=1, max_num=30, validate_max=True, can_delete=False
+    Party, form=PartyEditForm, extra=1, max_num=30, validate_max=True, can_delete=False
 )
 
 PARTY_INITIAL = [

@@ -109,7 +109,11 @@ def case_detail(request, pk):
 @login_required
 def case_edit(request, pk):
     case = selectors.case_get(user=request.user, pk=pk)
-    _guard(request.user, case, Action.EDIT)
+    try:
+        _guard(request.user, case, Action.EDIT)
+    except _WorkflowRefused as refused:
+        messages.error(request, str(refused))
+        return redirect("cases:detail", pk=case.pk)
     party_queryset = case.parties.all()
     if request.method == "POST":
         form = forms.CaseEditForm(request.POST, instance=None, user=request.user)

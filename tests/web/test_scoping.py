@@ -1,0 +1,340 @@
+"""Nobody sees or touches a case outside their area (DOMAIN §1): every page that takes a
+case id answers 404 across the boundary, on GET and on POST, and changes nothing."""
+
+from dataclasses import dataclass
+
+import pytest
+from django.urls import reverse
+
+from cases import services
+from cases.models import Case, Party, PersonalDataAccess
+from cases.urls import urlpatterns
+from tests.factories import party_rows, register_case
+from tests.web.helpers import (
+    LOGIN_URL,
+    datetime_input,
+    ledger_numbers,
+    mediating,
+    now_minute,
+    ready_to_close,
+    snapshot,
+    today,
+)
+
+
+@dataclass
+class VillageB:
+    """Cases of village B in every state a case page needs, so that the 404 answered to
+    village A can only come from the scoping, never from the case's state."""
+
+    registered: Case
+    mediating: Case
+    escalated: Case
+    ready_to_close: Case
+
+
+@pytest.fixture
+def village_b(world) -> VillageB:
+    by, mediators = world.secretary_b, [world.mediator_b]
+    registered = register_case(by, parties=party_rows("赵大宝", "钱小贝"), title="赵家村山林纠纷")
+    escalated = mediating(register_case(by), by, mediators)
+    services.escalation_propose(case=escalated, by=by, reason="村级调解未成")
+    return VillageB(
+        registered=registered,
+        mediating=mediating(register_case(by), by, mediators),
+        escalated=escalated,
+        ready_to_close=ready_to_close(register_case(by), by, mediators),
+    )
+
+
+def _post_data(url_name: str, world, case: Case) -> dict:
+    """A submission the page would accept from someone allowed to act on the case."""
+    reason = {"reason": "越界操作测试"}
+    return {
+        "detail": {},
+        "edit": {
+            "area": world.village_b.pk,
+            "title": "被越界修改的标题",
+            "summary": case.summary,
+            "source": case.source_id,
+            "dispute_type": case.dispute_type_id,
+            "received_on": case.received_on.isoformat(),
+            "parties-TOTAL_FORMS": "0",
+            "parties-INITIAL_FORMS": "0",
+            "parties-MIN_NUM_FORMS": "0",
+            "parties-MAX_NUM_FORMS": "30",
+        },
+        "accept": {"owner": world.secretary_b.pk, "mediators": [world.mediator_b.pk]},
+        "not_accept": reason,
+        "withdraw": reason,
+        "session_create": {
+            "held_at": datetime_input(now_minute()),
+            "place": "mediation_room",
+            "method": "face_to_face",
+            "mediators": [world.mediator_b.pk],
+            "content": "越界记录",
+            "result": "not_resolved",
+        },
+        "change_grade": {"grade": "blue", **reason},
+        "escalate": reason,
+        "decide_escalation": {"accept": "yes", "note": "接收"},
+        "agreement_create": {
+            "form": "oral",
+            "reached_on": today().isoformat(),
+            "facts": "事实",
+            "terms": "条款",
+        },
+        "agreement_update": {"judicial_confirmation": "not_applied", "performance": "partly"},
+        "agreement_print": {},
+        "follow_up_create": {
+            "kind": "home_visit",
+            "done_at": datetime_input(now_minute()),
+            "satisfaction": "not_satisfied",
+            "flared_again": "on",
+        },
+        "fail": {"failure_reason": "party_refused", "routes_explained": "on"},
+        "close": {"note": "越界销号"},
+        "void": reason,
+    }[url_name]
+
+
+# url name -> (which village-B case, who may use the page on it)
+CASE_PAGES = {
+    "detail": ("registered", "secretary_b"),
+    "edit": ("registered", "secretary_b"),
+    "accept": ("registered", "secretary_b"),
+    "not_accept": ("registered", "secretary_b"),
+    "withdraw": ("registered", "secretary_b"),
+    "session_create": ("mediating", "secretary_b"),
+    "change_grade": ("registered", "secretary_b"),
+    "escalate": ("mediating", "secretary_b"),
+    "decide_escalation": ("escalated", "supervisor_district"),
+    "agreement_create": ("mediating", "secretary_b"),
+    "agreement_update": ("ready_to_close", "secretary_b"),
+    "agreement_print": ("ready_to_close", "secretary_b"),
+    "follow_up_create": ("ready_to_close", "secretary_b"),
+    "fail": ("mediating", "secretary_b"),
+    "close": ("ready_to_close", "secretary_b"),
+    "void": ("registered", "secretary_b"),
+}
+# Pages that only show something: a POST by an allowed user changes nothing either.
+READ_ONLY_PAGES = {"detail", "agreement_print"}
+
+
+def test_every_case_page_of_the_url_conf_is_checked_for_scoping():
+    case_pages = {p.name for p in urlpatterns if "<int:pk>" in str(p.pattern)} - {"party_reveal"}
+    assert case_pages == set(CASE_PAGES)
+
+
+@pytest.mark.parametrize("url_name", list(CASE_PAGES))
+def test_a_village_a_secretary_gets_404_for_a_village_b_case_and_changes_nothing(
+    client, world, village_b, url_name
+):
+    state, allowed_user = CASE_PAGES[url_name]
+    case = getattr(village_b, state)
+    url = reverse(f"cases:{url_name}", args=[case.pk])
+    data = _post_data(url_name, world, case)
+    before = snapshot()
+
+    client.force_login(world.secretary_a)
+    assert client.get(url).status_code == 404
+    assert client.post(url, data).status_code == 404
+    assert snapshot() == before
+
+    # The same page and the same submission do work for someone of village B: the 404
+    # above is the boundary, not a broken page or a case in the wrong state.
+    client.force_login(getattr(world, allowed_user))
+    assert client.get(url).status_code == 200
+    response = client.post(url, data)
+    if url_name in READ_ONLY_PAGES:
+        assert response.status_code == 200
+    else:
+        assert response.status_code == 302
+        assert response["Location"] == reverse("cases:detail", args=[case.pk])
+        assert snapshot() != before
+
+
+@pytest.mark.parametrize("field", ["id_number", "mobile"])
+def test_revealing_a_village_b_party_is_404_for_village_a_and_logs_nothing(
+    client, world, village_b, field
+):
+    party = village_b.registered.parties.get(role="applicant")
+    url = reverse("cases:party_reveal", args=[party.pk, field])
+    client.force_login(world.secretary_a)
+
+    response = client.post(url)
+
+    assert response.status_code == 404
+    assert party.id_number not in response.content.decode()
+    assert not PersonalDataAccess.objects.exists()
+
+
+def test_the_reveal_page_answers_get_with_405_and_logs_nothing(client, world):
+    party = register_case(world.secretary_a).parties.get(role="applicant")
+    client.force_login(world.secretary_a)
+
+    response = client.get(reverse("cases:party_reveal", args=[party.pk, "id_number"]))
+
+    assert response.status_code == 405
+    assert not PersonalDataAccess.objects.exists()
+
+
+# ---------------------------------------------------------------------------
+# The ledger
+# ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def two_villages(world, village_b):
+    own = [register_case(world.secretary_a), register_case(world.secretary_a, world.grid_a)]
+    a2 = register_case(world.secretary_a2)
+    b_numbers = sorted(
+        Case.objects.filter(area__in=[world.village_b, world.grid_b]).values_list(
+            "number", flat=True
+        )
+    )
+    return {"own": own, "a2": a2, "b_numbers": b_numbers}
+
+
+def test_the_ledger_of_a_village_a_secretary_lists_their_cases_and_none_of_village_b(
+    client, world, two_villages
+):
+    client.force_login(world.secretary_a)
+
+    response = client.get(reverse("cases:list"))
+
+    own = two_villages["own"]
+    assert ledger_numbers(response) == [own[1].number, own[0].number]
+    for number in [*two_villages["b_numbers"], two_villages["a2"].number]:
+        assert number not in response.content.decode()
+
+
+def test_searching_the_ledger_for_a_village_b_party_finds_nothing(client, world, two_villages):
+    client.force_login(world.secretary_a)
+
+    response = client.get(reverse("cases:list"), {"q": "赵大宝"})
+
+    assert ledger_numbers(response) == []
+    assert "没有符合条件的案件" in response.content.decode()
+    assert "赵大宝" not in response.content.decode().replace('value="赵大宝"', "")
+
+
+def test_filtering_the_ledger_by_village_b_is_refused_and_shows_nothing_of_village_b(
+    client, world, two_villages
+):
+    client.force_login(world.secretary_a)
+
+    response = client.get(reverse("cases:list"), {"area": world.village_b.pk})
+
+    assert response.status_code == 200
+    assert "area" in response.context["filter"].errors
+    shown = ledger_numbers(response)
+    assert not set(shown) & set(two_villages["b_numbers"])
+    assert set(shown) <= {c.number for c in two_villages["own"]}
+    # The area choices offered do not name village B either.
+    assert world.village_b.name not in response.content.decode()
+
+
+# ---------------------------------------------------------------------------
+# Who sees what, role by role
+# ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def spread(world):
+    """One case in each village and in grid A, registered by their own secretaries."""
+    return {
+        "village_a": register_case(world.secretary_a, world.village_a),
+        "grid_a": register_case(world.secretary_a, world.grid_a),
+        "village_a2": register_case(world.secretary_a2, world.village_a2),
+        "village_b": register_case(world.secretary_b, world.village_b),
+        "grid_b": register_case(world.secretary_b, world.grid_b),
+    }
+
+
+def _assert_sees_exactly(client, user, spread, visible: set[str]) -> None:
+    client.force_login(user)
+    response = client.get(reverse("cases:list"))
+    expected = sorted((spread[key] for key in visible), key=lambda c: -c.pk)
+    assert ledger_numbers(response) == [c.number for c in expected]
+    for key, case in spread.items():
+        status = client.get(reverse("cases:detail", args=[case.pk])).status_code
+        assert status == (200 if key in visible else 404), key
+
+
+def test_a_secretary_of_another_village_of_the_same_town_gets_404(client, world, spread):
+    _assert_sees_exactly(client, world.secretary_a2, spread, {"village_a2"})
+
+
+def test_a_village_secretary_sees_their_village_and_its_grids(client, world, spread):
+    _assert_sees_exactly(client, world.secretary_a, spread, {"village_a", "grid_a"})
+
+
+@pytest.mark.parametrize("user", ["clerk_a", "supervisor_a"])
+def test_town_a_staff_see_every_village_of_town_a_and_nothing_of_town_b(
+    client, world, spread, user
+):
+    _assert_sees_exactly(
+        client, getattr(world, user), spread, {"village_a", "grid_a", "village_a2"}
+    )
+
+
+def test_the_district_supervisor_sees_every_case(client, world, spread):
+    _assert_sees_exactly(client, world.supervisor_district, spread, set(spread))
+
+
+def test_a_grid_member_sees_only_their_grid_not_the_rest_of_the_village(client, world, spread):
+    _assert_sees_exactly(client, world.grid_member_a, spread, {"grid_a"})
+
+
+def test_a_mediator_sees_only_the_cases_assigned_to_them(client, world, spread):
+    services.case_accept(
+        case=spread["grid_a"],
+        by=world.secretary_a,
+        owner=world.secretary_a,
+        mediators=[world.mediator_a],
+    )
+    # Assigned to somebody else in the same village: not theirs.
+    other = services.case_accept(
+        case=spread["village_a"],
+        by=world.secretary_a,
+        owner=world.secretary_a,
+        mediators=[],
+    )
+    assert other.mediators.count() == 0
+
+    _assert_sees_exactly(client, world.mediator_user_a, spread, {"grid_a"})
+
+
+def test_a_mediator_cannot_reveal_a_party_of_a_case_not_assigned_to_them(client, world, spread):
+    party = spread["village_a"].parties.get(role="applicant")
+    client.force_login(world.mediator_user_a)
+
+    response = client.post(reverse("cases:party_reveal", args=[party.pk, "id_number"]))
+
+    assert response.status_code == 404
+    assert not PersonalDataAccess.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("get", "/cases/"),
+        ("get", "/cases/new/"),
+        ("get", "/cases/{pk}/"),
+        ("get", "/cases/{pk}/edit/"),
+        ("post", "/cases/{pk}/void/"),
+        ("post", "/cases/parties/{party}/reveal/id_number/"),
+    ],
+)
+def test_an_anonymous_visitor_is_sent_to_the_login_page(client, world, method, path):
+    case = register_case(world.secretary_a)
+    party = Party.objects.filter(case=case).first()
+    path = path.format(pk=case.pk, party=party.pk)
+    before = snapshot()
+
+    response = getattr(client, method)(path, {"reason": "匿名"} if method == "post" else {})
+
+    assert response.status_code == 302
+    assert response["Location"] == f"{LOGIN_URL}?next={path}"
+    assert snapshot() == before
