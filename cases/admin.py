@@ -28,6 +28,7 @@ from cases.models import (
     PersonalDataAccess,
 )
 from cases.policy import Action, user_may
+from cases.search import search_cases
 from cases.selectors import visible_cases
 from cases.validators import validate_id_number, validate_mobile
 from config.admin_scoping import (
@@ -324,7 +325,8 @@ class CaseAdmin(ScopedAdminMixin, admin.ModelAdmin):
         return case_editable(request.user, obj)
 
     def get_search_results(self, request, queryset, search_term):
-        return super().get_search_results(request, queryset, search_term.strip().lower())
+        # The same indexed search as the ledger (search_text holds the number too).
+        return search_cases(queryset, search_term), False
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form_class = super().get_form(request, obj, change=change, **kwargs)

@@ -14,6 +14,7 @@ from cases.models import (
     HandlingLevel,
     Status,
 )
+from cases.search import search_cases
 from grids.models import Area
 from grids.selectors import areas_within_reach
 
@@ -65,11 +66,7 @@ class CaseFilter(django_filters.FilterSet):
         fields = []
 
     def filter_search(self, queryset, name, value):
-        value = value.strip().lower()
-        if not value:
-            return queryset
-        # search_text holds the number, title, summary and party names, lower-cased.
-        return queryset.filter(search_text__contains=value)
+        return search_cases(queryset, value)
 
     def filter_status(self, queryset, name, value):
         return queryset.filter(status=value)

@@ -1,0 +1,32 @@
+"""The ledger's free-text search, shared by the ledger pages, the API and the admin.
+
+``Case.search_text`` holds the number, title, party names and summary, lower-cased. A
+search is ``search_text LIKE '%text%'``: on PostgreSQL a trigram index answers it for
+three characters or more; for two (most Chinese names and many words) the trigram index
+is no help, so the bigram index of migration 0007 narrows the rows first.
+"""
+
+from django.contrib.postgres.fields import ArrayField
+from django.db import connections, models
+from django.db.models import Func, Value
+
+
+class Bigrams(Func):
+    function = "fq_bigrams"
+    output_field = ArrayField(models.TextField())
+
+
+def normalise_search(text: str) -> str:
+    return (text or "").strip().lower()
+
+
+def search_cases(queryset: models.QuerySet, text: str) -> models.QuerySet:
+    text = normalise_search(text)
+    if not text:
+        return queryset
+    queryset = queryset.filter(search_text__contains=text)
+    if len(text) == 2 and connections[queryset.db].vendor == "postgresql":
+        queryset = queryset.alias(search_bigrams=Bigrams("search_text")).filter(
+            search_bigrams__contains=Bigrams(Value(text))
+        )
+    return queryset
