@@ -688,6 +688,8 @@ class CaseNumberCounter(models.Model):
     last_sequence = models.PositiveIntegerField(default=0)
 
     class Meta:
+        verbose_name = _("案件编号计数器")
+        verbose_name_plural = _("案件编号计数器")
         constraints = [
             models.UniqueConstraint(
                 fields=["numbering_area", "year"], name="case_counter_unique_area_year"

@@ -26,6 +26,9 @@ from mediators.models import Mediator, Organisation
 
 # Once for the whole site: no bulk delete anywhere (DOMAIN §6: never hard-delete a case).
 admin.site.disable_action("delete_selected")
+admin.site.site_header = _("枫桥式矛盾纠纷台账 · 后台管理")
+admin.site.site_title = _("台账后台")
+admin.site.index_title = _("后台管理")
 
 VIEW = "view"
 EDIT = "edit"
