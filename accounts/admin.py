@@ -7,6 +7,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.contrib.auth.models import Group
 from django.utils.translation import gettext_lazy as _
+from rest_framework.authtoken.models import TokenProxy
 
 from accounts.models import Role, User
 from accounts.services import ROLE_AREA_LEVELS, STAFF_ROLES, user_create
@@ -136,3 +137,9 @@ class UserAdmin(ScopedAdminMixin, DjangoUserAdmin):
             setattr(obj, field.attname, getattr(user, field.attname))
         obj._state.adding = False
         obj._state.db = user._state.db
+
+
+# API tokens are issued and rotated by operations (``manage.py api_token``), not in the
+# back office: the admin deletes nothing, and a token row is only ever replaced.
+if admin.site.is_registered(TokenProxy):
+    admin.site.unregister(TokenProxy)

@@ -25,14 +25,21 @@ DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 
-def show_refusal(form, error) -> None:
-    """Put a service's ValidationError on the form: on the field it names, else on top,
-    so the page comes back with everything the user typed and the reason beside it."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
+def show_refusal(form, error, formsets: dict | None = None) -> None:
+    """Put a service's ValidationError on the form: on the field it names (or above the
+    formset it names, e.g. ``parties``), else on top, so the page comes back with
+    everything the user typed and the reason beside it."""
+    formsets = formsets or {}
+    if not hasattr(error, "error_dict"):
         form.add_error(None, error)
+        return
+    for field, errors in error.error_dict.items():
+        if field in formsets:
+            formset = formsets[field]
+            messages = [m for e in errors for m in e.messages]
+            formset._non_form_errors = formset.error_class(messages, error_class="nonform")
+        else:
+            form.add_error(field if field in form.fields else None, errors)
 
 
 class AreaChoiceField(forms.ModelChoiceField):
@@ -87,14 +94,8 @@ class PartyForm(forms.ModelForm):
 
 
 class BasePartyFormSet(forms.BaseFormSet):
-    def clean(self):
-        if any(self.errors):
-            return
-        roles = [f.cleaned_data.get("role") for f in self.forms if f.cleaned_data]
-        if PartyRole.APPLICANT not in roles or PartyRole.RESPONDENT not in roles:
-            raise forms.ValidationError(
-                _("纠纷至少需要两方当事人:请至少填写一名申请人和一名被申请人。")
-            )
+    # That a dispute has two sides is the service's rule (one place for forms and API);
+    # its refusal is shown at the top of the form.
 
     def party_rows(self) -> list[dict]:
         return [f.cleaned_data for f in self.forms if f.cleaned_data]

@@ -253,6 +253,12 @@ class Case(models.Model):
                 fields=["numbering_area", "number_year", "number_sequence"],
                 name="case_number_unique_per_town_year",
             ),
+            # A sender's reference number registers one case (retries and double entry).
+            models.UniqueConstraint(
+                fields=["created_by", "source", "external_reference"],
+                condition=~models.Q(external_reference=""),
+                name="case_external_reference_unique_per_sender",
+            ),
         ]
         indexes = [
             # The ledger hides voided cases; partial indexes let PostgreSQL count and
@@ -287,6 +293,9 @@ class Case(models.Model):
     @cached_property
     def agreement(self) -> "Agreement | None":
         """The agreement in force: the latest one not superseded by a reopening."""
+        prefetched = getattr(self, "_prefetched_objects_cache", {}).get("agreements")
+        if prefetched is not None:
+            return next((a for a in prefetched if a.superseded_at is None), None)
         return self.agreements.filter(superseded_at__isnull=True).first()
 
     def is_overdue(self, today: datetime.date | None = None) -> bool:
@@ -678,6 +687,26 @@ class CaseEvent(models.Model):
 
     def __str__(self) -> str:
         return str(self.get_kind_display())
+
+
+class IdempotencyKey(models.Model):
+    """A pushing system's ``Idempotency-Key``: the first request with it registers the
+    case, a retry gets that case back. The unique constraint makes concurrent retries safe."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    key = models.CharField(max_length=255)
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("幂等键")
+        verbose_name_plural = _("幂等键")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_unique_per_user")
+        ]
+
+    def __str__(self) -> str:
+        return self.key
 
 
 class CaseNumberCounter(models.Model):

@@ -35,6 +35,7 @@ from cases.models import (
     GradeChange,
     GradePolicy,
     HandlingLevel,
+    IdempotencyKey,
     MediationSession,
     Party,
     PartyRole,
@@ -292,7 +293,12 @@ def _check_sides(roles: Iterable[str]) -> None:
     roles = list(roles)
     if PartyRole.APPLICANT not in roles or PartyRole.RESPONDENT not in roles:
         raise ValidationError(
-            _("纠纷至少需要两方当事人:请至少填写一名申请人和一名被申请人。"), code="parties"
+            {
+                "parties": ValidationError(
+                    _("纠纷至少需要两方当事人:请至少填写一名申请人和一名被申请人。"),
+                    code="parties",
+                )
+            }
         )
 
 
@@ -310,6 +316,17 @@ def case_register(*, by, data: dict, parties: list[dict]) -> Case:
     party_rows = [_clean_party_data(p) for p in parties]
     _check_sides(p.get("role") for p in party_rows)
 
+    duplicate = _already_registered(by, data)
+    if duplicate is not None:
+        raise ValidationError(
+            {
+                "external_reference": ValidationError(
+                    _("来文编号“%(reference)s”已登记为案件 %(number)s。"),
+                    code="duplicate_reference",
+                    params={"reference": duplicate.external_reference, "number": duplicate.number},
+                )
+            }
+        )
     case = Case(**{field: data[field] for field in CASE_FIELDS if field in data})
     case.created_by = by
     case.level = _handling_level_for(area, policy)
@@ -333,6 +350,60 @@ def case_register(*, by, data: dict, parties: list[dict]) -> Case:
     _refresh_search_text(case)
     _record(case, EventKind.REGISTERED, by, note=case.title)
     return case
+
+
+def _already_registered(by, data: dict) -> Case | None:
+    """The case this sender already registered under the same reference number, if any."""
+    reference = (data.get("external_reference") or "").strip()
+    if not reference or not data.get("source"):
+        return None
+    return Case.objects.filter(
+        created_by=by, source=data["source"], external_reference=reference
+    ).first()
+
+
+@dataclass(frozen=True)
+class Registration:
+    case: Case
+    created: bool  # False when this was a retry and the first result is returned
+
+
+@transaction.atomic
+def case_register_once(
+    *, by, data: dict, parties: list[dict], idempotency_key: str = ""
+) -> Registration:
+    """Register a case pushed by another system, which may retry: the same
+    ``Idempotency-Key`` (or the sender's own reference number for the same source)
+    registers it once and returns the first case every time."""
+    key = (idempotency_key or "").strip()
+    claim = None
+    if key:
+        try:
+            with transaction.atomic():
+                claim = IdempotencyKey.objects.create(user=by, key=key)
+        except IntegrityError:
+            # Another request with this key got there first (PostgreSQL made us wait for
+            # it to commit); its case is the answer.
+            earlier = IdempotencyKey.objects.select_related("case").get(user=by, key=key)
+            return Registration(case=earlier.case, created=False)
+    existing = _already_registered(by, data)
+    if existing is None:
+        try:
+            with transaction.atomic():
+                case = case_register(by=by, data=data, parties=parties)
+        except IntegrityError:
+            # A concurrent push of the same reference number won the unique constraint.
+            existing = _already_registered(by, data)
+            if existing is None:
+                raise
+    if existing is not None:
+        case, created = existing, False
+    else:
+        created = True
+    if claim is not None:
+        claim.case = case
+        claim.save(update_fields=["case"])
+    return Registration(case=case, created=created)
 
 
 def _field_value_for_history(value):

@@ -51,7 +51,7 @@ def case_create(request):
                     by=request.user, data=form.cleaned_data, parties=parties.party_rows()
                 )
             except ValidationError as error:
-                forms.show_refusal(form, error)
+                forms.show_refusal(form, error, formsets={"parties": parties})
             else:
                 messages.success(request, _("案件 %(number)s 已登记。") % {"number": case.number})
                 return redirect("cases:detail", pk=case.pk)
@@ -131,7 +131,7 @@ def case_edit(request, pk):
                     case=case, by=request.user, data=form.cleaned_data, parties=rows
                 )
             except ValidationError as error:
-                forms.show_refusal(form, error)
+                forms.show_refusal(form, error, formsets={"parties": parties})
             else:
                 messages.success(request, _("案件信息已保存。"))
                 return redirect("cases:detail", pk=case.pk)
