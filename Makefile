@@ -15,11 +15,12 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 
 install: $(VENV)/.installed
 
-## Set up and start the portal on the embedded defaults: SQLite, demo data, logins printed.
+## Set up and start the portal on the embedded defaults: SQLite, demo data, logins printed;
+## the web app, a Celery worker and beat together (a file broker under var/ unless REDIS_URL).
 run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	HOST=$(HOST) PORT=$(PORT) $(VENV)/bin/honcho -f Procfile.dev start
 
 ## Set up and run the whole test suite (PostgreSQL/Redis when DATABASE_URL/REDIS_URL are set).
 test: install lint

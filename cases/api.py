@@ -3,6 +3,7 @@ write is the same service call the HTML pages make, so whatever a form refuses t
 refuses with the same message."""
 
 from django.db.models import Prefetch
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -28,6 +29,7 @@ from cases.models import (
     GradeChange,
     MediationSession,
     Party,
+    PartyGender,
 )
 from grids.models import Area
 from mediators.models import Mediator, Organisation
@@ -91,6 +93,9 @@ class PartyReadSerializer(serializers.ModelSerializer):
     # revealed, and logged, only on the case page to roles that need it.
     id_number_masked = serializers.CharField(source="masked_id_number", read_only=True)
     mobile_masked = serializers.CharField(source="masked_mobile", read_only=True)
+    # Declared: a read-only field built from the model loses allow_blank, and the schema
+    # would then leave out the "" of a party whose gender is not known.
+    gender = serializers.ChoiceField(choices=PartyGender.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = Party
@@ -119,7 +124,12 @@ class CaseSerializer(serializers.ModelSerializer):
     area_name = serializers.CharField(source="area.name", read_only=True)
     source = CodeField(queryset=CaseSource.objects.all())
     dispute_type = CodeField(queryset=DisputeType.objects.all())
-    owner = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    # Null until the case is accepted.
+    owner = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    # "" until mediation fails (declared for the same reason as Party.gender).
+    failure_reason = serializers.ChoiceField(
+        choices=FailureReason.choices, allow_blank=True, read_only=True
+    )
     is_overdue = serializers.SerializerMethodField()
     parties = PartyReadSerializer(many=True, read_only=True)
 
@@ -251,13 +261,21 @@ class AgreementUpdateSerializer(serializers.ModelSerializer):
 
 
 class FollowUpSerializer(serializers.ModelSerializer):
-    done_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    done_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = FollowUp
         fields = ["id", *services.FOLLOW_UP_FIELDS, "due_at", "done_by", "created_at"]
         read_only_fields = ["id", "due_at", "done_by", "created_at"]
         extra_kwargs = {"done_at": {"required": True, "allow_null": False}}
+
+    def validate_done_at(self, value):
+        # As for a mediation session: not before the case was registered (a year-712
+        # visit was accepted, and came back with an offset no client can parse).
+        case = self.context.get("case")
+        if case is not None and timezone.localdate(value) < case.received_on:
+            raise serializers.ValidationError(_("回访时间不能早于登记日期。"), code="before_received")
+        return value
 
 
 class GradeChangeSerializer(serializers.ModelSerializer):
@@ -270,7 +288,7 @@ class GradeChangeSerializer(serializers.ModelSerializer):
 
 class EscalationSerializer(serializers.ModelSerializer):
     proposed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = Escalation
@@ -289,7 +307,7 @@ class EscalationSerializer(serializers.ModelSerializer):
 
 
 class EventSerializer(serializers.ModelSerializer):
-    actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    actor = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = CaseEvent
@@ -460,7 +478,9 @@ class CaseViewSet(
 
     def _step(self, request, serializer_class, perform, code=status.HTTP_200_OK):
         case = self.get_object()
-        serializer = serializer_class(data=request.data)
+        serializer = serializer_class(
+            data=request.data, context={**self.get_serializer_context(), "case": case}
+        )
         serializer.is_valid(raise_exception=True)
         perform(case, serializer.validated_data)
         return self._detail(case, code)

@@ -7,6 +7,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import Role
 from cases.validators import (
     mask_id_number,
     mask_mobile,
@@ -227,6 +228,10 @@ class Case(models.Model):
     closed_at = models.DateTimeField(_("销号时间"), null=True, blank=True, editable=False)
     void_reason = models.TextField(_("作废原因"), blank=True, editable=False)
     voided_at = models.DateTimeField(_("作废时间"), null=True, blank=True, editable=False)
+
+    # The deadline whose passing was last reported to the supervisors; a new deadline
+    # (re-grade, reopening) is reported afresh.
+    overdue_reported_for = models.DateField(null=True, blank=True, editable=False)
 
     # Lower-cased number, title, summary and party names, kept by the services so a
     # ledger search is one indexed LIKE (a trigram index on PostgreSQL).
@@ -491,6 +496,9 @@ class Agreement(models.Model):
         _("履行情况"), max_length=16, choices=Performance.choices, default=Performance.NOT_YET_DUE
     )
     performance_note = models.TextField(_("履行说明"), max_length=2000, blank=True)
+    rebound_risk = models.BooleanField(
+        _("存在反弹隐患"), default=False, help_text=_("勾选后,将安排1个月内再回访。")
+    )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", editable=False
     )
@@ -630,12 +638,41 @@ class FollowUp(models.Model):
     rebound_signs = models.BooleanField(_("存在反弹隐患"), default=False)
     flared_again = models.BooleanField(_("纠纷再次激化"), default=False)
     notes = models.TextField(_("回访情况"), max_length=4000, blank=True)
+    responsible = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("负责人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="follow_ups_due",
+    )
+    # When the responsible person is reminded (due time less the rule's lead), and when
+    # a sweep claimed that reminder; reminded_at is never cleared.
+    remind_at = models.DateTimeField(_("提醒时间"), null=True, blank=True, editable=False)
+    reminded_at = models.DateTimeField(_("已提醒时间"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name = _("回访")
         verbose_name_plural = _("回访")
         ordering = ["case", "due_at", "id"]
+        constraints = [
+            # One outstanding visit of each kind per case: scheduling twice is a no-op.
+            models.UniqueConstraint(
+                fields=["case", "kind"],
+                condition=models.Q(done_at__isnull=True),
+                name="follow_up_one_open_per_kind",
+            )
+        ]
+        indexes = [
+            # The reminder sweep reads only visits still waiting for their reminder, so
+            # its cost follows what is due, not how many cases there are.
+            models.Index(
+                fields=["remind_at"],
+                name="follow_up_to_remind_idx",
+                condition=models.Q(done_at__isnull=True, reminded_at__isnull=True),
+            )
+        ]
 
     def __str__(self) -> str:
         return str(self.get_kind_display())
@@ -748,3 +785,78 @@ class PersonalDataAccess(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.field} {self.at:%Y-%m-%d %H:%M}"
+
+
+# ---------------------------------------------------------------------------
+# Policy that offices edit (DOMAIN §4 values are the defaults, set by a data migration)
+# ---------------------------------------------------------------------------
+
+
+class OffsetUnit(models.TextChoices):
+    HOURS = "hours", _("小时")
+    DAYS = "days", _("天")
+    MONTHS = "months", _("个月")
+
+
+class FollowUpRule(models.Model):
+    """When each follow-up visit is due after its trigger (local practice, DOMAIN §4)."""
+
+    kind = models.CharField(_("回访类型"), max_length=16, unique=True, choices=FollowUpKind.choices)
+    offset_amount = models.PositiveSmallIntegerField(_("期限"))
+    offset_unit = models.CharField(_("单位"), max_length=8, choices=OffsetUnit.choices)
+    remind_before_hours = models.PositiveSmallIntegerField(
+        _("提前提醒(小时)"), default=0, help_text=_("0 表示到期时提醒。")
+    )
+
+    class Meta:
+        verbose_name = _("回访规则")
+        verbose_name_plural = _("回访规则")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.offset_amount} {self.get_offset_unit_display()}"
+
+
+class ResponsibilityRule(models.Model):
+    """Who makes the follow-up visits of a case, by its grade and handling level."""
+
+    grade = models.CharField(_("风险等级"), max_length=16, choices=Grade.choices)
+    level = models.CharField(_("处置层级"), max_length=16, choices=HandlingLevel.choices)
+    role = models.CharField(_("负责角色"), max_length=32, choices=Role.choices)
+
+    class Meta:
+        verbose_name = _("回访责任规则")
+        verbose_name_plural = _("回访责任规则")
+        ordering = ["grade", "level"]
+        constraints = [
+            models.UniqueConstraint(fields=["grade", "level"], name="responsibility_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_grade_display()}·{self.get_level_display()} → {self.get_role_display()}"
+
+
+class WorkflowPolicy(models.Model):
+    """Switches of local practice that are not per-grade: one row, edited in admin."""
+
+    auto_propose_escalation = models.BooleanField(
+        _("三次调解未成自动提请上报"),
+        default=True,
+        help_text=_("关闭后由办理人手动提请上报。"),
+    )
+    review_day = models.PositiveSmallIntegerField(
+        _("月例会提醒日"), default=1, help_text=_("每月几号提醒村(社区)书记召开月例会(1-28)。")
+    )
+    review_hour = models.PositiveSmallIntegerField(_("月例会提醒时刻(时)"), default=8)
+
+    class Meta:
+        verbose_name = _("工作规则")
+        verbose_name_plural = _("工作规则")
+
+    def __str__(self) -> str:
+        return str(self._meta.verbose_name)
+
+    @classmethod
+    def current(cls) -> "WorkflowPolicy":
+        policy, _created = cls.objects.get_or_create(pk=1)
+        return policy

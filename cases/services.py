@@ -17,7 +17,10 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import Role, User
+from cases import followups
 from cases.models import (
+    AREA_LEVEL_FOR_HANDLING,
     ENDED_STATUSES,
     LEVEL_SEQUENCE,
     OPEN_STATUSES,
@@ -32,6 +35,7 @@ from cases.models import (
     EventKind,
     FailureReason,
     FollowUp,
+    FollowUpKind,
     GradeChange,
     GradePolicy,
     HandlingLevel,
@@ -43,10 +47,13 @@ from cases.models import (
     PersonalDataAccess,
     SessionResult,
     Status,
+    WorkflowPolicy,
 )
 from cases.policy import Action, next_level, user_may
 from cases.validators import normalise_id_number, normalise_mobile
 from grids.models import Area, AreaLevel
+from notifications.models import NotificationKind
+from notifications.services import notify
 
 # Which statuses each action may start from. The single statement of the workflow.
 ALLOWED_FROM: dict[Action, tuple[str, ...]] = {
@@ -615,6 +622,17 @@ def session_record(
         case.failed_attempts >= FAILED_ATTEMPTS_BEFORE_ESCALATION
         and next_level(case.level) is not None
     )
+    if (
+        escalation_due
+        and WorkflowPolicy.current().auto_propose_escalation
+        and _pending_escalation(case) is None
+    ):
+        _propose(
+            case,
+            by,
+            _("本级已调解%(count)d次未成,按“三三调处”规则自动提请上报。")
+            % {"count": case.failed_attempts},
+        )
     return SessionOutcome(session=session, case=case, escalation_due=escalation_due)
 
 
@@ -652,6 +670,26 @@ def escalation_propose(*, case: Case, by, reason: str) -> Escalation:
     case = _lock(case)
     _check(by, case, Action.ESCALATE)
     reason = _require_reason(reason)
+    return _propose(case, by, reason)
+
+
+def escalation_receivers(case: Case, to_level: str):
+    """Who answers an escalation to ``to_level``: the village secretary for the village,
+    the clerks and supervisors of the town or district above."""
+    roles = {
+        HandlingLevel.VILLAGE: [Role.VILLAGE_SECRETARY],
+        HandlingLevel.TOWN: [Role.CLERK, Role.SUPERVISOR],
+        HandlingLevel.DISTRICT: [Role.CLERK, Role.SUPERVISOR],
+    }[HandlingLevel(to_level)]
+    return User.objects.filter(
+        is_active=True,
+        role__in=roles,
+        area__code__in=case.area.path_codes,
+        area__level=AREA_LEVEL_FOR_HANDLING[HandlingLevel(to_level)],
+    )
+
+
+def _propose(case: Case, by, reason: str) -> Escalation:
     target = next_level(case.level)
     try:
         with transaction.atomic():
@@ -667,6 +705,18 @@ def escalation_propose(*, case: Case, by, reason: str) -> Escalation:
         note=reason,
         changes={_("上报至"): [case.get_level_display(), str(HandlingLevel(target).label)]},
     )
+    # The receiving level's inbox hears of it in the same transaction: nothing to lose.
+    for receiver in escalation_receivers(case, target):
+        notify(
+            recipient=receiver,
+            kind=NotificationKind.ESCALATION,
+            case=case,
+            title=_("案件 %(number)s 提请上报至%(level)s,等待接收")
+            % {"number": case.number, "level": HandlingLevel(target).label},
+            body=reason,
+            link=f"/cases/{case.pk}/",
+            dedupe_key=f"escalation:{escalation.pk}:{receiver.pk}",
+        )
     return escalation
 
 
@@ -729,6 +779,7 @@ AGREEMENT_FIELDS = (
     "mediator_signed",
     "sealed",
     "signed_on",
+    "rebound_risk",
 )
 AGREEMENT_UPDATE_FIELDS = (
     "parties_signed",
@@ -790,6 +841,7 @@ def agreement_record(*, case: Case, by, data: dict) -> Agreement:
     previous = _set_status(case, Status.RESOLVED)
     case.save()
     _record(case, EventKind.AGREEMENT, by, from_status=previous, note=agreement.get_form_display())
+    followups.schedule_after_agreement(case, rebound_risk=agreement.rebound_risk, at=timezone.now())
     return agreement
 
 
@@ -866,6 +918,8 @@ def follow_up_record(*, case: Case, by, data: dict) -> FollowUp:
         by,
         note=f"{follow_up.get_kind_display()}:{follow_up.notes[:200]}",
     )
+    if follow_up.rebound_signs and not follow_up.flared_again:
+        followups.schedule_follow_up(case, FollowUpKind.REVISIT, follow_up.done_at)
     if follow_up.flared_again:
         # The old agreement stays on record, superseded, so mediation can reach a new one.
         Agreement.objects.filter(case=case, superseded_at__isnull=True).update(

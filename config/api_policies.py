@@ -5,6 +5,7 @@ they must not import the views in turn.
 """
 
 from rest_framework.authentication import TokenAuthentication
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import CursorPagination
 from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 
@@ -16,6 +17,14 @@ class LedgerCursorPagination(CursorPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
+
+    def decode_cursor(self, request):
+        # DRF answers a cursor it cannot read with 404, as if the list were missing; it is
+        # a bad query parameter, so 400 naming the field, like any other.
+        try:
+            return super().decode_cursor(request)
+        except NotFound as exc:
+            raise ValidationError({self.cursor_query_param: [exc.detail]}) from exc
 
 
 class TokenClientRateThrottle(UserRateThrottle):

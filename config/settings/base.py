@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "mediators",
     "cases",
     "reports",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -60,6 +61,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "notifications.context_processors.inbox",
             ],
         },
     },
@@ -170,3 +172,47 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("DJANGO_LOG_LEVEL", "INFO")},
 }
+
+
+# ---------------------------------------------------------------------------
+# Celery: reminders and deliveries
+# ---------------------------------------------------------------------------
+# With REDIS_URL, a real Redis broker. Without it, a broker in plain files under var/,
+# so web, worker and beat run together on a laptop with nothing else installed.
+# Nothing that is due lives only in the broker: the sweeps below find it in the database.
+CELERY_BROKER_DIR = BASE_DIR / "var" / "celery-broker"
+if REDIS_URL:
+    CELERY_BROKER_URL = REDIS_URL
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+else:
+    CELERY_BROKER_URL = "filesystem://"
+    (CELERY_BROKER_DIR / "processed").mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(CELERY_BROKER_DIR),
+        "data_folder_out": str(CELERY_BROKER_DIR),
+        "processed_folder": str(CELERY_BROKER_DIR / "processed"),
+        "store_processed": False,
+    }
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / "var" / "celerybeat-schedule")
+
+# Every entry names a task that exists (tests/notifications/test_beat_schedule.py checks).
+# The sweeps are cheap when nothing is due (partial indexes), and safe to run twice.
+CELERY_BEAT_SCHEDULE = {
+    # Follow-up visits: due within hours (the 24-hour call), so look every minute.
+    "remind-due-follow-ups": {"task": "cases.tasks.sweep_follow_ups", "schedule": 60.0},
+    # Cases past their time limit: a deadline is a date, so every ten minutes is plenty.
+    "report-overdue-cases": {"task": "cases.tasks.sweep_overdue_cases", "schedule": 600.0},
+    # The monthly review: the day and hour are policy (admin), so check every 15 minutes.
+    "monthly-review-reminders": {"task": "reports.tasks.sweep_monthly_reviews", "schedule": 900.0},
+    # Email/SMS not yet sent (broker flushed, worker killed, backend down): every minute.
+    "retry-deliveries": {"task": "notifications.tasks.sweep_deliveries", "schedule": 60.0},
+}
+
+FENGQIAO_SMS_BACKEND = env_str("FENGQIAO_SMS_BACKEND", "notifications.backends.ConsoleSmsBackend")
+DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", "fengqiao@localhost")

@@ -17,3 +17,8 @@ STORAGES = {
 
 # Counters (rate limits) must not leak between tests or runs: keep them in-process.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Tests run tasks with task.apply(); what the code queues goes to Redis when CI provides
+# one (the end-to-end worker test reads it there), else nowhere.
+CELERY_BROKER_URL = REDIS_URL or "memory://"  # noqa: F405
+CELERY_BROKER_TRANSPORT_OPTIONS = {}

@@ -29,6 +29,7 @@ from cases.models import (
     Performance,
     SessionResult,
     Status,
+    WorkflowPolicy,
 )
 from cases.policy import Action
 from cases.selectors import visible_cases
@@ -49,6 +50,14 @@ from tests.cases.helpers import (
     written_agreement,
 )
 from tests.factories import MediatorFactory, UserFactory, register_case
+
+
+@pytest.fixture(autouse=True)
+def manual_escalation(db):
+    """These tests drive escalation by hand; the automatic proposal on the third failure
+    (the default policy) has its own tests in test_follow_up_loop.py."""
+    WorkflowPolicy.objects.update_or_create(pk=1, defaults={"auto_propose_escalation": False})
+
 
 pytestmark = pytest.mark.django_db
 
@@ -360,15 +369,14 @@ def test_closing_is_refused_until_the_agreement_is_effective_fulfilled_and_follo
     services.agreement_update(case=case, by=world.secretary_a, data={"performance": "fulfilled"})
     assert close_refusal() == ["请先完成回访再销号。"]
 
-    # A visit that is only scheduled does not count.
-    FollowUp.objects.create(
-        case=case, kind=FollowUpKind.PHONE, due_at=timezone.now() + datetime.timedelta(hours=24)
-    )
+    # The visits the agreement scheduled do not count until they are made.
+    assert FollowUp.objects.filter(case=case, done_at__isnull=True).count() == 2
     assert close_refusal() == ["请先完成回访再销号。"]
     assert refresh(case).status == Status.RESOLVED
 
     services.follow_up_record(case=case, by=world.secretary_a, data=follow_up())
-    assert FollowUp.objects.filter(case=case).count() == 1  # the scheduled one was completed
+    # The recorded call completed the scheduled one; the home visit is still to come.
+    assert FollowUp.objects.filter(case=case).count() == 2
 
     services.case_close(case=case, by=world.supervisor_a)
     assert refresh(case).status == Status.CLOSED
@@ -1152,7 +1160,7 @@ def test_a_follow_up_needs_the_time_it_was_done(world):
         services.follow_up_record(case=case, by=world.secretary_a, data=follow_up(done_at=None))
 
     assert excinfo.value.message_dict == {"done_at": ["请填写回访时间。"]}
-    assert not FollowUp.objects.exists()
+    assert not FollowUp.objects.filter(done_at__isnull=False).exists()
 
 
 def test_a_follow_up_before_an_agreement_is_refused(world):
@@ -1279,7 +1287,7 @@ def test_a_grid_member_may_still_record_follow_ups_on_a_village_level_case(world
 
     services.follow_up_record(case=case, by=world.grid_member_a, data=follow_up())
 
-    assert FollowUp.objects.get(case=case).done_by == world.grid_member_a
+    assert FollowUp.objects.get(case=case, kind="phone").done_by == world.grid_member_a
 
 
 def test_a_supervisor_may_not_record_sessions(world):

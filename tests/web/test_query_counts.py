@@ -18,6 +18,7 @@ LEDGER_QUERIES = [
     "accounts_user",
     "grids_area",  # the user's area, for visible_cases
     "cases_case",  # the paginator's count
+    "notifications_notification",  # the unread count in the navigation bar
     "cases_disputetype",  # filter options
     "cases_casesource",  # filter options
     "grids_area",  # filter options: the areas within reach
@@ -41,6 +42,7 @@ CASE_PAGE_QUERIES = [
     "cases_escalation",  # may this user receive an escalation?
     "cases_escalation",  # is an escalation already pending?
     "cases_agreement",  # the agreement in force (Case.agreement, read once and cached)
+    "notifications_notification",  # the unread count in the navigation bar
     "grids_area",  # the area's ancestors, for its full name
 ]
 
@@ -75,7 +77,7 @@ def test_the_ledger_query_count_does_not_grow_with_rows(client, world, settings,
         response = client.get(reverse("cases:list"))
 
     assert len(ledger_numbers(response)) == rows
-    assert len(queries) == 9
+    assert len(queries) == 10
     assert _tables(queries) == LEDGER_QUERIES
 
 
@@ -113,5 +115,5 @@ def test_the_case_page_query_count_does_not_grow_with_parties_and_sessions(
     page = response.content.decode()
     assert all(f"当事人{i}" in page for i in range(size))
     assert len(response.context["sessions"]) == sessions
-    assert len(queries) == 17
+    assert len(queries) == 18
     assert _tables(queries) == CASE_PAGE_QUERIES

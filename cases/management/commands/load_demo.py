@@ -310,9 +310,8 @@ class Command(BaseCommand):
                 mediators=local[:1],
                 parties_present=list(case.parties.all()),
             )
+            # A third failure proposes the escalation by itself (WorkflowPolicy).
             case = outcome.case
-            if outcome.escalation_due:
-                services.escalation_propose(case=case, by=by, reason="本级三次调解未成,提请上报。")
         if target == Status.MEDIATING:
             return
         if target == Status.FAILED:

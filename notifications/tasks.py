@@ -1,0 +1,17 @@
+"""Celery tasks: thin wrappers that take ids and call the services."""
+
+from celery import shared_task
+
+from notifications import services
+
+
+# acks_late + reject_on_worker_lost: a worker killed mid-task leaves the message to be
+# redelivered; the claim in ``deliver`` keeps a redelivery from sending twice.
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def deliver(delivery_id: int) -> str:
+    return services.deliver(delivery_id)
+
+
+@shared_task(ignore_result=True)
+def sweep_deliveries() -> int:
+    return services.sweep_deliveries()
