@@ -197,9 +197,7 @@ class AcceptForm(forms.Form):
         )
         self.fields["owner"].initial = user.pk if user.area and user.area.code in codes else None
         self.fields["mediators"].queryset = services.mediators_available_for(case)
-        self.fields["organisation"].queryset = Organisation.objects.filter(
-            is_active=True, area__code__in=codes
-        )
+        self.fields["organisation"].queryset = services.organisations_available_for(case)
 
 
 class SessionForm(forms.ModelForm):

@@ -319,6 +319,11 @@ def case_register(*, by, data: dict, parties: list[dict]) -> Case:
     _check(by, None, Action.REGISTER)
     area = data["area"]
     _require_within_reach(by, area)
+    for field in ("source", "dispute_type"):
+        if data.get(field) is not None and not data[field].is_active:
+            raise ValidationError(
+                {field: _("“%(name)s”已停用,请选择其他选项。") % {"name": data[field]}}
+            )
     policy = _policy_for(data["grade"])
     party_rows = [_clean_party_data(p) for p in parties]
     _check_sides(p.get("role") for p in party_rows)
@@ -383,6 +388,10 @@ def case_register_once(
     ``Idempotency-Key`` (or the sender's own reference number for the same source)
     registers it once and returns the first case every time."""
     key = (idempotency_key or "").strip()
+    if len(key) > IdempotencyKey._meta.get_field("key").max_length:
+        raise ValidationError(
+            {"idempotency_key": _("Idempotency-Key 过长,最多255个字符。")}, code="max_length"
+        )
     claim = None
     if key:
         try:
@@ -500,6 +509,19 @@ def mediators_available_for(case: Case):
     )
 
 
+def organisations_available_for(case: Case):
+    """Active organisations of the case's own area and the levels above it."""
+    from mediators.models import Organisation
+
+    return Organisation.objects.filter(is_active=True, area__code__in=case.area.path_codes)
+
+
+def _check_mediators(case: Case, mediators) -> None:
+    available = set(mediators_available_for(case).values_list("pk", flat=True))
+    if any(m.pk not in available for m in mediators):
+        raise ValidationError({"mediators": _("所选调解员不在本辖区或已停用。")})
+
+
 @transaction.atomic
 def case_accept(*, case: Case, by, owner, mediators=(), organisation=None, note: str = "") -> Case:
     """Accept the case (受理) and name who owns it and who mediates."""
@@ -509,9 +531,12 @@ def case_accept(*, case: Case, by, owner, mediators=(), organisation=None, note:
         raise ValidationError({"owner": _("请指定责任人。")})
     if owner.area_id is None or not case.area.is_within(owner.area):
         raise ValidationError({"owner": _("责任人必须是案件所在区域的工作人员。")})
-    available = set(mediators_available_for(case).values_list("pk", flat=True))
-    if any(m.pk not in available for m in mediators):
-        raise ValidationError({"mediators": _("所选调解员不在本辖区或已停用。")})
+    _check_mediators(case, mediators)
+    if (
+        organisation is not None
+        and not organisations_available_for(case).filter(pk=organisation.pk).exists()
+    ):
+        raise ValidationError({"organisation": _("所选调解组织不在本辖区或已停用。")})
     previous = _set_status(case, Status.ACCEPTED)
     case.owner = owner
     case.organisation = organisation
@@ -587,6 +612,7 @@ def session_record(
     _check(by, case, Action.RECORD_SESSION)
     if not mediators:
         raise ValidationError({"mediators": _("请选择主持调解的调解员。")})
+    _check_mediators(case, mediators)
     if any(p.case_id != case.pk for p in parties_present):
         raise ValidationError({"parties_present": _("到场当事人必须是本案当事人。")})
     if held_at and timezone.localdate(held_at) < case.received_on:

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Prefetch
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -16,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cases import forms, selectors, services
+from cases.models import Escalation, EscalationStatus
 from cases.policy import Action, role_allows, user_may
 from cases.services import available_actions
 
@@ -301,6 +303,40 @@ def case_escalate(request, pk):
         ),
         success=_("已提请上报,等待上级接收。"),
     )
+
+
+@login_required
+def escalation_inbox(request):
+    """上报待办: escalations waiting for an answer that this user may accept or return.
+
+    One query for the escalations (case, area and proposer joined) and one for the
+    cases' pending escalations, which ``user_may`` reads: the count does not grow with
+    the rows.
+    """
+    escalations = []
+    if role_allows(request.user, Action.DECIDE_ESCALATION):
+        pending = (
+            Escalation.objects.filter(
+                status=EscalationStatus.PROPOSED,
+                case__in=selectors.visible_cases(request.user).values("pk"),
+                case__status__in=services.ALLOWED_FROM[Action.DECIDE_ESCALATION],
+            )
+            .select_related("case", "case__area", "proposed_by")
+            .prefetch_related(
+                Prefetch(
+                    "case__escalations",
+                    queryset=Escalation.objects.filter(status=EscalationStatus.PROPOSED),
+                )
+            )
+            .order_by("proposed_at", "id")
+        )
+        escalations = [
+            escalation
+            for escalation in pending
+            if user_may(request.user, Action.DECIDE_ESCALATION, escalation.case)
+        ]
+    page = Paginator(escalations, settings.CASES_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "cases/escalation_inbox.html", {"page": page, "query": ""})
 
 
 @login_required

@@ -1,1 +1,65 @@
+"""The back office for monthly reviews: supervisors read them, clerks correct the record
+of a meeting; the reviews themselves are opened by the monthly sweep, never added or
+deleted here. Saving goes through ``reports.services.review_record``, as in the portal."""
 
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from config.admin_scoping import ScopedAdminMixin, TownVillageFilter, call_service
+from grids.selectors import areas_within_reach
+from reports import services
+from reports.models import MonthlyReview
+
+
+class ReviewVillageFilter(TownVillageFilter):
+    area_field = "village"
+
+
+@admin.register(MonthlyReview)
+class MonthlyReviewAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    allow_add = False
+    list_display = ("month_label", "village", "held_on", "reminded_at", "recorded_by")
+    list_filter = (ReviewVillageFilter,)
+    list_select_related = ("village", "recorded_by")
+    search_fields = ("village__name", "village__code")
+    fields = (
+        "village",
+        "month",
+        "agenda_summary",
+        "reminded_at",
+        "held_on",
+        "attendees",
+        "minutes",
+        "decisions",
+        "recorded_by",
+        "updated_at",
+    )
+    readonly_fields = (
+        "village",
+        "month",
+        "agenda_summary",
+        "reminded_at",
+        "recorded_by",
+        "updated_at",
+    )
+
+    def scope_queryset(self, request, queryset):
+        return queryset.filter(village__in=areas_within_reach(request.user).values("pk"))
+
+    def object_editable(self, request, obj) -> bool:
+        return services.may_record(request.user, obj)
+
+    @admin.display(description=_("审议月份"), ordering="month")
+    def month_label(self, review):
+        return f"{review.month:%Y-%m}"
+
+    @admin.display(description=_("议程"))
+    def agenda_summary(self, review):
+        return services.agenda_summary(review.agenda)
+
+    def save_model(self, request, obj, form, change):
+        saved = call_service(
+            services.review_record, review=obj, by=request.user, data=form.cleaned_data
+        )
+        obj.refresh_from_db()
+        return saved

@@ -23,6 +23,7 @@ from cases.models import (
 from cases.policy import Action
 from grids.models import Area
 from mediators.models import Mediator, Organisation
+from reports.services import sweep_monthly_reviews
 from tests.admin.conftest import admin_url
 from tests.factories import OrganisationFactory, UserFactory, register_case
 
@@ -234,7 +235,11 @@ def test_every_list_and_change_page_opens_for_a_clerk(client, world, cases):
         by=world.clerk_a,
         data={"kind": FollowUpKind.PHONE, "done_at": now, "notes": "双方满意"},
     )
+    # With an email address the escalation notice to the clerk gets a delivery row too.
+    world.clerk_a.email = "clerk_a@example.org"
+    world.clerk_a.save()
     services.escalation_propose(case=other, by=world.clerk_a, reason="三次调解未成")
+    sweep_monthly_reviews()  # last month's review of each village
     services.personal_data_reveal(
         party=case.parties.first(), by=world.clerk_a, action=Action.REVEAL_ID_NUMBER
     )
