@@ -248,14 +248,6 @@ def test_accept_language_en_gives_the_out_of_reach_refusal_in_english(world, cou
     assert written() == NOTHING
 
 
-@pytest.mark.xfail(
-    reason=(
-        "BUG: cases/api.py CaseSerializer.source/dispute_type are CodeField(queryset=...all()) "
-        "while the registration form offers only active() ones, so the API registers a case "
-        "under a source the office has switched off"
-    ),
-    strict=True,
-)
 def test_a_source_that_was_switched_off_is_refused_as_on_the_form(world, court):
     CaseSource.objects.filter(code="court").update(is_active=False)
 
@@ -400,14 +392,6 @@ def test_a_retry_of_a_case_since_moved_out_of_reach_answers_404_not_a_server_err
     assert Case.objects.count() == 1
 
 
-@pytest.mark.xfail(
-    reason=(
-        "BUG: cases/services.py case_register_once stores the Idempotency-Key header "
-        "unchecked in a max_length=255 column: on PostgreSQL a longer key is a DataError "
-        "(500), on SQLite it is stored whole; neither answers 400"
-    ),
-    strict=True,
-)
 def test_an_idempotency_key_longer_than_255_characters_is_refused_with_400(world, court):
     client = token_client(court)
     client.raise_request_exception = False

@@ -462,14 +462,6 @@ def test_the_token_of_a_deactivated_account_no_longer_opens_anything(world):
 # ---------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    reason=(
-        "BUG: cases/api.py AcceptSerializer.organisation takes any Organisation and "
-        "services.case_accept never checks it; the accept page only offers the case's own "
-        "organisations, so the API lets village A assign a village-B committee"
-    ),
-    strict=True,
-)
 def test_accepting_with_an_organisation_of_village_b_is_refused(world):
     case = register_case(world.secretary_a)
     committee_b = OrganisationFactory(name="赵家村人民调解委员会", area=world.village_b)
@@ -490,14 +482,6 @@ def test_accepting_with_an_organisation_of_village_b_is_refused(world):
     assert snapshot() == before
 
 
-@pytest.mark.xfail(
-    reason=(
-        "BUG: cases/api.py SessionSerializer.mediators takes any Mediator and "
-        "services.session_record only checks that one is given; the session page only "
-        "offers mediators_available_for(case), so the API records a village-B mediator"
-    ),
-    strict=True,
-)
 def test_recording_a_session_with_a_mediator_of_village_b_is_refused(world):
     case = mediating(register_case(world.secretary_a), world.secretary_a, [world.mediator_a])
     before = snapshot()
