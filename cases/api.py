@@ -27,6 +27,7 @@ from cases.models import (
     FailureReason,
     FollowUp,
     GradeChange,
+    IdempotencyKey,
     MediationSession,
     Party,
     PartyGender,
@@ -75,7 +76,17 @@ class SourceViewSet(viewsets.ReadOnlyModelViewSet):
 # ---------------------------------------------------------------------------
 
 
-class CodeField(serializers.SlugRelatedField):
+class SlugField(serializers.SlugRelatedField):
+    """A related row named by a text column. No such text holds a NUL, and PostgreSQL will
+    not even compare with one (a 500): refused as invalid, as a CharField refuses it."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and "\x00" in data:
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class CodeField(SlugField):
     """A related row named by its stable code, with a message that names the code."""
 
     default_error_messages = {
@@ -226,7 +237,8 @@ class SessionSerializer(serializers.ModelSerializer):
 
 
 class AgreementSerializer(serializers.ModelSerializer):
-    judicial_confirmation_deadline = serializers.DateField(read_only=True)
+    # Null until the agreement takes effect (a written one: once signed).
+    judicial_confirmation_deadline = serializers.DateField(read_only=True, allow_null=True)
 
     class Meta:
         model = Agreement
@@ -274,7 +286,9 @@ class FollowUpSerializer(serializers.ModelSerializer):
         # visit was accepted, and came back with an offset no client can parse).
         case = self.context.get("case")
         if case is not None and timezone.localdate(value) < case.received_on:
-            raise serializers.ValidationError(_("回访时间不能早于登记日期。"), code="before_received")
+            raise serializers.ValidationError(
+                _("回访时间不能早于登记日期。"), code="before_received"
+            )
         return value
 
 
@@ -288,7 +302,9 @@ class GradeChangeSerializer(serializers.ModelSerializer):
 
 class EscalationSerializer(serializers.ModelSerializer):
     proposed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    decided_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = Escalation
@@ -342,9 +358,7 @@ class CaseDetailSerializer(CaseSerializer):
 
 
 class AcceptSerializer(serializers.Serializer):
-    owner = serializers.SlugRelatedField(
-        slug_field="username", queryset=User.objects.filter(is_active=True)
-    )
+    owner = SlugField(slug_field="username", queryset=User.objects.filter(is_active=True))
     mediators = serializers.PrimaryKeyRelatedField(
         many=True, queryset=Mediator.objects.all(), required=False
     )
@@ -378,9 +392,14 @@ class FailSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
 
 
+# A longer key would not fit the column (a 500 on PostgreSQL): refused up front.
+IDEMPOTENCY_KEY = serializers.CharField(
+    max_length=IdempotencyKey._meta.get_field("key").max_length, allow_blank=True
+)
+
 IDEMPOTENCY_HEADER = OpenApiParameter(
     "Idempotency-Key",
-    str,
+    {"type": "string", "maxLength": IDEMPOTENCY_KEY.max_length},
     OpenApiParameter.HEADER,
     required=False,
     description="重试时带同一个键,只登记一次并返回第一次的结果。",
@@ -452,10 +471,15 @@ class CaseViewSet(
     @extend_schema(
         summary="登记案件(可带当事人),支持重试",
         parameters=[IDEMPOTENCY_HEADER],
-        request=CaseCreateSerializer,
+        # JSON only: a form cannot carry the list of parties, which is required.
+        request={"application/json": CaseCreateSerializer},
         responses={201: CaseDetailSerializer},
     )
     def create(self, request, *args, **kwargs):
+        try:
+            key = IDEMPOTENCY_KEY.run_validation(request.headers.get("Idempotency-Key", ""))
+        except serializers.ValidationError as exc:
+            raise serializers.ValidationError({"Idempotency-Key": exc.detail}) from exc
         serializer = CaseCreateSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
@@ -464,7 +488,7 @@ class CaseViewSet(
             by=request.user,
             data=data,
             parties=parties,
-            idempotency_key=request.headers.get("Idempotency-Key", ""),
+            idempotency_key=key,
         )
         headers = {} if registration.created else {"Idempotent-Replayed": "true"}
         return self._detail(registration.case, status.HTTP_201_CREATED, headers)

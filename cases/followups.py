@@ -128,7 +128,12 @@ def _claim_due_follow_ups(now: datetime.datetime, batch: int) -> list[FollowUp]:
     with transaction.atomic():
         due = list(
             FollowUp.objects.select_for_update(skip_locked=True, of=("self",))
-            .filter(done_at__isnull=True, reminded_at__isnull=True, remind_at__lte=now)
+            .filter(
+                done_at__isnull=True,
+                reminded_at__isnull=True,
+                cancelled_at__isnull=True,
+                remind_at__lte=now,
+            )
             .order_by("remind_at")
             .values_list("pk", flat=True)[:batch]
         )

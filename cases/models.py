@@ -650,6 +650,9 @@ class FollowUp(models.Model):
     # a sweep claimed that reminder; reminded_at is never cleared.
     remind_at = models.DateTimeField(_("提醒时间"), null=True, blank=True, editable=False)
     reminded_at = models.DateTimeField(_("已提醒时间"), null=True, blank=True, editable=False)
+    # A scheduled visit made moot when the dispute flared again and the case went back
+    # to mediation; the new agreement schedules its own. Kept, never deleted.
+    cancelled_at = models.DateTimeField(_("取消时间"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -660,7 +663,7 @@ class FollowUp(models.Model):
             # One outstanding visit of each kind per case: scheduling twice is a no-op.
             models.UniqueConstraint(
                 fields=["case", "kind"],
-                condition=models.Q(done_at__isnull=True),
+                condition=models.Q(done_at__isnull=True, cancelled_at__isnull=True),
                 name="follow_up_one_open_per_kind",
             )
         ]
@@ -670,7 +673,9 @@ class FollowUp(models.Model):
             models.Index(
                 fields=["remind_at"],
                 name="follow_up_to_remind_idx",
-                condition=models.Q(done_at__isnull=True, reminded_at__isnull=True),
+                condition=models.Q(
+                    done_at__isnull=True, reminded_at__isnull=True, cancelled_at__isnull=True
+                ),
             )
         ]
 

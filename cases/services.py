@@ -927,7 +927,7 @@ def follow_up_record(*, case: Case, by, data: dict) -> FollowUp:
     # A visit that was scheduled is completed rather than duplicated.
     follow_up = (
         FollowUp.objects.select_for_update()
-        .filter(case=case, kind=values.get("kind"), done_at__isnull=True)
+        .filter(case=case, kind=values.get("kind"), done_at__isnull=True, cancelled_at__isnull=True)
         .order_by("due_at")
         .first()
     ) or FollowUp(case=case)
@@ -947,9 +947,13 @@ def follow_up_record(*, case: Case, by, data: dict) -> FollowUp:
     if follow_up.rebound_signs and not follow_up.flared_again:
         followups.schedule_follow_up(case, FollowUpKind.REVISIT, follow_up.done_at)
     if follow_up.flared_again:
-        # The old agreement stays on record, superseded, so mediation can reach a new one.
+        # The old agreement stays on record, superseded, so mediation can reach a new one;
+        # its visits still outstanding are cancelled (the new agreement schedules anew).
         Agreement.objects.filter(case=case, superseded_at__isnull=True).update(
             superseded_at=timezone.now()
+        )
+        FollowUp.objects.filter(case=case, done_at__isnull=True, cancelled_at__isnull=True).update(
+            cancelled_at=timezone.now()
         )
         previous = _set_status(case, Status.MEDIATING)
         case.deadline = _deadline(timezone.localdate(), _policy_for(case.grade))
