@@ -197,6 +197,17 @@ def _overdue_recipients(case: Case) -> list[User]:
     return supervisors
 
 
+def overdue_unreported(today: datetime.date):
+    """Pending cases past a deadline not yet reported. The filter is exactly the condition
+    of the partial index case_overdue_unreported_idx, and the ordering walks it, so this
+    reads only what is due; without that PostgreSQL may walk every live case."""
+    return (
+        Case.objects.filter(status__in=PENDING_STATUSES, deadline__lt=today)
+        .exclude(overdue_reported_for=F("deadline"))
+        .order_by("deadline", "pk")
+    )
+
+
 def sweep_overdue_cases(today: datetime.date | None = None, batch: int = SWEEP_BATCH) -> int:
     """Report each case that passed its time limit, once per deadline."""
     today = today or timezone.localdate()
@@ -204,9 +215,8 @@ def sweep_overdue_cases(today: datetime.date | None = None, batch: int = SWEEP_B
     while True:
         with transaction.atomic():
             due = list(
-                Case.objects.select_for_update(skip_locked=True, of=("self",))
-                .filter(status__in=PENDING_STATUSES, deadline__lt=today)
-                .exclude(overdue_reported_for=F("deadline"))
+                overdue_unreported(today)
+                .select_for_update(skip_locked=True, of=("self",))
                 .values_list("pk", "deadline")[:batch]
             )
             for pk, deadline in due:

@@ -279,6 +279,15 @@ class Case(models.Model):
                 condition=~models.Q(status="voided"),
             ),
             models.Index(fields=["status", "deadline"], name="case_status_deadline_idx"),
+            # The overdue sweep's own filter: pending cases whose deadline has not yet been
+            # reported. It stays tiny, so the sweep costs what is due, not what is stored.
+            # (The sweep must keep exactly this filter for PostgreSQL to use it.)
+            models.Index(
+                fields=["deadline"],
+                name="case_overdue_unreported_idx",
+                condition=models.Q(status__in=["registered", "accepted", "mediating"])
+                & ~models.Q(overdue_reported_for=models.F("deadline")),
+            ),
             models.Index(
                 fields=["number"], name="case_number_prefix_idx", opclasses=["varchar_pattern_ops"]
             ),
