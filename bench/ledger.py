@@ -15,59 +15,24 @@ import os
 import random
 import re
 import statistics
-import sys
 import time
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
-from pathlib import Path
 
+import benchdb  # noqa: E402  (beside this script)
 from django.utils import timezone
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = benchdb.ROOT
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/fengqiao_bench"
 BATCH = 5000
 SLOW_MS = 300
 
-sys.path.insert(0, str(ROOT))
-os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.local"
-os.environ.setdefault("DATABASE_URL", DEFAULT_DATABASE_URL)
-
-
-# ---------------------------------------------------------------------------
-# Database
-# ---------------------------------------------------------------------------
-
-
-def ensure_database(url: str) -> None:
-    """Create the benchmark database if it does not exist (connecting to ``postgres``)."""
-    import dj_database_url
-    import psycopg
-    from psycopg import sql
-
-    config = dj_database_url.parse(url)
-    if "postgresql" not in config["ENGINE"]:
-        sys.exit(f"bench/ledger.py needs PostgreSQL; DATABASE_URL is {url!r}.")
-    params = {
-        "host": config.get("HOST") or None,
-        "port": config.get("PORT") or None,
-        "user": config.get("USER") or None,
-        "password": config.get("PASSWORD") or None,
-    }
-    with psycopg.connect(dbname="postgres", autocommit=True, **params) as conn:
-        exists = conn.execute(
-            "SELECT 1 FROM pg_database WHERE datname = %s", [config["NAME"]]
-        ).fetchone()
-        if not exists:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(config["NAME"])))
-            print(f"Created database {config['NAME']}.")
+benchdb.configure(DEFAULT_DATABASE_URL)
 
 
 def setup_django() -> None:
-    ensure_database(os.environ["DATABASE_URL"])
-    import django
-
-    django.setup()
+    benchdb.setup_django()
 
 
 # ---------------------------------------------------------------------------

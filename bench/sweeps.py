@@ -17,9 +17,10 @@ import re
 import statistics
 import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+import benchdb  # noqa: E402  (beside this script)
+
+ROOT = benchdb.ROOT
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/fengqiao_sweeps"
 
 FOLLOW_UP_DUE = [0, 10, 100, 1_000, 10_000]
@@ -38,45 +39,11 @@ POOL_KINDS = ["home_visit", "revisit", "look_back"]
 # Notifications the sweeps (and this script) write; the filled history is "history:...".
 RUN_PREFIXES = ["follow-up:", "overdue:", "bench-run:"]
 
-sys.path.insert(0, str(ROOT))
-os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.local"
-os.environ.setdefault("DATABASE_URL", DEFAULT_DATABASE_URL)
-
-
-# ---------------------------------------------------------------------------
-# Database
-# ---------------------------------------------------------------------------
-
-
-def ensure_database(url: str) -> None:
-    """Create the benchmark database if it does not exist (connecting to ``postgres``)."""
-    import dj_database_url
-    import psycopg
-    from psycopg import sql
-
-    config = dj_database_url.parse(url)
-    if "postgresql" not in config["ENGINE"]:
-        sys.exit(f"bench/sweeps.py needs PostgreSQL; DATABASE_URL is {url!r}.")
-    params = {
-        "host": config.get("HOST") or None,
-        "port": config.get("PORT") or None,
-        "user": config.get("USER") or None,
-        "password": config.get("PASSWORD") or None,
-    }
-    with psycopg.connect(dbname="postgres", autocommit=True, **params) as conn:
-        exists = conn.execute(
-            "SELECT 1 FROM pg_database WHERE datname = %s", [config["NAME"]]
-        ).fetchone()
-        if not exists:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(config["NAME"])))
-            print(f"Created database {config['NAME']}.")
+benchdb.configure(DEFAULT_DATABASE_URL)
 
 
 def setup_django() -> None:
-    ensure_database(os.environ["DATABASE_URL"])
-    import django
-
-    django.setup()
+    benchdb.setup_django()
 
     # notify() queues a Celery task per delivery on commit. Keep those messages in memory:
     # the local settings' broker is a folder under var/ that a running worker would read.
