@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import (
     OpenApiParameter,
     extend_schema,
+    extend_schema_serializer,
     extend_schema_view,
 )
 from rest_framework import mixins, serializers, status, viewsets
@@ -292,6 +293,15 @@ class FollowUpSerializer(serializers.ModelSerializer):
         return value
 
 
+@extend_schema_serializer(component_name="FollowUp")  # FollowUpRequest is the other half
+class FollowUpReadSerializer(FollowUpSerializer):
+    """A follow-up as the case shows it: one that is only scheduled has no done_at yet,
+    which a visit being recorded must have."""
+
+    class Meta(FollowUpSerializer.Meta):
+        extra_kwargs = {}
+
+
 class GradeChangeSerializer(serializers.ModelSerializer):
     changed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
@@ -336,7 +346,7 @@ class CaseDetailSerializer(CaseSerializer):
     agreement = AgreementSerializer(read_only=True, allow_null=True)
     grade_changes = GradeChangeSerializer(many=True, read_only=True)
     escalations = EscalationSerializer(many=True, read_only=True)
-    follow_ups = FollowUpSerializer(many=True, read_only=True)
+    follow_ups = FollowUpReadSerializer(many=True, read_only=True)
     events = EventSerializer(many=True, read_only=True)
 
     class Meta(CaseSerializer.Meta):

@@ -451,6 +451,25 @@ def case_update(*, case: Case, by, data: dict, parties: list[dict] | None = None
             ]
             setattr(case, field, new)
     received_on_label = str(case._meta.get_field("received_on").verbose_name)
+    reference = (case.external_reference or "").strip()
+    if reference and (
+        Case.objects.filter(
+            created_by=case.created_by, source=case.source, external_reference=reference
+        )
+        .exclude(pk=case.pk)
+        .exists()
+    ):
+        # The sender's reference number names one case (a unique constraint); say so
+        # rather than fail on the constraint.
+        raise ValidationError(
+            {
+                "external_reference": ValidationError(
+                    _("来文编号“%(reference)s”已被该来源的另一案件使用。"),
+                    code="duplicate_reference",
+                    params={"reference": reference},
+                )
+            }
+        )
     if received_on_label in changes and case.is_pending and case.status != Status.MEDIATING:
         # The time limit runs from registration; a reopened case keeps the deadline it
         # was given when it was reopened.

@@ -89,6 +89,9 @@ class PortalAutoSchema(AutoSchema):
         codes = {"401": "未登录或令牌无效", "403": "无权进行此操作", "429": "请求过于频繁"}
         if self.method != "GET" or self._is_list_view():
             codes["400"] = "请求数据有误,逐项说明见 errors"
+        if self.method in ("POST", "PUT", "PATCH") and self.get_request_serializer() is not None:
+            # DRF's answer to a body in a Content-Type none of the view's parsers reads.
+            codes["415"] = "不支持请求的 Content-Type"
         if "{" in self.path:
             codes["404"] = "不存在,或不在您的管辖范围内"
         for code, description in codes.items():

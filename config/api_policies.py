@@ -4,6 +4,7 @@ Kept apart from ``config.api`` because DRF imports these while it defines its vi
 they must not import the views in turn.
 """
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import CursorPagination
@@ -18,13 +19,26 @@ class LedgerCursorPagination(CursorPagination):
     page_size_query_param = "page_size"
     max_page_size = 200
 
+    def paginate_queryset(self, queryset, request, view=None):
+        self.model = queryset.model  # for decode_cursor
+        return super().paginate_queryset(queryset, request, view)
+
     def decode_cursor(self, request):
-        # DRF answers a cursor it cannot read with 404, as if the list were missing; it is
-        # a bad query parameter, so 400 naming the field, like any other.
+        # DRF answers a cursor it cannot read with 404, as if the list were missing, and
+        # filters by whatever position a hand-made cursor carries (a 500 when it is not a
+        # number). Both are a bad query parameter: 400 naming the field, like any other.
+        invalid = ValidationError({self.cursor_query_param: [self.invalid_cursor_message]})
         try:
-            return super().decode_cursor(request)
+            cursor = super().decode_cursor(request)
         except NotFound as exc:
-            raise ValidationError({self.cursor_query_param: [exc.detail]}) from exc
+            raise invalid from exc
+        if cursor is not None and cursor.position is not None:
+            field = self.model._meta.get_field(self.ordering[0].lstrip("-"))
+            try:
+                field.to_python(cursor.position)
+            except DjangoValidationError as exc:
+                raise invalid from exc
+        return cursor
 
 
 class TokenClientRateThrottle(UserRateThrottle):

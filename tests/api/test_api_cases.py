@@ -830,3 +830,28 @@ def test_an_anonymous_client_registers_nothing(world):
 
     assert response.status_code == 401
     assert written() == NOTHING
+
+
+def test_changing_a_reference_number_to_one_the_sender_already_used_is_refused_with_400(
+    world, court
+):
+    client = token_client(court)
+    first = client.post("/api/v1/cases/", push(world.village_a), format="json")
+    second = client.post(
+        "/api/v1/cases/",
+        push(world.village_a, external_reference="(2025)浙0681民诉前调1002号"),
+        format="json",
+    )
+    assert (first.status_code, second.status_code) == (201, 201)
+
+    response = client.patch(
+        f"/api/v1/cases/{second.data['id']}/",
+        {"external_reference": "(2025)浙0681民诉前调1001号"},
+        format="json",
+    )
+
+    assert response.status_code == 400
+    assert [(e["field"], e["code"]) for e in errors(response)] == [
+        ("external_reference", "duplicate_reference")
+    ]
+    assert Case.objects.get(pk=second.data["id"]).external_reference.endswith("1002号")
