@@ -13,6 +13,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from accounts.models import User
@@ -474,7 +475,11 @@ class CaseViewSet(
         cases = selectors.visible_cases(self.request.user).select_related(
             "area", "source", "dispute_type", "owner"
         )
-        fresh = self._with_history(cases).get(pk=case.pk)
+        fresh = self._with_history(cases).filter(pk=case.pk).first()
+        if fresh is None:
+            # The case has since left the caller's area (a replayed push of a case a
+            # district clerk moved): as anywhere else outside the area, 404.
+            raise NotFound
         data = CaseDetailSerializer(fresh, context=self.get_serializer_context()).data
         return Response(data, status=code, headers=headers)
 

@@ -370,14 +370,6 @@ def test_a_form_user_registering_a_reference_twice_is_told_which_case_has_it(wor
     assert Case.objects.count() == 1
 
 
-@pytest.mark.xfail(
-    reason=(
-        "BUG: cases/api.py CaseViewSet._detail re-reads the replayed case with "
-        ".get() through visible_cases; when the first case has since been moved out of "
-        "the sender's area the retry raises Case.DoesNotExist (500) instead of answering"
-    ),
-    strict=True,
-)
 def test_a_retry_of_a_case_since_moved_out_of_reach_answers_404_not_a_server_error(world, court):
     client = token_client(court)
     client.post(CASES, push(world.village_a), format="json", HTTP_IDEMPOTENCY_KEY="k-1")
