@@ -72,12 +72,23 @@ def validate_mobile(value: str) -> None:
         raise ValidationError(message, code="mobile")
 
 
+# No dispute the portal records happened before this.
+EARLIEST_RECORD_DATE = datetime.date(1950, 1, 1)
+
+
 def validate_not_future_date(value) -> None:
     day = value
     if isinstance(value, datetime.datetime):
         day = timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
     if day > timezone.localdate():
         raise ValidationError(_("日期不能晚于今天。"), code="future_date")
+    if day < EARLIEST_RECORD_DATE:
+        # A typo like 0712 for 2025 would otherwise be stored and break dates downstream.
+        raise ValidationError(
+            _("日期不合理,请填写%(year)d年以后的日期。"),
+            code="implausible_date",
+            params={"year": EARLIEST_RECORD_DATE.year},
+        )
 
 
 def mask_id_number(value: str) -> str:

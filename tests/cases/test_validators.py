@@ -271,3 +271,16 @@ def test_a_party_exposes_masked_numbers_without_revealing_the_middle():
     assert party.masked_mobile == "139****5678"
     assert "19491231" not in party.masked_id_number
     assert "1234" not in party.masked_mobile
+
+
+def test_a_date_before_1950_is_refused_as_implausible():
+    import datetime
+
+    from django.core.exceptions import ValidationError
+
+    from cases.validators import validate_not_future_date
+
+    with pytest.raises(ValidationError) as refused:
+        validate_not_future_date(datetime.date(712, 1, 1))
+    assert refused.value.code == "implausible_date"
+    validate_not_future_date(datetime.date(1950, 1, 1))
