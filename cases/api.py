@@ -53,24 +53,26 @@ class SourceSerializer(LookupSerializer):
     is_petition = serializers.BooleanField(read_only=True)
 
 
-class DisputeTypeViewSet(viewsets.ReadOnlyModelViewSet):
+class LookupViewSet(viewsets.ReadOnlyModelViewSet):
+    """A small lookup table, read whole and named by code."""
+
+    lookup_field = "code"
+    pagination_class = None
+    filter_backends = []
+
+
+class DisputeTypeViewSet(LookupViewSet):
     """纠纷类型 (editable lookup table)."""
 
     queryset = DisputeType.objects.all()
     serializer_class = LookupSerializer
-    lookup_field = "code"
-    pagination_class = None
-    filter_backends = []
 
 
-class SourceViewSet(viewsets.ReadOnlyModelViewSet):
+class SourceViewSet(LookupViewSet):
     """案件来源 (editable lookup table)."""
 
     queryset = CaseSource.objects.all()
     serializer_class = SourceSerializer
-    lookup_field = "code"
-    pagination_class = None
-    filter_backends = []
 
 
 # ---------------------------------------------------------------------------
