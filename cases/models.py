@@ -138,6 +138,9 @@ ENDED_STATUSES = (Status.FAILED, Status.CLOSED, Status.NOT_ACCEPTED, Status.WITH
 class FailureReason(models.TextChoices):
     SESSIONS_FAILED = "sessions_failed", _("经调解未达成协议")
     PARTY_REFUSED = "party_refused", _("当事人拒绝调解(人民调解法第十七条)")
+    # Not settled by mediation but passed to the people's court's fast-track team (速裁),
+    # which settled it; supervisors count these apart from both successes and failures.
+    FAST_TRACKED = "fast_tracked", _("转法院速裁解决")
 
 
 class CaseQuerySet(models.QuerySet):

@@ -1,0 +1,75 @@
+"""The columns of the monthly ledger (月度台账, DOMAIN §5), declared once.
+
+The export writes them, the import reads them, so a ledger downloaded from the portal can
+be filled in and uploaded again. Headers are the Chinese ones offices already use on paper,
+whatever the interface language: the ledger is the document reported upward.
+
+``importable`` columns are read by the import (``required`` ones must be filled in);
+the others describe what happened to the case in the portal and are written only.
+ID numbers and phones are masked on export and must be given in full on import.
+"""
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Kind(StrEnum):
+    TEXT = "text"
+    LONG_TEXT = "long_text"  # wrapped, several lines in one cell
+    DATE = "date"
+    INTEGER = "integer"
+    MONEY = "money"
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    header: str
+    width: int  # in Excel character units
+    kind: Kind = Kind.TEXT
+    importable: bool = False
+    required: bool = False
+
+
+LEDGER_COLUMNS: tuple[Column, ...] = (
+    Column("row", "序号", 6, Kind.INTEGER),
+    Column("number", "案件编号", 16),
+    Column("area", "所属区域", 18),
+    Column("area_code", "区域代码", 14, importable=True, required=True),
+    Column("received_on", "受理日期", 11, Kind.DATE, importable=True, required=True),
+    Column("occurred_on", "发生日期", 11, Kind.DATE, importable=True),
+    Column("title", "案件名称", 22, importable=True, required=True),
+    Column("applicants", "申请人", 12, Kind.LONG_TEXT, importable=True, required=True),
+    Column("applicant_id_numbers", "申请人身份证号", 20, Kind.LONG_TEXT, importable=True),
+    Column("applicant_mobiles", "申请人联系电话", 14, Kind.LONG_TEXT, importable=True),
+    Column("applicant_addresses", "申请人住址", 20, Kind.LONG_TEXT, importable=True),
+    Column("respondents", "被申请人", 12, Kind.LONG_TEXT, importable=True, required=True),
+    Column("respondent_id_numbers", "被申请人身份证号", 20, Kind.LONG_TEXT, importable=True),
+    Column("respondent_mobiles", "被申请人联系电话", 14, Kind.LONG_TEXT, importable=True),
+    Column("respondent_addresses", "被申请人住址", 20, Kind.LONG_TEXT, importable=True),
+    Column("source", "来源", 14, importable=True, required=True),
+    Column("dispute_type", "纠纷类型", 14, importable=True, required=True),
+    Column("grade", "风险等级", 10, importable=True, required=True),
+    Column("level", "处置层级", 10),
+    Column("summary", "简要案情", 40, Kind.LONG_TEXT, importable=True, required=True),
+    Column("amount_at_stake", "涉及金额(元)", 12, Kind.MONEY, importable=True),
+    Column("external_reference", "来文编号", 14, importable=True),
+    Column("mediators", "调解员", 14, Kind.LONG_TEXT),
+    Column("sessions", "调解次数", 8, Kind.INTEGER),
+    Column("status", "状态", 9),
+    Column("outcome", "调解结果", 10),
+    Column("agreement_form", "协议形式", 9),
+    Column("agreement_amount", "协议金额(元)", 12, Kind.MONEY),
+    Column("performance", "履行情况", 10),
+    Column("follow_ups", "回访情况", 36, Kind.LONG_TEXT),
+    Column("deadline", "化解期限", 11, Kind.DATE),
+    Column("closed_on", "销号日期", 11, Kind.DATE),
+)
+
+COLUMN_BY_KEY = {column.key: column for column in LEDGER_COLUMNS}
+COLUMN_BY_HEADER = {column.header: column for column in LEDGER_COLUMNS}
+HEADERS = tuple(column.header for column in LEDGER_COLUMNS)
+
+# Several parties of one side share a cell, one per line (names and their ID numbers,
+# phones and addresses line up line by line).
+PARTY_SEPARATOR = "\n"
