@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.models import (
     PENDING_STATUSES,
+    Agreement,
     Case,
     CaseSource,
     DisputeType,
@@ -17,6 +18,16 @@ from cases.models import (
 from cases.search import search_cases
 from grids.models import Area
 from grids.selectors import areas_within_reach
+from reports.outcomes import Outcome
+from reports.statistics import (
+    ACCEPTED,
+    CLASS_Q,
+    CONCLUDED,
+    RESOLUTION_CHOICES,
+    RESOLUTION_Q,
+)
+
+OUTCOME_CHOICES = [(ACCEPTED, _("受理")), *Outcome.choices, (CONCLUDED, _("已办结"))]
 
 
 def _areas_for_request(request):
@@ -60,6 +71,25 @@ class CaseFilter(django_filters.FilterSet):
     overdue = django_filters.BooleanFilter(
         label=_("仅看超期"), method="filter_overdue", widget=forms.CheckboxInput
     )
+    # What the statistics count (reports/statistics.py): each figure on the dashboard
+    # links here with these, so the ledger lists exactly the cases behind it.
+    outcome = django_filters.ChoiceFilter(
+        label=_("调解结果"), choices=OUTCOME_CHOICES, method="filter_outcome"
+    )
+    resolution = django_filters.ChoiceFilter(
+        label=_("化解方式"), choices=RESOLUTION_CHOICES, method="filter_resolution"
+    )
+    overdue_as_of = django_filters.DateFilter(
+        label=_("截至该日超期"),
+        method="filter_overdue_as_of",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    violence_risk = django_filters.BooleanFilter(label=_("有民转刑风险"))
+    petition_risk = django_filters.BooleanFilter(label=_("有信访风险"))
+    is_group = django_filters.BooleanFilter(label=_("群体性纠纷"))
+    with_amount = django_filters.BooleanFilter(
+        label=_("现行协议载有金额"), method="filter_with_amount"
+    )
 
     class Meta:
         model = Case
@@ -78,6 +108,21 @@ class CaseFilter(django_filters.FilterSet):
         if not value:
             return queryset
         return queryset.filter(status__in=PENDING_STATUSES, deadline__lt=timezone.localdate())
+
+    def filter_outcome(self, queryset, name, value):
+        return queryset.filter(CLASS_Q[value])
+
+    def filter_resolution(self, queryset, name, value):
+        return queryset.filter(RESOLUTION_Q[value])
+
+    def filter_overdue_as_of(self, queryset, name, value):
+        return queryset.filter(status__in=PENDING_STATUSES, deadline__lt=value)
+
+    def filter_with_amount(self, queryset, name, value):
+        current = Agreement.objects.filter(superseded_at__isnull=True, amount__isnull=False)
+        if value:
+            return queryset.filter(pk__in=current.values("case_id"))
+        return queryset.exclude(pk__in=current.values("case_id"))
 
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)

@@ -51,6 +51,9 @@ TITLES = {
 }
 
 
+FAST_TRACKED = "fast_tracked"
+
+
 class Command(BaseCommand):
     help = "载入演示数据(一个区县、两个镇、调解员、各角色用户和数百件各状态的案件)。"
 
@@ -216,6 +219,9 @@ class Command(BaseCommand):
             + [Status.CLOSED] * 8
             + [Status.FAILED] * 2
             + [Status.NOT_ACCEPTED, Status.WITHDRAWN, Status.VOIDED]
+            # Passed to the court's fast-track team (转速裁): last, so a short demo still
+            # has every status.
+            + [FAST_TRACKED]
         )
         today = timezone.localdate()
         for index in range(count):
@@ -227,7 +233,8 @@ class Command(BaseCommand):
             by = self._secretary_of(village, users)
             dispute_type = self.rng.choice(types)
             a, b = self._name(), self._name()
-            received_on = today - datetime.timedelta(days=self.rng.randrange(0, 180))
+            # Over a year and a bit, so the dashboard's trend and year-on-year have data.
+            received_on = today - datetime.timedelta(days=self.rng.randrange(0, 400))
             grade = self.rng.choices([Grade.BLUE, Grade.YELLOW, Grade.RED], weights=[5, 4, 1])[0]
             with transaction.atomic():
                 case = services.case_register(
@@ -314,11 +321,15 @@ class Command(BaseCommand):
             case = outcome.case
         if target == Status.MEDIATING:
             return
-        if target == Status.FAILED:
+        if target in (Status.FAILED, FAST_TRACKED):
             services.case_fail(
                 case=case,
                 by=by,
-                failure_reason=FailureReason.SESSIONS_FAILED,
+                failure_reason=(
+                    FailureReason.FAST_TRACKED
+                    if target == FAST_TRACKED
+                    else FailureReason.SESSIONS_FAILED
+                ),
                 routes_explained=True,
                 note="已告知当事人可向人民法院起诉。",
             )
