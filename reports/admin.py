@@ -8,11 +8,15 @@ from django.utils.translation import gettext_lazy as _
 from config.admin_scoping import ScopedAdminMixin, TownVillageFilter, call_service
 from grids.selectors import areas_within_reach
 from reports import services
-from reports.models import MonthlyReview
+from reports.models import GeneratedReport, MonthlyReview
 
 
 class ReviewVillageFilter(TownVillageFilter):
     area_field = "village"
+
+
+class ReportAreaFilter(TownVillageFilter):
+    area_field = "area"
 
 
 @admin.register(MonthlyReview)
@@ -63,3 +67,52 @@ class MonthlyReviewAdmin(ScopedAdminMixin, admin.ModelAdmin):
         )
         obj.refresh_from_db()
         return saved
+
+
+@admin.register(GeneratedReport)
+class GeneratedReportAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    """The export archive, read only: reports are made from the portal's export page and
+    never edited or deleted."""
+
+    read_only = True
+    allow_add = False
+    list_display = (
+        "created_at",
+        "area",
+        "period_label",
+        "format",
+        "status",
+        "rows_total",
+        "size",
+        "requested_by",
+    )
+    list_filter = ("status", "format", ReportAreaFilter)
+    list_select_related = ("area", "requested_by")
+    search_fields = ("area__name", "area__code", "file_name", "requested_by__username")
+    date_hierarchy = "created_at"
+    fields = (
+        "requested_by",
+        "area",
+        "period_start",
+        "period_end",
+        "format",
+        "language",
+        "status",
+        "rows_total",
+        "rows_done",
+        "file_name",
+        "file_path",
+        "size",
+        "error",
+        "created_at",
+        "started_at",
+        "finished_at",
+    )
+    readonly_fields = fields
+
+    def scope_queryset(self, request, queryset):
+        return queryset.filter(area__in=areas_within_reach(request.user).values("pk"))
+
+    @admin.display(description=_("统计期"), ordering="period_start")
+    def period_label(self, report):
+        return report.period.label

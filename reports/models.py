@@ -69,3 +69,81 @@ class MonthlyReview(models.Model):
     @property
     def is_recorded(self) -> bool:
         return self.held_on is not None
+
+
+class ReportFormat(models.TextChoices):
+    XLSX = "xlsx", _("Excel 工作簿(.xlsx)")
+    CSV = "csv", _("CSV 文本(.csv)")
+
+
+class ReportStatus(models.TextChoices):
+    QUEUED = "queued", _("排队中")
+    RUNNING = "running", _("生成中")
+    DONE = "done", _("已完成")
+    FAILED = "failed", _("生成失败")
+
+
+class GeneratedReport(models.Model):
+    """A ledger export made in the background (a large one) and kept in the archive.
+
+    The file lives in the private folder (``FENGQIAO_PRIVATE_DIR``), never under a folder
+    the web server serves: it is downloaded through the portal, which checks that the
+    report's area is within the user's reach. Reports are never deleted by users.
+    """
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("申请人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    area = models.ForeignKey(
+        "grids.Area", verbose_name=_("区域"), on_delete=models.PROTECT, related_name="+"
+    )
+    period_start = models.DateField(_("起始日期"))
+    period_end = models.DateField(_("截止日期"))
+    format = models.CharField(_("格式"), max_length=8, choices=ReportFormat.choices)
+    # The labels of the file follow the language of whoever asked for it.
+    language = models.CharField(_("语言"), max_length=16, default="zh-hans")
+    status = models.CharField(
+        _("状态"), max_length=16, choices=ReportStatus.choices, default=ReportStatus.QUEUED
+    )
+    rows_total = models.PositiveIntegerField(_("总行数"), default=0)
+    rows_done = models.PositiveIntegerField(_("已写行数"), default=0)
+    file_name = models.CharField(_("文件名"), max_length=200, blank=True)
+    # Relative to the private folder; set once the file is complete.
+    file_path = models.CharField(_("存放路径"), max_length=255, blank=True, editable=False)
+    size = models.PositiveBigIntegerField(_("文件大小(字节)"), null=True, blank=True)
+    error = models.TextField(_("错误信息"), blank=True)
+    created_at = models.DateTimeField(_("申请时间"), auto_now_add=True)
+    started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("已生成报表")
+        verbose_name_plural = _("已生成报表")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["area", "-created_at"], name="generated_report_area_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.file_name or f"{self.area} {self.period_start}~{self.period_end}"
+
+    @property
+    def period(self):
+        from reports.periods import Period
+
+        return Period(self.period_start, self.period_end)
+
+    @property
+    def percent(self) -> int:
+        if self.status == ReportStatus.DONE:
+            return 100
+        if not self.rows_total:
+            return 0
+        return min(100, self.rows_done * 100 // self.rows_total)
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (ReportStatus.DONE, ReportStatus.FAILED)

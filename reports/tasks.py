@@ -1,4 +1,5 @@
-"""Beat task of the reports app: a thin wrapper around the monthly review sweep."""
+"""Tasks of the reports app: thin wrappers around the monthly review sweep and the
+background ledger export."""
 
 from celery import shared_task
 
@@ -8,3 +9,12 @@ from reports import services
 @shared_task(ignore_result=True)
 def sweep_monthly_reviews() -> int:
     return services.sweep_monthly_reviews()
+
+
+@shared_task(ignore_result=True)
+def export_ledger_report(report_id: int) -> bool:
+    """Make a queued archive report's file; a duplicate delivery finds it claimed and
+    does nothing (see ``reports.archive.run_report``)."""
+    from reports import archive
+
+    return archive.run_report(report_id)

@@ -23,6 +23,7 @@ from cases.models import (
 from cases.policy import Action
 from grids.models import Area
 from mediators.models import Mediator, Organisation
+from reports.models import GeneratedReport
 from reports.services import sweep_monthly_reviews
 from tests.admin.conftest import admin_url
 from tests.factories import OrganisationFactory, UserFactory, register_case
@@ -244,6 +245,13 @@ def test_every_list_and_change_page_opens_for_a_clerk(client, world, cases):
         party=case.parties.first(), by=world.clerk_a, action=Action.REVEAL_ID_NUMBER
     )
     OrganisationFactory(area=world.village_a)
+    GeneratedReport.objects.create(
+        requested_by=world.clerk_a,
+        area=world.town_a,
+        period_start=timezone.localdate().replace(day=1),
+        period_end=timezone.localdate(),
+        format="csv",
+    )
     client.force_login(world.clerk_a)
 
     for model, model_admin in admin.site._registry.items():
