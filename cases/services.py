@@ -314,8 +314,9 @@ def _full_clean(instance, exclude=()) -> None:
 
 
 @transaction.atomic
-def case_register(*, by, data: dict, parties: list[dict]) -> Case:
-    """Register a case with its parties (one form, one transaction)."""
+def case_register(*, by, data: dict, parties: list[dict], note: str = "") -> Case:
+    """Register a case with its parties (one form, one transaction). ``note`` is added to
+    the registration's history entry, e.g. the file and line a ledger import took it from."""
     _check(by, None, Action.REGISTER)
     area = data["area"]
     _require_within_reach(by, area)
@@ -360,7 +361,7 @@ def case_register(*, by, data: dict, parties: list[dict]) -> Case:
         party.case = case
     Party.objects.bulk_create(party_objects)
     _refresh_search_text(case)
-    _record(case, EventKind.REGISTERED, by, note=case.title)
+    _record(case, EventKind.REGISTERED, by, note="\n".join(filter(None, (case.title, note))))
     return case
 
 
