@@ -4,12 +4,16 @@ line, so the role/area rule and the password policy are the same."""
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.contrib.auth.forms import (
+    AdminPasswordChangeForm,
+    AdminUserCreationForm,
+    UserChangeForm,
+)
 from django.contrib.auth.models import Group
 from django.utils.translation import gettext_lazy as _
 from rest_framework.authtoken.models import TokenProxy
 
-from accounts.models import Role, User
+from accounts.models import LoginFailure, LoginLockout, Role, User
 from accounts.services import ROLE_AREA_LEVELS, STAFF_ROLES, user_create
 from config.admin_scoping import (
     ScopedAdminMixin,
@@ -66,10 +70,19 @@ class UserEditForm(RoleAreaMixin, UserChangeForm):
             self.fields["area"].required = True
 
 
+class TemporaryPasswordForm(AdminPasswordChangeForm):
+    """A clerk setting someone's password: the owner must replace it at the next log-in."""
+
+    def save(self, commit=True):
+        self.user.must_change_password = True
+        return super().save(commit=commit)
+
+
 @admin.register(User)
 class UserAdmin(ScopedAdminMixin, DjangoUserAdmin):
     form = UserEditForm
     add_form = UserAddForm
+    change_password_form = TemporaryPasswordForm
     list_display = (
         "username",
         "full_name",
@@ -86,7 +99,7 @@ class UserAdmin(ScopedAdminMixin, DjangoUserAdmin):
     ordering = ("username",)
     autocomplete_fields = ("area",)
     fieldsets = (
-        (None, {"fields": ("username", "password")}),
+        (None, {"fields": ("username", "password", "must_change_password")}),
         (_("个人信息"), {"fields": ("full_name", "mobile", "email")}),
         (_("角色与区域"), {"fields": ("role", "area")}),
         (
@@ -131,12 +144,73 @@ class UserAdmin(ScopedAdminMixin, DjangoUserAdmin):
             password=data["password1"] if data.get("set_usable_password") else None,
             full_name=data.get("full_name", ""),
             mobile=data.get("mobile", ""),
+            # The clerk chose it, so its owner replaces it at the first log-in.
+            temporary_password=True,
         )
         # The admin goes on to log and redirect with the form's instance.
         for field in User._meta.concrete_fields:
             setattr(obj, field.attname, getattr(user, field.attname))
         obj._state.adding = False
         obj._state.db = user._state.db
+
+
+class LoginRecordAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    """django-axes's records of failed log-ins, read-only. A clerk or supervisor sees
+    those against the accounts of their own area; attempts on names that are nobody's
+    (and every area's) only a superuser sees. Nothing is deleted here: a lockout ends by
+    its cool-off, or at once with ``manage.py axes_reset_username USERNAME``."""
+
+    read_only = True
+    allow_add = False
+    search_fields = ("username", "ip_address")
+    date_hierarchy = "attempt_time"
+    ordering = ("-attempt_time",)
+
+    def scope_queryset(self, request, queryset):
+        return queryset.filter(username__in=users_in_reach(request.user).values("username"))
+
+    @admin.display(description=_("用户名"), ordering="username")
+    def login_username(self, obj):
+        return obj.username
+
+    @admin.display(description=_("客户端地址"), ordering="ip_address")
+    def client_address(self, obj):
+        return obj.ip_address
+
+    @admin.display(description=_("时间"), ordering="attempt_time")
+    def when(self, obj):
+        return obj.attempt_time
+
+    @admin.display(description=_("浏览器"))
+    def browser(self, obj):
+        return obj.user_agent
+
+    @admin.display(description=_("页面"))
+    def page(self, obj):
+        return obj.path_info
+
+
+@admin.register(LoginLockout)
+class LoginLockoutAdmin(LoginRecordAdmin):
+    list_display = ("when", "login_username", "client_address", "failures", "page", "browser")
+    fields = ("when", "login_username", "client_address", "failures", "page", "browser")
+    readonly_fields = fields
+
+    @admin.display(description=_("连续失败次数"), ordering="failures_since_start")
+    def failures(self, obj):
+        return obj.failures_since_start
+
+
+@admin.register(LoginFailure)
+class LoginFailureAdmin(LoginRecordAdmin):
+    list_display = ("when", "login_username", "client_address", "locked", "page", "browser")
+    list_filter = ("locked_out",)
+    fields = ("when", "login_username", "client_address", "locked", "page", "browser")
+    readonly_fields = fields
+
+    @admin.display(description=_("已锁定"), boolean=True, ordering="locked_out")
+    def locked(self, obj):
+        return obj.locked_out
 
 
 # API tokens are issued and rotated by operations (``manage.py api_token``), not in the

@@ -1,3 +1,4 @@
+from axes.models import AccessAttempt, AccessFailureLog
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -28,6 +29,13 @@ class User(AbstractUser):
     )
     full_name = models.CharField(_("姓名"), max_length=50, blank=True)
     mobile = models.CharField(_("手机号码"), max_length=20, blank=True)
+    # Set when someone else chose the password (add_user, the back office): its owner must
+    # replace it before doing anything else (accounts.middleware).
+    must_change_password = models.BooleanField(
+        _("须修改密码"),
+        default=False,
+        help_text=_("勾选后,该用户下次登录时必须先修改密码。"),
+    )
 
     class Meta:
         verbose_name = _("用户")
@@ -39,3 +47,19 @@ class User(AbstractUser):
     @property
     def display_name(self) -> str:
         return self.full_name or self.username
+
+
+# django-axes's log-in records under Chinese names for the back office (axes ships no
+# Chinese); the rows are axes's own.
+class LoginLockout(AccessAttempt):
+    class Meta:
+        proxy = True
+        verbose_name = _("登录失败计数")
+        verbose_name_plural = _("登录失败计数")
+
+
+class LoginFailure(AccessFailureLog):
+    class Meta:
+        proxy = True
+        verbose_name = _("登录失败记录")
+        verbose_name_plural = _("登录失败记录")

@@ -35,11 +35,13 @@ def user_create(
     password: str | None = None,
     full_name: str = "",
     mobile: str = "",
+    temporary_password: bool = False,
 ) -> User:
     """Create an account with one role on one area.
 
     ``area`` is an Area or its code. Without a password the account cannot log in
-    until one is set. Refusals are a ``ValidationError`` keyed by field.
+    until one is set. A ``temporary_password`` (one chosen by whoever made the account)
+    must be replaced at the first log-in. Refusals are a ``ValidationError`` keyed by field.
     """
     errors: dict[str, list[str]] = {}
     username = (username or "").strip()
@@ -83,6 +85,7 @@ def user_create(
         full_name=full_name.strip(),
         mobile=mobile.strip(),
         is_staff=role in STAFF_ROLES,
+        must_change_password=temporary_password and password is not None,
     )
     try:
         # Field rules (username characters, lengths, required values) from the model.
@@ -115,3 +118,10 @@ def user_create(
             {"username": _("用户名“%(username)s”已存在。") % {"username": username}}
         ) from exc
     return user
+
+
+def password_changed_by_owner(user: User) -> None:
+    """The owner chose their own password: the temporary one no longer binds them."""
+    if user.must_change_password:
+        user.must_change_password = False
+        user.save(update_fields=["must_change_password"])

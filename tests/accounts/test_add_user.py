@@ -6,6 +6,7 @@ from django.contrib.auth import authenticate
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.test import RequestFactory
 
 from accounts.models import Role, User
 from accounts.services import user_create
@@ -46,8 +47,8 @@ def test_add_user_creates_a_grid_member_on_a_grid_who_can_log_in(areas):
     assert (user.role, user.area, user.full_name) == (Role.GRID_MEMBER, areas["grid"], "张伟")
     assert not user.is_staff
     assert "已创建用户“zhangwei”" in output
-    assert authenticate(username="zhangwei", password=GOOD_PASSWORD) == user
-    assert authenticate(username="zhangwei", password="wrong-password") is None
+    assert authenticate(_login_request(), username="zhangwei", password=GOOD_PASSWORD) == user
+    assert authenticate(_login_request(), username="zhangwei", password="wrong-password") is None
 
 
 @pytest.mark.parametrize("role", [Role.CLERK, Role.SUPERVISOR])
@@ -126,7 +127,7 @@ def test_without_a_password_it_asks_twice_on_a_terminal(areas, monkeypatch):
 
     add_user("zhangwei", role="mediator", area="330681100")
 
-    assert authenticate(username="zhangwei", password=GOOD_PASSWORD) is not None
+    assert authenticate(_login_request(), username="zhangwei", password=GOOD_PASSWORD) is not None
 
 
 def test_without_a_password_two_different_entries_are_refused(areas, monkeypatch):
@@ -152,6 +153,11 @@ def test_the_service_reports_every_problem_by_field(areas):
         user_create(username="", role="boss", area="999", password="123")
 
     assert set(excinfo.value.message_dict) == {"username", "role", "area", "password"}
+
+
+def _login_request():
+    # django-axes counts log-ins per client address, so authenticate() needs a request.
+    return RequestFactory().post("/accounts/login/")
 
 
 class _Terminal(StringIO):

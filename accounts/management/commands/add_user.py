@@ -19,7 +19,10 @@ def _role_value(text: str) -> str | None:
 
 
 class Command(BaseCommand):
-    help = _("创建一个用户:一个角色,挂在一个区域上。不给 --password 时在终端中输入两次密码。")
+    help = _(
+        "创建一个用户:一个角色,挂在一个区域上。不给 --password 时在终端中输入两次密码。"
+        "密码默认为临时密码,用户首次登录须修改;机器账号(接口对接)加 --permanent。"
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("username")
@@ -32,6 +35,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--password",
             help=_("密码(会留在命令历史里,只建议在脚本中使用)"),
+        )
+        parser.add_argument(
+            "--permanent",
+            action="store_true",
+            help=_("密码不是临时密码,登录后无须修改(用于接口对接的机器账号)"),
         )
         parser.add_argument("--full-name", default="", help=_("姓名"))
         parser.add_argument("--mobile", default="", help=_("手机号码"))
@@ -55,10 +63,14 @@ class Command(BaseCommand):
                 password=password,
                 full_name=options["full_name"],
                 mobile=options["mobile"],
+                # Whoever runs the command knows the password; its owner must replace it.
+                temporary_password=not options["permanent"],
             )
         except ValidationError as exc:
             raise CommandError("\n".join(exc.messages)) from exc
 
+        if user.must_change_password:
+            self.stdout.write(_("这是临时密码:用户首次登录时须修改密码。"))
         self.stdout.write(
             self.style.SUCCESS(
                 _("已创建用户“%(username)s”(%(role)s,%(area)s)。")
