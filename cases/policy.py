@@ -30,6 +30,8 @@ class Action(models.TextChoices):
     VOID = "void", _("作废")
     REVEAL_ID_NUMBER = "reveal_id_number", _("查看完整身份证号码")
     REVEAL_MOBILE = "reveal_mobile", _("查看完整手机号码")
+    # Not a workflow step (no entry in services.ALLOWED_FROM): cases.attachments checks it.
+    ATTACH = "attach", _("上传附件")
 
 
 _HANDLING = {
@@ -40,6 +42,7 @@ _HANDLING = {
     Action.RECORD_FOLLOW_UP,
     Action.ESCALATE,
     Action.FAIL,
+    Action.ATTACH,
 }
 
 ROLE_ACTIONS: dict[str, set[Action]] = {
@@ -57,6 +60,7 @@ ROLE_ACTIONS: dict[str, set[Action]] = {
         Action.FAIL,
         Action.REVEAL_ID_NUMBER,
         Action.REVEAL_MOBILE,
+        Action.ATTACH,
     },
     # The back office corrects and completes anything in its area.
     Role.CLERK: set(Action),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cases import views
+from cases import attachment_views, views
 
 app_name = "cases"
 
@@ -25,4 +25,11 @@ urlpatterns = [
     path("<int:pk>/close/", views.case_close, name="close"),
     path("<int:pk>/void/", views.case_void, name="void"),
     path("parties/<int:pk>/reveal/<str:field>/", views.party_reveal, name="party_reveal"),
+    path("<int:pk>/attachments/new/", attachment_views.attachment_upload, name="attachment_upload"),
+    path(
+        "attachments/<int:pk>/download/",
+        attachment_views.attachment_download,
+        name="attachment_download",
+    ),
+    path("attachments/<int:pk>/void/", attachment_views.attachment_void, name="attachment_void"),
 ]

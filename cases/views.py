@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from cases import forms, selectors, services
+from cases import attachment_views, forms, selectors, services
 from cases.models import Escalation, EscalationStatus
 from cases.policy import Action, role_allows, user_may
 from cases.services import available_actions
@@ -104,6 +104,7 @@ def case_detail(request, pk):
             "escalation_due": case.failed_attempts >= services.FAILED_ATTEMPTS_BEFORE_ESCALATION
             and Action.ESCALATE in actions,
             **related,
+            **attachment_views.detail_context(request.user, case),
         },
     )
 

@@ -1,0 +1,136 @@
+"""Pages for a case's attachments: upload, download, void. Each looks the case (or the
+attachment's case) up through the scoping selector, so outside the user's area every
+one of them answers 404; the rules themselves are in ``cases.attachments``."""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404, HttpResponseNotAllowed
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from cases import attachments, selectors
+from cases.forms import ReasonForm, show_refusal
+from cases.models import AttachmentKind, Case
+from cases.policy import Action, user_may
+
+
+class AttachmentForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=gettext_lazy("附件类型"),
+        choices=AttachmentKind.choices,
+        initial=AttachmentKind.AGREEMENT_SCAN,
+    )
+    # Empty files pass the field so that the service gives its one message for them.
+    file = forms.FileField(
+        label=gettext_lazy("文件"),
+        allow_empty_file=True,
+        error_messages={"required": gettext_lazy("请选择要上传的文件。")},
+        help_text=gettext_lazy("PDF、JPG 或 PNG 格式。"),
+        widget=forms.ClearableFileInput(attrs={"accept": attachments.ACCEPT_ATTRIBUTE}),
+    )
+    description = forms.CharField(label=gettext_lazy("说明"), max_length=200, required=False)
+
+
+def detail_context(user, case: Case) -> dict:
+    """What the case page needs for its attachments section."""
+    shown = list(attachments.attachments_shown(case))
+    for attachment in shown:
+        attachment.case = case
+        attachment.may_void = attachments.may_void(user, attachment)
+    may_attach = attachments.may_attach(user, case)
+    return {
+        "attachments": shown,
+        "may_attach": may_attach,
+        "attachment_form": AttachmentForm() if may_attach else None,
+    }
+
+
+@login_required
+def attachment_upload(request, pk):
+    case = selectors.case_get(user=request.user, pk=pk)
+    if not user_may(request.user, Action.ATTACH, case):
+        raise PermissionDenied
+    refusal = attachments.attach_refusal(case)
+    if refusal:
+        messages.error(request, refusal)
+        return redirect("cases:detail", pk=case.pk)
+    if request.method == "POST":
+        form = AttachmentForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                attachment = attachments.attachment_add(
+                    case=case,
+                    by=request.user,
+                    upload=form.cleaned_data["file"],
+                    kind=form.cleaned_data["kind"],
+                    description=form.cleaned_data["description"],
+                )
+            except ValidationError as error:
+                show_refusal(form, error)
+            else:
+                messages.success(
+                    request, _("附件“%(name)s”已上传。") % {"name": attachment.original_name}
+                )
+                return redirect("cases:detail", pk=case.pk)
+    elif request.method == "GET":
+        form = AttachmentForm()
+    else:
+        return HttpResponseNotAllowed(["GET", "POST"])
+    return render(request, "cases/attachment_form.html", {"case": case, "form": form})
+
+
+@login_required
+def attachment_download(request, pk):
+    attachment = attachments.attachment_get(user=request.user, pk=pk)
+    path = attachments.stored_file(attachment)
+    if path is None:
+        raise Http404(_("附件文件不存在,请联系管理员。"))
+    response = FileResponse(
+        open(path, "rb"),  # noqa: SIM115 - FileResponse closes it when sent
+        as_attachment=True,
+        filename=attachment.original_name,
+        content_type=attachment.content_type,
+    )
+    # Always a download, never rendered by the portal's origin; and were a browser to
+    # render it anyway, a sandbox with nothing allowed.
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "no-store"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+@login_required
+def attachment_void(request, pk):
+    attachment = attachments.attachment_get(user=request.user, pk=pk)
+    case = attachment.case
+    if attachment.is_voided:
+        messages.error(request, _("该附件已作废。"))
+        return redirect("cases:detail", pk=case.pk)
+    if not attachments.may_void(request.user, attachment):
+        raise PermissionDenied
+    if request.method == "POST":
+        form = ReasonForm(request.POST)
+        if form.is_valid():
+            try:
+                attachments.attachment_void(
+                    attachment=attachment, by=request.user, reason=form.cleaned_data["reason"]
+                )
+            except ValidationError as error:
+                show_refusal(form, error)
+            else:
+                messages.success(
+                    request, _("附件“%(name)s”已作废。") % {"name": attachment.original_name}
+                )
+                return redirect("cases:detail", pk=case.pk)
+    elif request.method == "GET":
+        form = ReasonForm()
+    else:
+        return HttpResponseNotAllowed(["GET", "POST"])
+    return render(
+        request,
+        "cases/attachment_void.html",
+        {"case": case, "attachment": attachment, "form": form},
+    )
