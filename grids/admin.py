@@ -53,7 +53,8 @@ class AreaAdmin(ScopedAdminMixin, admin.ModelAdmin):
             parent=obj.parent,
         )
         if area.is_active != obj.is_active:
-            Area.objects.filter(pk=area.pk).update(is_active=obj.is_active)
+            area.is_active = obj.is_active
+            area.save(update_fields=["is_active"])  # a save, so the audit trail sees it
         # The admin goes on to log and redirect with this instance.
         obj.pk, obj.path, obj.depth = area.pk, area.path, area.depth
         obj._state.adding = False
