@@ -8,12 +8,15 @@ from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from cases import services
 from cases.models import (
     Agreement,
+    Attachment,
     Case,
     CaseEvent,
     CaseNumberCounter,
@@ -211,6 +214,37 @@ class CaseEventInline(ScopedInlineMixin, admin.TabularInline):
         )
 
 
+class AttachmentInline(ScopedInlineMixin, admin.TabularInline):
+    """A case's attachments, voided ones included, read-only: files come in through the
+    portal's checks (cases.attachments) and go out through its download page."""
+
+    model = Attachment
+    read_only = True
+    fields = (
+        "uploaded_at",
+        "kind",
+        "download_link",
+        "size",
+        "sha256",
+        "uploaded_by",
+        "voided_at",
+        "void_reason",
+    )
+    readonly_fields = fields
+    ordering = ("uploaded_at", "id")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("uploaded_by")
+
+    @admin.display(description=_("文件名"))
+    def download_link(self, attachment):
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("cases:attachment_download", args=[attachment.pk]),
+            attachment.original_name,
+        )
+
+
 # ---------------------------------------------------------------------------
 # Cases
 # ---------------------------------------------------------------------------
@@ -250,7 +284,7 @@ class CaseAdmin(ScopedAdminMixin, admin.ModelAdmin):
     search_help_text = _("按案件编号开头,或案件名称、当事人姓名、案情中的文字搜索。")
     date_hierarchy = "received_on"
     autocomplete_fields = ("area",)
-    inlines = (PartyInline, CaseEventInline)
+    inlines = (PartyInline, AttachmentInline, CaseEventInline)
     actions = ("void_selected",)
 
     fieldsets = (

@@ -166,12 +166,13 @@ def _record(case: Case, kind: EventKind, by, *, from_status="", note="", changes
 
 def _cancel_pending_escalation(case: Case, by, note: str) -> None:
     """A request to go up a level lapses when the case ends or is moved up another way."""
-    Escalation.objects.filter(case=case, status=EscalationStatus.PROPOSED).update(
-        status=EscalationStatus.CANCELLED,
-        decided_by=by,
-        decided_at=timezone.now(),
-        decision_note=note,
-    )
+    # Row by row (there is at most one) so the audit trail records the change.
+    for escalation in Escalation.objects.filter(case=case, status=EscalationStatus.PROPOSED):
+        escalation.status = EscalationStatus.CANCELLED
+        escalation.decided_by = by
+        escalation.decided_at = timezone.now()
+        escalation.decision_note = note
+        escalation.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
 
 
 def _set_status(case: Case, status: Status) -> str:
@@ -359,7 +360,10 @@ def case_register(*, by, data: dict, parties: list[dict], note: str = "") -> Cas
     case.save()
     for party in party_objects:
         party.case = case
-    Party.objects.bulk_create(party_objects)
+    # One by one, not bulk_create: a bulk insert sends no signal, and the audit trail
+    # must record each party (a handful per case).
+    for party in party_objects:
+        party.save()
     _refresh_search_text(case)
     _record(case, EventKind.REGISTERED, by, note="\n".join(filter(None, (case.title, note))))
     return case
@@ -969,12 +973,16 @@ def follow_up_record(*, case: Case, by, data: dict) -> FollowUp:
     if follow_up.flared_again:
         # The old agreement stays on record, superseded, so mediation can reach a new one;
         # its visits still outstanding are cancelled (the new agreement schedules anew).
-        Agreement.objects.filter(case=case, superseded_at__isnull=True).update(
-            superseded_at=timezone.now()
-        )
-        FollowUp.objects.filter(case=case, done_at__isnull=True, cancelled_at__isnull=True).update(
-            cancelled_at=timezone.now()
-        )
+        # Row by row (a few at most) so the audit trail records each change.
+        now = timezone.now()
+        for agreement in Agreement.objects.filter(case=case, superseded_at__isnull=True):
+            agreement.superseded_at = now
+            agreement.save(update_fields=["superseded_at"])
+        for visit in FollowUp.objects.filter(
+            case=case, done_at__isnull=True, cancelled_at__isnull=True
+        ):
+            visit.cancelled_at = now
+            visit.save(update_fields=["cancelled_at"])
         previous = _set_status(case, Status.MEDIATING)
         case.deadline = _deadline(timezone.localdate(), _policy_for(case.grade))
         case.closed_at = None

@@ -1,8 +1,10 @@
 """Settings shared by every environment. Values that differ per deployment come
 from the environment through the strict readers in ``config.env``."""
 
+from datetime import timedelta
 from pathlib import Path
 
+from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 from config.env import env_bool, env_database, env_int, env_list, env_str
@@ -26,6 +28,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "csp",
     "crispy_forms",
     "crispy_bootstrap5",
     "accounts",
@@ -34,17 +37,30 @@ INSTALLED_APPS = [
     "cases",
     "reports",
     "notifications",
+    # The audit trail (django-auditlog); audit/ scopes it and makes it read-only.
+    "audit.auditlog_app.AuditlogInChineseConfig",
+    "audit",
+    # Log-in lockout; its admin is replaced by scoped, read-only ones in accounts/admin.py.
+    "axes",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "config.middleware.PrivateDownloadsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Who changed what, from which address (needs the user).
+    "audit.middleware.AuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # A temporary password must be replaced before anything else (needs the user).
+    "accounts.middleware.PasswordChangeRequiredMiddleware",
+    # Last: turns a locked-out log-in into the lockout page (accounts/lockout.py).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -84,7 +100,37 @@ AUTH_PASSWORD_VALIDATORS = [
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # 等保 2.0: mixed character classes, on top of the length above.
+    {"NAME": "accounts.validators.CharacterClassValidator", "OPTIONS": {"min_classes": 3}},
 ]
+
+# ---------------------------------------------------------------------------
+# Log-in protection (django-axes) and sessions
+# ---------------------------------------------------------------------------
+# Axes first: it refuses a locked-out log-in before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# A whole township office shares one address behind its router: lock the pair of
+# username and address, so one forgetful colleague locks out only themselves, there.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_FAILURE_LIMIT = env_int("FENGQIAO_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("FENGQIAO_LOGIN_COOLOFF_MINUTES", 15))
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_ENABLE_ADMIN = False
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+# nginx in front: how many proxies of ours append to X-Forwarded-For (production: 1).
+# 0 reads REMOTE_ADDR only, so a client cannot choose its address with a header.
+FENGQIAO_TRUSTED_PROXY_COUNT = env_int("FENGQIAO_TRUSTED_PROXY_COUNT", 0)
+AXES_CLIENT_IP_CALLABLE = "accounts.client_address.client_address"
+
+# Idle sessions end (a shared office computer left logged in): each request moves the
+# expiry on, so only inactivity counts.
+SESSION_COOKIE_AGE = env_int("FENGQIAO_SESSION_IDLE_MINUTES", 30) * 60
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 # Chinese first; English is complete and selectable.
 LANGUAGE_CODE = "zh-hans"
@@ -117,6 +163,9 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "config.api.PortalAutoSchema",
     "EXCEPTION_HANDLER": "config.api.api_exception_handler",
     "DEFAULT_THROTTLE_CLASSES": ["config.api_policies.TokenClientRateThrottle"],
+    # Throttles key on the client address: X-Forwarded-For only as far as our own proxies
+    # (None would take the whole header, which a client can vary at will).
+    "NUM_PROXIES": FENGQIAO_TRUSTED_PROXY_COUNT,
     "DEFAULT_THROTTLE_RATES": {
         # A pushing system gets a steady allowance; a log-in attempt far less.
         "token_client": env_str("FENGQIAO_API_TOKEN_RATE", "600/min"),
@@ -233,3 +282,47 @@ FENGQIAO_EXPORT_STALE_SECONDS = env_int("FENGQIAO_EXPORT_STALE_SECONDS", 3600)
 # About 14 ms a row on PostgreSQL, so 2,000 rows stay within a proxy's request timeout.
 FENGQIAO_IMPORT_MAX_BYTES = env_int("FENGQIAO_IMPORT_MAX_BYTES", 10 * 1024 * 1024)
 FENGQIAO_IMPORT_MAX_ROWS = env_int("FENGQIAO_IMPORT_MAX_ROWS", 2000)
+
+# ---------------------------------------------------------------------------
+# Attachments (scanned agreements, photos): under FENGQIAO_PRIVATE_DIR/attachments/,
+# served only through the portal after the case's scoping check (cases.attachments).
+# ---------------------------------------------------------------------------
+# One file may be at most this many bytes; the reverse proxy's body limit
+# (client_max_body_size) should be a little above it so the portal gives the message.
+FENGQIAO_ATTACHMENT_MAX_BYTES = env_int("FENGQIAO_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
+
+# ---------------------------------------------------------------------------
+# Browser security: Content-Security-Policy and response headers
+# ---------------------------------------------------------------------------
+# The same strict policy in every environment, so development and the browser tests see
+# what production serves: scripts and styles only from our own static files (no inline
+# <script>, no on*= handlers, no style="" attributes), nothing from the internet, no
+# framing. Django 5.2's admin is clean under it (its one inline <style> appears only on a
+# change list with actions_on_top and actions_on_bottom both off, which none of ours
+# sets); the Swagger UI page is served split (config/urls.py) with its inline styles in a
+# static file (templates/api_docs/swagger_ui.html).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+# Swagger UI would otherwise show a badge image fetched from an online validator.
+SPECTACULAR_SETTINGS["SWAGGER_UI_SETTINGS"] = {"deepLinking": True, "validatorUrl": None}
+
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# Scripts never read the session cookie; Lax keeps it off cross-site form posts.
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"

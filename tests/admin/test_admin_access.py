@@ -49,7 +49,15 @@ def test_clerk_sees_the_back_office_index_with_every_app(client, world):
     response = client.get(reverse("admin:index"))
 
     labels = {app["app_label"] for app in response.context["app_list"]}
-    assert labels == {"accounts", "cases", "grids", "mediators", "notifications", "reports"}
+    assert labels == {
+        "accounts",
+        "auditlog",
+        "cases",
+        "grids",
+        "mediators",
+        "notifications",
+        "reports",
+    }
 
 
 def test_supervisor_can_view_a_case_but_not_change_it(client, world, case):

@@ -2,7 +2,7 @@
 
 import pytest
 from django.contrib import admin
-from django.test import RequestFactory
+from django.test import Client, RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
@@ -245,6 +245,8 @@ def test_every_list_and_change_page_opens_for_a_clerk(client, world, cases):
         party=case.parties.first(), by=world.clerk_a, action=Action.REVEAL_ID_NUMBER
     )
     OrganisationFactory(area=world.village_a)
+    # A failed log-in of the area's secretary: the login records (accounts.LoginLockout/Failure).
+    Client().post(reverse("login"), {"username": world.secretary_a.username, "password": "x"})
     GeneratedReport.objects.create(
         requested_by=world.clerk_a,
         area=world.town_a,
