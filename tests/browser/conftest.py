@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterator
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.db import connections
 
 from tests.browser.helpers import DESKTOP, OUTPUT
@@ -88,6 +89,17 @@ def _serialized_rollback_under_playwright(browser):
         current = connections[alias]
         if snapshot is not None and not hasattr(current, "_test_serialized_contents"):
             current._test_serialized_contents = snapshot
+    # A transactional test run just before may have left the tables flushed, counting on
+    # the next test's restore, which ran before Playwright switched connections: restore
+    # here if the data migrations' rows are missing. And the process-wide content-type
+    # cache (the audit log uses it on every save) may hold ids from before the flush.
+    from cases.models import CaseSource
+
+    for alias in connections:
+        snapshot = getattr(connections[alias], "_test_serialized_contents", None)
+        if snapshot and not CaseSource.objects.using(alias).exists():
+            connections[alias].creation.deserialize_db_from_string(snapshot)
+    ContentType.objects.clear_cache()
 
 
 class BrowserProblems:
