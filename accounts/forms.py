@@ -1,5 +1,6 @@
 from django import forms
-from django.contrib.auth.forms import PasswordChangeForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
+from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
 from accounts.services import password_changed_by_owner
@@ -27,3 +28,14 @@ class PortalPasswordChangeForm(PasswordChangeForm):
         if commit:
             password_changed_by_owner(user)
         return user
+
+
+class PortalAuthenticationForm(AuthenticationForm):
+    """Django's log-in form, refusing a username longer than any account's before it is
+    tried: Django sets the field's max_length without its validator, so an overlong name
+    reached ``authenticate`` and django-axes failed to record it (a 500 on PostgreSQL)."""
+
+    def clean_username(self):
+        username = self.cleaned_data.get("username")
+        MaxLengthValidator(self.username_field.max_length or 150)(username)
+        return username

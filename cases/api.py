@@ -527,8 +527,10 @@ class CaseViewSet(
         return self._detail(case, code)
 
     @extend_schema(summary="受理并指派", request=AcceptSerializer, responses=CaseDetailSerializer)
+    # ``format``: the router also routes ``…/accept.json``; without the argument such a
+    # request crashed (500) instead of answering like the plain URL. Same on every action.
     @action(detail=True, methods=["post"])
-    def accept(self, request, pk=None):
+    def accept(self, request, pk=None, format=None):
         return self._step(
             request,
             AcceptSerializer,
@@ -544,7 +546,7 @@ class CaseViewSet(
 
     @extend_schema(summary="不予受理", request=ReasonSerializer, responses=CaseDetailSerializer)
     @action(detail=True, methods=["post"], url_path="not-accept")
-    def not_accept(self, request, pk=None):
+    def not_accept(self, request, pk=None, format=None):
         return self._step(
             request,
             ReasonSerializer,
@@ -555,7 +557,7 @@ class CaseViewSet(
 
     @extend_schema(summary="撤回", request=ReasonSerializer, responses=CaseDetailSerializer)
     @action(detail=True, methods=["post"])
-    def withdraw(self, request, pk=None):
+    def withdraw(self, request, pk=None, format=None):
         return self._step(
             request,
             ReasonSerializer,
@@ -568,7 +570,7 @@ class CaseViewSet(
         summary="记录调解", request=SessionSerializer, responses={201: CaseDetailSerializer}
     )
     @action(detail=True, methods=["post"])
-    def sessions(self, request, pk=None):
+    def sessions(self, request, pk=None, format=None):
         return self._step(
             request,
             SessionSerializer,
@@ -589,7 +591,7 @@ class CaseViewSet(
 
     @extend_schema(summary="调整风险等级", request=GradeSerializer, responses=CaseDetailSerializer)
     @action(detail=True, methods=["post"])
-    def grade(self, request, pk=None):
+    def grade(self, request, pk=None, format=None):
         return self._step(
             request,
             GradeSerializer,
@@ -602,7 +604,7 @@ class CaseViewSet(
         summary="提请上报上一级", request=ReasonSerializer, responses={201: CaseDetailSerializer}
     )
     @action(detail=True, methods=["post"])
-    def escalate(self, request, pk=None):
+    def escalate(self, request, pk=None, format=None):
         return self._step(
             request,
             ReasonSerializer,
@@ -616,7 +618,7 @@ class CaseViewSet(
         summary="接收或退回上报", request=DecisionSerializer, responses=CaseDetailSerializer
     )
     @action(detail=True, methods=["post"], url_path="escalation/decide")
-    def decide_escalation(self, request, pk=None):
+    def decide_escalation(self, request, pk=None, format=None):
         return self._step(
             request,
             DecisionSerializer,
@@ -629,7 +631,7 @@ class CaseViewSet(
         summary="记录调解协议", request=AgreementSerializer, responses={201: CaseDetailSerializer}
     )
     @action(detail=True, methods=["post"])
-    def agreement(self, request, pk=None):
+    def agreement(self, request, pk=None, format=None):
         return self._step(
             request,
             AgreementSerializer,
@@ -643,7 +645,7 @@ class CaseViewSet(
         responses=CaseDetailSerializer,
     )
     @action(detail=True, methods=["post"], url_path="agreement/update")
-    def agreement_update(self, request, pk=None):
+    def agreement_update(self, request, pk=None, format=None):
         return self._step(
             request,
             AgreementUpdateSerializer,
@@ -654,7 +656,7 @@ class CaseViewSet(
         summary="记录回访", request=FollowUpSerializer, responses={201: CaseDetailSerializer}
     )
     @action(detail=True, methods=["post"], url_path="follow-ups")
-    def follow_ups(self, request, pk=None):
+    def follow_ups(self, request, pk=None, format=None):
         return self._step(
             request,
             FollowUpSerializer,
@@ -664,7 +666,7 @@ class CaseViewSet(
 
     @extend_schema(summary="调解不成", request=FailSerializer, responses=CaseDetailSerializer)
     @action(detail=True, methods=["post"])
-    def fail(self, request, pk=None):
+    def fail(self, request, pk=None, format=None):
         return self._step(
             request,
             FailSerializer,
@@ -679,7 +681,7 @@ class CaseViewSet(
 
     @extend_schema(summary="销号", request=NoteSerializer, responses=CaseDetailSerializer)
     @action(detail=True, methods=["post"])
-    def close(self, request, pk=None):
+    def close(self, request, pk=None, format=None):
         return self._step(
             request,
             NoteSerializer,
@@ -690,7 +692,7 @@ class CaseViewSet(
 
     @extend_schema(summary="作废(不删除)", request=ReasonSerializer, responses=CaseDetailSerializer)
     @action(detail=True, methods=["post"])
-    def void(self, request, pk=None):
+    def void(self, request, pk=None, format=None):
         return self._step(
             request,
             ReasonSerializer,

@@ -39,6 +39,7 @@ from cases.models import Attachment, AttachmentKind, Case, EventKind, Status
 from cases.policy import Action, user_may
 from cases.selectors import visible_cases
 from cases.services import _lock, _record
+from cases.validators import refuse_control_characters
 
 ATTACHMENTS_FOLDER = "attachments"
 
@@ -229,6 +230,7 @@ def attachment_add(*, case: Case, by: User, upload, kind: str, description: str 
         if kind not in AttachmentKind.values:
             raise ValidationError({"kind": _("请选择附件类型。")})
         description = (description or "").strip()
+        refuse_control_characters(values={"description": description})
         if len(description) > 200:
             raise ValidationError({"description": _("说明不能超过 200 个字。")})
         name, file_type = check_upload(upload)

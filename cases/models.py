@@ -1,6 +1,7 @@
 import datetime
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -298,6 +299,12 @@ class Case(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number} {self.title}"
+
+    def clean(self):
+        super().clean()
+        # The column takes negative numbers; an amount at stake never is one.
+        if self.amount_at_stake is not None and self.amount_at_stake < 0:
+            raise ValidationError({"amount_at_stake": _("涉及金额不能为负数。")})
 
     @property
     def is_pending(self) -> bool:

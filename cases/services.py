@@ -50,7 +50,7 @@ from cases.models import (
     WorkflowPolicy,
 )
 from cases.policy import Action, next_level, user_may
-from cases.validators import normalise_id_number, normalise_mobile
+from cases.validators import normalise_id_number, normalise_mobile, refuse_control_characters
 from grids.models import Area, AreaLevel
 from notifications.models import NotificationKind
 from notifications.services import notify
@@ -153,6 +153,9 @@ def _lock(case: Case) -> Case:
 
 def _record(case: Case, kind: EventKind, by, *, from_status="", note="", changes=None) -> None:
     """Add an entry to the case's timeline; ``to_status`` is the status the step left."""
+    # Every note a step takes (accept, fail, close, decide) passes here; the step's
+    # transaction undoes what it already wrote.
+    refuse_control_characters(values={"note": note})
     CaseEvent.objects.create(
         case=case,
         kind=kind,
@@ -183,6 +186,7 @@ def _set_status(case: Case, status: Status) -> str:
 
 def _require_reason(reason: str, field: str = "reason") -> str:
     reason = (reason or "").strip()
+    refuse_control_characters(values={field: reason})
     if not reason:
         raise ValidationError({field: _("请填写原因。")})
     return reason
@@ -311,6 +315,7 @@ def _check_sides(roles: Iterable[str]) -> None:
 
 
 def _full_clean(instance, exclude=()) -> None:
+    refuse_control_characters(instance)
     instance.full_clean(exclude=list(exclude), validate_unique=False, validate_constraints=False)
 
 
@@ -1016,6 +1021,7 @@ def case_fail(
     case.failure_reason = failure_reason
     case.routes_explained = True
     case.outcome_reason = (note or "").strip()
+    refuse_control_characters(values={"note": case.outcome_reason})
     _cancel_pending_escalation(case, by, _("调解不成,上报撤销。"))
     case.save()
     _record(

@@ -107,3 +107,47 @@ def mask_mobile(value: str) -> str:
     if len(value) < 7:
         return "*" * len(value)
     return f"{value[:3]}{'*' * (len(value) - 7)}{value[-4:]}"
+
+
+# C0 and C1 control characters and DEL: invisible, they corrupt exports (CSV, Excel
+# refuses some of them), terminals and search. Newline, carriage return and tab are
+# ordinary in long text (a TextField) and refused in a one-line field.
+_CONTROL_CHARACTERS = {chr(c) for c in (*range(0x00, 0x20), *range(0x7F, 0xA0))}
+_LINE_BREAKS_AND_TABS = {"\n", "\r", "\t"}
+
+
+def control_characters_error(value, *, multiline: bool) -> ValidationError | None:
+    """The refusal for text holding control characters, or None. The one rule for every
+    text that services store, whether it came from a page, the API or an import."""
+    if not isinstance(value, str):
+        return None
+    allowed = _LINE_BREAKS_AND_TABS if multiline else set()
+    if any(ch in _CONTROL_CHARACTERS and ch not in allowed for ch in value):
+        return ValidationError(
+            _("不能包含控制字符或不可见字符,请删除后重新输入。"), code="control_characters"
+        )
+    return None
+
+
+def refuse_control_characters(instance=None, *, values: dict | None = None) -> None:
+    """Refuse, field by field, the text fields of a model instance (a TextField may hold
+    line breaks and tabs, a CharField nothing) and any other named ``values``
+    (free text such as reasons and notes, which may hold line breaks)."""
+    from django.db import models
+
+    errors = {}
+    if instance is not None:
+        for field in instance._meta.concrete_fields:
+            if isinstance(field, models.CharField | models.TextField):
+                error = control_characters_error(
+                    getattr(instance, field.attname),
+                    multiline=isinstance(field, models.TextField),
+                )
+                if error:
+                    errors[field.name] = error
+    for name, value in (values or {}).items():
+        error = control_characters_error(value, multiline=True)
+        if error:
+            errors[name] = error
+    if errors:
+        raise ValidationError(errors)

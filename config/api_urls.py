@@ -1,6 +1,7 @@
 """/api/v1/: one router for every app's endpoints, plus the token endpoint."""
 
 from django.urls import include, path, re_path
+from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, serializers
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
@@ -20,6 +21,10 @@ class TokenLoginSerializer(AuthTokenSerializer):
     """DRF's, under the portal's log-in lockout: the view hands it the Django request, so
     ``authenticate`` lets django-axes count a failure against the same username and
     address as the log-in page, and refuse (429, accounts.lockout) while they are locked."""
+
+    # No account's name is longer; a longer one must not reach django-axes, whose log
+    # column it overflows (a 500 on PostgreSQL).
+    username = serializers.CharField(label=_("用户名"), max_length=150, write_only=True)
 
     def validate(self, attrs):
         http_request = self.context["request"]

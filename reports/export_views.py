@@ -85,7 +85,8 @@ def _download_now(area: Area, period, fmt: str):
 
 def _area_out_of_reach(user, code: str) -> bool:
     """An area that exists but is not the user's to see: answered with 404, as a case is."""
-    if not code:
+    if not code or "\x00" in code:
+        # The form has refused it already; PostgreSQL cannot even look a NUL up.
         return False
     return (
         Area.objects.filter(code=code).exists()

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
 from cases.models import WorkflowPolicy
+from cases.validators import refuse_control_characters
 from grids.models import Area, AreaLevel
 from notifications.models import NotificationKind
 from notifications.services import notify
@@ -206,6 +207,7 @@ def review_record(*, review: MonthlyReview, by, data: dict) -> MonthlyReview:
     for field, value in values.items():
         setattr(review, field, value)
     review.recorded_by = by
+    refuse_control_characters(review)
     review.full_clean(
         exclude=["village", "recorded_by"], validate_unique=False, validate_constraints=False
     )
