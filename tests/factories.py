@@ -118,3 +118,37 @@ def register_case(by: User, area: Area | None = None, parties=None, **overrides)
     return services.case_register(
         by=by, data=case_data(area or by.area, **overrides), parties=parties or party_rows()
     )
+
+
+def case_edit_form_data(case, *, with_personal_data: bool = True, **overrides) -> dict:
+    """What the case edit page posts back unchanged: the case's fields and one row per
+    party (ID numbers and mobiles left blank keep the stored ones, as the page does)."""
+    parties = list(case.parties.order_by("pk"))
+    data = {
+        "area": case.area_id,
+        "title": case.title,
+        "summary": case.summary,
+        "source": case.source_id,
+        "dispute_type": case.dispute_type_id,
+        "received_on": case.received_on.isoformat(),
+        "parties-TOTAL_FORMS": str(len(parties)),
+        "parties-INITIAL_FORMS": str(len(parties)),
+        "parties-MIN_NUM_FORMS": "0",
+        "parties-MAX_NUM_FORMS": "30",
+    }
+    for index, party in enumerate(parties):
+        prefix = f"parties-{index}-"
+        data.update(
+            {
+                f"{prefix}id": party.pk,
+                f"{prefix}role": party.role,
+                f"{prefix}name": party.name,
+                f"{prefix}gender": party.gender,
+                f"{prefix}address": party.address,
+            }
+        )
+        if with_personal_data:
+            data[f"{prefix}id_number"] = party.id_number
+            data[f"{prefix}mobile"] = party.mobile
+    data.update(overrides)
+    return data

@@ -16,7 +16,7 @@ from cases.models import Case, Party, PersonalDataAccess
 from cases.policy import Action
 from cases.validators import mask_id_number
 from tests.api.conftest import token_client
-from tests.factories import UserFactory, make_id_number, register_case
+from tests.factories import UserFactory, case_edit_form_data, make_id_number, register_case
 from tests.web.helpers import html
 from tests.web.test_case_pages import registration
 
@@ -37,36 +37,6 @@ def stored_text() -> str:
     return json.dumps(list(rows), ensure_ascii=False)
 
 
-def edit_data(case: Case, **overrides) -> dict:
-    data = {
-        "area": case.area_id,
-        "title": case.title,
-        "summary": case.summary,
-        "source": case.source_id,
-        "dispute_type": case.dispute_type_id,
-        "received_on": case.received_on.isoformat(),
-        "parties-TOTAL_FORMS": "0",
-        "parties-INITIAL_FORMS": "0",
-        "parties-MIN_NUM_FORMS": "0",
-        "parties-MAX_NUM_FORMS": "30",
-    }
-    for i, party in enumerate(case.parties.order_by("id")):
-        data.update(
-            {
-                f"parties-{i}-id": party.pk,
-                f"parties-{i}-role": party.role,
-                f"parties-{i}-name": party.name,
-                f"parties-{i}-gender": party.gender,
-                f"parties-{i}-id_number": party.id_number,
-                f"parties-{i}-mobile": party.mobile,
-                f"parties-{i}-address": party.address,
-            }
-        )
-        data["parties-TOTAL_FORMS"] = data["parties-INITIAL_FORMS"] = str(i + 1)
-    data.update(overrides)
-    return data
-
-
 # ---------------------------------------------------------------------------
 # Who, when, what
 # ---------------------------------------------------------------------------
@@ -81,7 +51,7 @@ def test_a_case_registered_and_edited_on_the_pages_is_logged_with_actor_time_and
     client.post(reverse("cases:create"), registration(world), REMOTE_ADDR="10.0.0.7")
     case = Case.objects.get()
     response = client.post(
-        reverse("cases:edit", args=[case.pk]), edit_data(case, title="改正后的标题")
+        reverse("cases:edit", args=[case.pk]), case_edit_form_data(case, title="改正后的标题")
     )
 
     assert response.status_code == 302

@@ -21,7 +21,7 @@ from cases.models import Attachment, Case, CaseSource, DisputeType
 from cases.validators import id_number_check_char
 from reports.models import GeneratedReport, MonthlyReview
 from tests.api.conftest import errors, token_client
-from tests.factories import make_id_number, register_case
+from tests.factories import case_edit_form_data, make_id_number, register_case
 from tests.web.helpers import datetime_input, mediating, now_minute, ready_to_close, snapshot
 
 SCRIPT = "<script>alert(1)</script>"
@@ -108,32 +108,7 @@ def registration(world, a_cases) -> dict:
 
 
 def case_edit(world, a_cases) -> dict:
-    case = a_cases["registered"]
-    parties = list(case.parties.order_by("pk"))
-    data = {
-        "area": case.area_id,
-        "title": case.title,
-        "summary": case.summary,
-        "source": case.source_id,
-        "dispute_type": case.dispute_type_id,
-        "received_on": case.received_on.isoformat(),
-        "parties-TOTAL_FORMS": str(len(parties)),
-        "parties-INITIAL_FORMS": str(len(parties)),
-        "parties-MIN_NUM_FORMS": "0",
-        "parties-MAX_NUM_FORMS": "30",
-    }
-    for index, party in enumerate(parties):
-        prefix = f"parties-{index}-"
-        data.update(
-            {
-                f"{prefix}id": party.pk,
-                f"{prefix}role": party.role,
-                f"{prefix}name": party.name,
-                f"{prefix}gender": party.gender,
-                f"{prefix}address": party.address,
-            }
-        )
-    return data
+    return case_edit_form_data(a_cases["registered"], with_personal_data=False)
 
 
 # page -> (url name, which case, valid data, fields whose typed value the re-render keeps)
