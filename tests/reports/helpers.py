@@ -42,8 +42,9 @@ def accepted(case: Case, by, mediator) -> Case:
     return services.case_accept(case=case, by=by, owner=by, mediators=[mediator])
 
 
-def resolved(case: Case, by, mediator) -> Case:
-    """Accepted, one session, an oral agreement (in effect at once)."""
+def resolved(case: Case, by, mediator, **agreement) -> Case:
+    """Accepted, one session, an agreement: oral (in effect at once) unless ``agreement``
+    says otherwise."""
     accepted(case, by, mediator)
     services.session_record(
         case=case,
@@ -63,6 +64,7 @@ def resolved(case: Case, by, mediator) -> Case:
             "reached_on": timezone.localdate(),
             "facts": "双方对院墙位置有争议。",
             "terms": "院墙按原址重建,费用各半。",
+            **agreement,
         },
     )
     return refresh(case)

@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import translation
 
 from cases import services
 from cases.validators import mask_id_number, mask_mobile
@@ -20,6 +20,7 @@ from reports.models import GeneratedReport
 from reports.periods import Period
 from tests.factories import make_id_number, register_case
 from tests.reports.helpers import at, travel, visited
+from tests.reports.helpers import resolved as resolve
 
 OCTOBER = Period.month(2026, 10)
 APPLICANT_ID = make_id_number(datetime.date(1975, 3, 9), 321)
@@ -64,27 +65,14 @@ def october(world):
     secretary, mediator = world.secretary_a, world.mediator_a
     with travel(at(2026, 10, 5)):
         resolved = register_case(secretary, world.grid_a, title="宅基地边界纠纷")
-        services.case_accept(case=resolved, by=secretary, owner=secretary, mediators=[mediator])
-        services.session_record(
-            case=resolved,
-            by=secretary,
-            held_at=timezone.now(),
-            place="mediation_room",
-            method="face_to_face",
-            content="双方陈述了各自意见。",
-            result="resolved",
-            mediators=[mediator],
-        )
-        services.agreement_record(
-            case=resolved,
-            by=secretary,
-            data={
-                "form": "written",
-                "reached_on": timezone.localdate(),
-                "facts": "院墙位置有争议。",
-                "terms": "院墙按原址重建。",
-                "amount": Decimal("800.00"),
-            },
+        resolved = resolve(
+            resolved,
+            secretary,
+            mediator,
+            form="written",
+            facts="院墙位置有争议。",
+            terms="院墙按原址重建。",
+            amount=Decimal("800.00"),
         )
     with travel(at(2026, 10, 6, 10)):
         visited(resolved, secretary)
