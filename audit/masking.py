@@ -8,7 +8,7 @@ The log still says *that* the field changed, which is what an auditor needs.
 
 import re
 
-from cases.validators import mask_id_number, mask_mobile
+from common.validators import mask_id_number, mask_mobile
 
 HIDDEN = "********"
 # Empty values say nothing about anyone; auditlog writes a missing value as "None".

@@ -62,7 +62,7 @@ def _values(pairs: dict) -> str:
 
 
 def _mask(column: str, keep_head: int, keep_tail: int) -> str:
-    """cases.validators.mask_id_number / mask_mobile, in SQL."""
+    """common.validators.mask_id_number / mask_mobile, in SQL."""
     short = keep_head + keep_tail
     return (
         f"CASE WHEN {column} = '' THEN '' "

@@ -208,7 +208,7 @@ class Filler:
         )
 
     def id_number(self) -> str:
-        from cases.validators import id_number_check_char
+        from common.validators import id_number_check_char
 
         age = self.rng.randrange(20, 80)
         birth = self.today - datetime.timedelta(days=365 * age + self.rng.randrange(365))

@@ -36,7 +36,7 @@ from cases.models import (
 from cases.policy import Action, user_may
 from cases.search import search_cases
 from cases.selectors import visible_cases
-from cases.validators import validate_id_number, validate_mobile
+from common.validators import validate_id_number, validate_mobile
 from config.admin_scoping import (
     CaseChildScopedMixin,
     ScopedAdminMixin,

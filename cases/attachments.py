@@ -39,7 +39,7 @@ from cases.models import Attachment, AttachmentKind, Case, EventKind, Status
 from cases.policy import Action, user_may
 from cases.selectors import visible_cases
 from cases.services import _lock, _record
-from cases.validators import refuse_control_characters
+from common.validators import refuse_control_characters
 
 ATTACHMENTS_FOLDER = "attachments"
 

@@ -2,11 +2,9 @@
 
 import django_filters
 from django import forms
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import (
-    PENDING_STATUSES,
     Agreement,
     Case,
     CaseSource,
@@ -15,17 +13,17 @@ from cases.models import (
     HandlingLevel,
     Status,
 )
-from cases.search import search_cases
-from grids.models import Area
-from grids.selectors import areas_within_reach
-from reports.outcomes import Outcome
-from reports.statistics import (
+from cases.outcomes import (
     ACCEPTED,
     CLASS_Q,
     CONCLUDED,
     RESOLUTION_CHOICES,
     RESOLUTION_Q,
+    Outcome,
 )
+from cases.search import search_cases
+from grids.models import Area
+from grids.selectors import areas_within_reach
 
 OUTCOME_CHOICES = [(ACCEPTED, _("受理")), *Outcome.choices, (CONCLUDED, _("已办结"))]
 
@@ -107,7 +105,7 @@ class CaseFilter(django_filters.FilterSet):
     def filter_overdue(self, queryset, name, value):
         if not value:
             return queryset
-        return queryset.filter(status__in=PENDING_STATUSES, deadline__lt=timezone.localdate())
+        return queryset.overdue()
 
     def filter_outcome(self, queryset, name, value):
         return queryset.filter(CLASS_Q[value])
@@ -116,7 +114,7 @@ class CaseFilter(django_filters.FilterSet):
         return queryset.filter(RESOLUTION_Q[value])
 
     def filter_overdue_as_of(self, queryset, name, value):
-        return queryset.filter(status__in=PENDING_STATUSES, deadline__lt=value)
+        return queryset.overdue(value)
 
     def filter_with_amount(self, queryset, name, value):
         current = Agreement.objects.filter(superseded_at__isnull=True, amount__isnull=False)

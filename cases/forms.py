@@ -17,7 +17,7 @@ from cases.models import (
     Party,
     PartyRole,
 )
-from cases.validators import normalise_id_number, normalise_mobile
+from common.validators import normalise_id_number, normalise_mobile
 from grids.selectors import areas_within_reach
 from mediators.models import Organisation
 

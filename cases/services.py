@@ -50,7 +50,7 @@ from cases.models import (
     WorkflowPolicy,
 )
 from cases.policy import Action, next_level, user_may
-from cases.validators import normalise_id_number, normalise_mobile, refuse_control_characters
+from common.validators import normalise_id_number, normalise_mobile, refuse_control_characters
 from grids.models import Area, AreaLevel
 from notifications.models import NotificationKind
 from notifications.services import notify

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from cases.validators import validate_mobile
+from common.validators import validate_mobile
 
 
 class OrganisationKind(models.TextChoices):

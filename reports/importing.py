@@ -35,7 +35,7 @@ from accounts.models import Role
 from cases import services
 from cases.models import Case, CaseSource, DisputeType, Grade, Party, PartyRole
 from cases.policy import Action, role_allows
-from cases.validators import normalise_id_number, normalise_mobile
+from common.validators import normalise_id_number, normalise_mobile
 from grids.models import Area
 from reports.columns import COLUMN_BY_KEY, LEDGER_COLUMNS, PARTY_SEPARATOR, Column, Kind
 

@@ -12,7 +12,7 @@ instantiated per row: the rows are plain tuples built from plain tuples, and eve
 (status, grade, source, ...) is looked up once per export in the active language. Memory
 stays flat however many cases there are; time grows with the rows.
 
-ID numbers and mobiles are masked (``cases.validators``): the ledger travels upward and
+ID numbers and mobiles are masked (``common.validators``): the ledger travels upward and
 is printed, the full numbers stay in the portal where reading them is logged.
 """
 
@@ -57,10 +57,10 @@ from cases.models import (
     Satisfaction,
     Status,
 )
-from cases.validators import mask_id_number, mask_mobile
+from cases.outcomes import Outcome, outcome_of
+from common.validators import mask_id_number, mask_mobile
 from grids.models import Area
 from reports.columns import PARTY_SEPARATOR, Column, Kind
-from reports.outcomes import Outcome, outcome_of
 from reports.periods import Period
 
 # Who may export a ledger (DOMAIN §1): the people who report figures upward. Grid members

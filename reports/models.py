@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from cases.validators import validate_not_future_date
+from common.validators import validate_not_future_date
 from grids.models import AreaLevel
 
 

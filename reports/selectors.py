@@ -10,11 +10,11 @@ from django.utils import timezone
 from accounts.models import Role, User
 from cases.models import (
     OPEN_STATUSES,
-    PENDING_STATUSES,
     Case,
     FollowUp,
     Grade,
     Satisfaction,
+    overdue_q,
 )
 from grids.models import Area
 from grids.selectors import areas_within_reach
@@ -68,7 +68,7 @@ def review_agenda(village: Area, month: datetime.date) -> dict:
         open=Count("pk", filter=registered_by_month_end & Q(status__in=OPEN_STATUSES)),
         overdue=Count(
             "pk",
-            filter=registered_by_month_end & Q(status__in=PENDING_STATUSES, deadline__lt=after),
+            filter=registered_by_month_end & overdue_q(after),
         ),
     )
 

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
 from cases.models import WorkflowPolicy
-from cases.validators import refuse_control_characters
+from common.validators import refuse_control_characters
 from grids.models import Area, AreaLevel
 from notifications.models import NotificationKind
 from notifications.services import notify

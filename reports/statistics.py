@@ -26,73 +26,36 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import connection, transaction
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _g
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import (
-    PENDING_STATUSES,
     Agreement,
     Case,
-    Escalation,
-    EscalationStatus,
     FollowUp,
     Grade,
     HandlingLevel,
-    MediationSession,
     Satisfaction,
-    SessionResult,
+    overdue_q,
+)
+from cases.outcomes import (
+    ACCEPTED,
+    ACCEPTED_Q,
+    CONCLUDED,
+    CONCLUDED_Q,
+    FIRST_TIME_Q,
+    ON_THE_SPOT_Q,
+    OUTCOME_Q,
+    SUCCESSFUL_Q,
+    Outcome,
 )
 from grids.models import Area, AreaLevel
-from reports.outcomes import ACCEPTED_Q, CONCLUDED_Q, OUTCOME_Q, Outcome
 from reports.periods import Period
 
 FOUR_PLACES = Decimal("0.0001")
-
-# ---------------------------------------------------------------------------
-# What each class of case is, as a Q usable both in ``filter()`` and in ``Count(filter=)``
-# ---------------------------------------------------------------------------
-
-SUCCESSFUL_Q = OUTCOME_Q[Outcome.SUCCESSFUL]
-
-# Accepted escalations are rare: an uncorrelated subquery that PostgreSQL hashes once.
-# Sessions and agreements are many: a correlated EXISTS on their case index, reached only
-# for the rows that passed the cheaper tests before it (the ``AND`` inside an aggregate's
-# FILTER is evaluated left to right), so the cost follows the successful cases counted.
-_ESCALATED_CASES = Escalation.objects.filter(status=EscalationStatus.ACCEPTED).values("case_id")
-_REOPENED = Exists(Agreement.objects.filter(case=OuterRef("pk"), superseded_at__isnull=False))
-_FAILED_SESSION = Exists(
-    MediationSession.objects.filter(case=OuterRef("pk"), result=SessionResult.NOT_RESOLVED)
-)
-_SESSION_AT_ANOTHER_LEVEL = Exists(
-    MediationSession.objects.filter(case=OuterRef("pk")).exclude(level=OuterRef("level"))
-)
-
-# 初次化解: settled by the first round of mediation — no session ended "not resolved",
-# never handed up a level, never reopened after the dispute flared again.
-FIRST_TIME_Q = SUCCESSFUL_Q & ~Q(pk__in=_ESCALATED_CASES) & ~Q(_REOPENED) & ~Q(_FAILED_SESSION)
-# 就地化解: settled where it was handled — never handed up by an accepted escalation, and
-# every session held at the level that settled it (a re-grade that raised the level after
-# sessions at the lower level counts as leaving the spot too).
-ON_THE_SPOT_Q = SUCCESSFUL_Q & ~Q(pk__in=_ESCALATED_CASES) & ~Q(_SESSION_AT_ANOTHER_LEVEL)
-
-# The extra outcome-like classes the ledger filter offers beside ``Outcome``.
-ACCEPTED = "accepted"
-CONCLUDED = "concluded"
-CLASS_Q: dict[str, Q] = {
-    **{str(key): q for key, q in OUTCOME_Q.items()},
-    ACCEPTED: ACCEPTED_Q,
-    CONCLUDED: CONCLUDED_Q,
-}
-RESOLUTION_Q: dict[str, Q] = {"first_time": FIRST_TIME_Q, "on_the_spot": ON_THE_SPOT_Q}
-RESOLUTION_CHOICES = [("first_time", _("初次化解")), ("on_the_spot", _("就地化解"))]
-
-
-def overdue_q(as_of: datetime.date) -> Q:
-    """Still pending (status now) with a time limit that ran out before ``as_of``."""
-    return Q(status__in=PENDING_STATUSES, deadline__lt=as_of)
 
 
 def overdue_as_of(period: Period, today: datetime.date | None = None) -> datetime.date:

@@ -10,7 +10,7 @@ from django.utils import timezone
 from accounts.models import Role, User
 from cases import services
 from cases.models import CaseSource, DisputeType, Grade, PartyRole
-from cases.validators import id_number_check_char
+from common.validators import id_number_check_char
 from grids.models import Area, AreaLevel
 from mediators.models import Gender, Mediator, Organisation, OrganisationKind
 

@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "csp",
     "crispy_forms",
     "crispy_bootstrap5",
+    "common",
     "accounts",
     "grids",
     "mediators",

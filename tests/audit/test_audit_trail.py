@@ -14,7 +14,7 @@ from django.utils import timezone
 from cases import services
 from cases.models import Case, Party, PersonalDataAccess
 from cases.policy import Action
-from cases.validators import mask_id_number
+from common.validators import mask_id_number
 from tests.api.conftest import token_client
 from tests.factories import UserFactory, case_edit_form_data, make_id_number, register_case
 from tests.web.helpers import html

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from cases.models import Party
-from cases.validators import (
+from common.validators import (
     birth_date_from_id_number,
     id_number_check_char,
     mask_id_number,
@@ -278,7 +278,7 @@ def test_a_date_before_1950_is_refused_as_implausible():
 
     from django.core.exceptions import ValidationError
 
-    from cases.validators import validate_not_future_date
+    from common.validators import validate_not_future_date
 
     with pytest.raises(ValidationError) as refused:
         validate_not_future_date(datetime.date(712, 1, 1))

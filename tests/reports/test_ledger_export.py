@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from cases import services
-from cases.validators import mask_id_number, mask_mobile
+from common.validators import mask_id_number, mask_mobile
 from reports import exporters
 from reports.columns import HEADERS
 from reports.models import GeneratedReport

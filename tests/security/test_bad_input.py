@@ -18,7 +18,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import User
 from cases.models import Attachment, Case, CaseSource, DisputeType
-from cases.validators import id_number_check_char
+from common.validators import id_number_check_char
 from reports.models import GeneratedReport, MonthlyReview
 from tests.api.conftest import errors, token_client
 from tests.factories import case_edit_form_data, make_id_number, register_case

@@ -25,7 +25,7 @@ from cases.models import (
     SessionResult,
     Status,
 )
-from cases.validators import id_number_check_char
+from common.validators import id_number_check_char
 from grids.models import Area, AreaLevel
 from grids.services import area_create_or_update
 from mediators.models import Background, Employment, Mediator, Organisation, OrganisationKind

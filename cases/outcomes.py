@@ -7,10 +7,18 @@ state; together they partition every case that is not voided.
 """
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
-from cases.models import FailureReason, Status
+from cases.models import (
+    Agreement,
+    Escalation,
+    EscalationStatus,
+    FailureReason,
+    MediationSession,
+    SessionResult,
+    Status,
+)
 
 
 class Outcome(models.TextChoices):
@@ -49,6 +57,41 @@ ACCEPTED_Q = (
 CONCLUDED_Q = (
     OUTCOME_Q[Outcome.SUCCESSFUL] | OUTCOME_Q[Outcome.FAST_TRACKED] | OUTCOME_Q[Outcome.FAILED]
 )
+
+
+SUCCESSFUL_Q = OUTCOME_Q[Outcome.SUCCESSFUL]
+
+# Accepted escalations are rare: an uncorrelated subquery that PostgreSQL hashes once.
+# Sessions and agreements are many: a correlated EXISTS on their case index, reached only
+# for the rows that passed the cheaper tests before it (the ``AND`` inside an aggregate's
+# FILTER is evaluated left to right), so the cost follows the successful cases counted.
+_ESCALATED_CASES = Escalation.objects.filter(status=EscalationStatus.ACCEPTED).values("case_id")
+_REOPENED = Exists(Agreement.objects.filter(case=OuterRef("pk"), superseded_at__isnull=False))
+_FAILED_SESSION = Exists(
+    MediationSession.objects.filter(case=OuterRef("pk"), result=SessionResult.NOT_RESOLVED)
+)
+_SESSION_AT_ANOTHER_LEVEL = Exists(
+    MediationSession.objects.filter(case=OuterRef("pk")).exclude(level=OuterRef("level"))
+)
+
+# 初次化解: settled by the first round of mediation — no session ended "not resolved",
+# never handed up a level, never reopened after the dispute flared again.
+FIRST_TIME_Q = SUCCESSFUL_Q & ~Q(pk__in=_ESCALATED_CASES) & ~Q(_REOPENED) & ~Q(_FAILED_SESSION)
+# 就地化解: settled where it was handled — never handed up by an accepted escalation, and
+# every session held at the level that settled it (a re-grade that raised the level after
+# sessions at the lower level counts as leaving the spot too).
+ON_THE_SPOT_Q = SUCCESSFUL_Q & ~Q(pk__in=_ESCALATED_CASES) & ~Q(_SESSION_AT_ANOTHER_LEVEL)
+
+# The extra outcome-like classes the ledger filter offers beside ``Outcome``.
+ACCEPTED = "accepted"
+CONCLUDED = "concluded"
+CLASS_Q: dict[str, Q] = {
+    **{str(key): q for key, q in OUTCOME_Q.items()},
+    ACCEPTED: ACCEPTED_Q,
+    CONCLUDED: CONCLUDED_Q,
+}
+RESOLUTION_Q: dict[str, Q] = {"first_time": FIRST_TIME_Q, "on_the_spot": ON_THE_SPOT_Q}
+RESOLUTION_CHOICES = [("first_time", _("初次化解")), ("on_the_spot", _("就地化解"))]
 
 
 def outcome_of(status: str, failure_reason: str) -> Outcome | None:
