@@ -14,17 +14,15 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework.authtoken.models import TokenProxy
 
 from accounts.models import LoginFailure, LoginLockout, Role, User
+from accounts.selectors import users_in_reach
 from accounts.services import ROLE_AREA_LEVELS, STAFF_ROLES, user_create
-from config.admin_scoping import (
-    ScopedAdminMixin,
-    TownVillageFilter,
-    call_service,
-    users_in_reach,
-)
+from common.admin_scoping import ScopedAdminMixin, call_service, scope_choices
+from grids.admin_scoping import TownVillageFilter
 from grids.models import AreaLevel
 
 # Access follows the role (accounts.Role), not groups or per-model permissions.
 admin.site.unregister(Group)
+scope_choices(User, users_in_reach)
 
 
 class RoleAreaMixin:

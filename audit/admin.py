@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from audit import display
 from audit.selectors import entries_within_reach, may_read_audit
-from config.admin_scoping import ScopedAdminMixin
+from common.admin_scoping import ScopedAdminMixin
 
 # django-auditlog registers its own (unscoped, English) admin; this one replaces it.
 if admin.site.is_registered(LogEntry):

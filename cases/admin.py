@@ -35,17 +35,27 @@ from cases.models import (
 )
 from cases.policy import Action, user_may
 from cases.search import search_cases
-from cases.selectors import visible_cases
-from common.validators import validate_id_number, validate_mobile
-from config.admin_scoping import (
-    CaseChildScopedMixin,
+from cases.selectors import cases_in_reach, visible_cases
+from common.admin_scoping import (
     ScopedAdminMixin,
     ScopedInlineMixin,
-    TownVillageFilter,
     call_service,
-    cases_in_reach,
+    scope_choices,
 )
+from common.validators import validate_id_number, validate_mobile
+from grids.admin_scoping import TownVillageFilter
 from grids.selectors import areas_within_reach
+
+scope_choices(Case, visible_cases)
+scope_choices(Party, lambda user: Party.objects.filter(case__in=cases_in_reach(user)))
+
+
+class CaseChildScopedMixin:
+    """Scoping for rows that hang off a case: parties, sessions, agreements, events."""
+
+    def scope_queryset(self, request, queryset):
+        return queryset.filter(case__in=cases_in_reach(request.user))
+
 
 # More than this at once is almost certainly a slip of "select all".
 VOID_BATCH_LIMIT = 100

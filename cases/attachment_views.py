@@ -12,9 +12,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cases import attachments, selectors
-from cases.forms import ReasonForm, show_refusal
+from cases.forms import ReasonForm
 from cases.models import AttachmentKind, Case
 from cases.policy import Action, user_may
+from common.forms import show_refusal
 
 
 class AttachmentForm(forms.Form):

@@ -20,6 +20,7 @@ from cases import attachment_views, forms, selectors, services
 from cases.models import Escalation, EscalationStatus
 from cases.policy import Action, role_allows, user_may
 from cases.services import available_actions
+from common.forms import show_refusal
 
 
 @login_required
@@ -53,7 +54,7 @@ def case_create(request):
                     by=request.user, data=form.cleaned_data, parties=parties.party_rows()
                 )
             except ValidationError as error:
-                forms.show_refusal(form, error, formsets={"parties": parties})
+                show_refusal(form, error, formsets={"parties": parties})
             else:
                 messages.success(request, _("案件 %(number)s 已登记。") % {"number": case.number})
                 return redirect("cases:detail", pk=case.pk)
@@ -134,7 +135,7 @@ def case_edit(request, pk):
                     case=case, by=request.user, data=form.cleaned_data, parties=rows
                 )
             except ValidationError as error:
-                forms.show_refusal(form, error, formsets={"parties": parties})
+                show_refusal(form, error, formsets={"parties": parties})
             else:
                 messages.success(request, _("案件信息已保存。"))
                 return redirect("cases:detail", pk=case.pk)
@@ -185,7 +186,7 @@ def _case_action(
             try:
                 perform(case, form.cleaned_data)
             except ValidationError as error:
-                forms.show_refusal(form, error)
+                show_refusal(form, error)
             else:
                 messages.success(request, success)
                 return redirect("cases:detail", pk=case.pk)

@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 from accounts.lockout import LOCKED_OUT_CODE, lockout_message
 from accounts.middleware import PASSWORD_CHANGE_REQUIRED_CODE, password_change_required_message
 from cases.api import CaseViewSet, DisputeTypeViewSet, SourceViewSet
-from config.api_policies import TokenLoginRateThrottle
+from common.api_policies import TokenLoginRateThrottle
 from grids.api import AreaViewSet
 from mediators.api import MediatorViewSet, OrganisationViewSet
 

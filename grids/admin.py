@@ -5,10 +5,12 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from config.admin_scoping import ScopedAdminMixin, call_service
+from common.admin_scoping import ScopedAdminMixin, call_service, scope_choices
 from grids.models import Area
 from grids.selectors import areas_within_reach
 from grids.services import area_create_or_update
+
+scope_choices(Area, areas_within_reach)
 
 
 @admin.register(Area)

@@ -5,8 +5,18 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from config.admin_scoping import AreaScopedMixin, ScopedAdminMixin, TownVillageFilter
+from common.admin_scoping import ScopedAdminMixin, scope_choices
+from grids.admin_scoping import AreaScopedMixin, TownVillageFilter
+from grids.selectors import areas_within_reach
 from mediators.models import Background, Mediator, Organisation
+
+
+def _in_reach(model):
+    return lambda user: model.objects.filter(area__in=areas_within_reach(user).values("pk"))
+
+
+scope_choices(Mediator, _in_reach(Mediator))
+scope_choices(Organisation, _in_reach(Organisation))
 
 
 @admin.register(Organisation)

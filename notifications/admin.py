@@ -7,7 +7,7 @@ within their reach), to answer "was I told?" and "did the SMS go out?".
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from config.admin_scoping import ScopedAdminMixin, ScopedInlineMixin
+from common.admin_scoping import ScopedAdminMixin, ScopedInlineMixin
 from grids.selectors import areas_within_reach
 from notifications.models import Delivery, Notification
 

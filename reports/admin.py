@@ -5,7 +5,8 @@ deleted here. Saving goes through ``reports.services.review_record``, as in the 
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from config.admin_scoping import ScopedAdminMixin, TownVillageFilter, call_service
+from common.admin_scoping import ScopedAdminMixin, call_service
+from grids.admin_scoping import TownVillageFilter
 from grids.selectors import areas_within_reach
 from reports import services
 from reports.models import GeneratedReport, MonthlyReview

@@ -12,8 +12,8 @@ from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from cases.forms import show_refusal
 from cases.models import Grade, Satisfaction
+from common.forms import show_refusal
 from reports import selectors, services
 from reports.forms import ReviewRecordForm
 

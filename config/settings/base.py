@@ -48,7 +48,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
-    "config.middleware.PrivateDownloadsMiddleware",
+    "common.middleware.PrivateDownloadsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -133,6 +133,9 @@ SESSION_COOKIE_AGE = env_int("FENGQIAO_SESSION_IDLE_MINUTES", 30) * 60
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
+# Who may use the back office, and how (read by common.admin_scoping, which knows no app).
+FENGQIAO_ADMIN_ACCESS = "accounts.policy.admin_access"
+
 # Chinese first; English is complete and selectable.
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
@@ -159,11 +162,11 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "config.api_policies.LedgerCursorPagination",
+    "DEFAULT_PAGINATION_CLASS": "common.api_policies.LedgerCursorPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "config.api.PortalAutoSchema",
-    "EXCEPTION_HANDLER": "config.api.api_exception_handler",
-    "DEFAULT_THROTTLE_CLASSES": ["config.api_policies.TokenClientRateThrottle"],
+    "DEFAULT_SCHEMA_CLASS": "common.api.PortalAutoSchema",
+    "EXCEPTION_HANDLER": "common.api.api_exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": ["common.api_policies.TokenClientRateThrottle"],
     # Throttles key on the client address: X-Forwarded-For only as far as our own proxies
     # (None would take the whole header, which a client can vary at will).
     "NUM_PROXIES": FENGQIAO_TRUSTED_PROXY_COUNT,

@@ -12,7 +12,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from cases.models import Case
-from config.api_policies import TokenClientRateThrottle, TokenLoginRateThrottle
+from common.api_policies import TokenClientRateThrottle, TokenLoginRateThrottle
 from tests.api.conftest import errors, token_client
 from tests.factories import party_rows
 

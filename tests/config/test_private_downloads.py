@@ -1,5 +1,5 @@
 """Every file the portal hands out is ``Cache-Control: no-store``: the download views set
-it, and config.middleware.PrivateDownloadsMiddleware sets it on any file response a view
+it, and common.middleware.PrivateDownloadsMiddleware sets it on any file response a view
 forgot. The inventory test finds every place in the code that builds a file response, so
 a new download cannot appear without being checked."""
 
@@ -13,7 +13,7 @@ from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 from django.test import RequestFactory
 from django.urls import reverse
 
-from config.middleware import PrivateDownloadsMiddleware
+from common.middleware import PrivateDownloadsMiddleware
 
 APPS = ("accounts", "audit", "cases", "config", "grids", "mediators", "notifications", "reports")
 FILE_RESPONSE_MARKERS = {"FileResponse", "StreamingHttpResponse", "content_disposition_header"}
@@ -121,4 +121,4 @@ def test_the_middleware_leaves_pages_static_assets_and_stricter_headers_alone():
 
 
 def test_the_middleware_is_installed():
-    assert "config.middleware.PrivateDownloadsMiddleware" in settings.MIDDLEWARE
+    assert "common.middleware.PrivateDownloadsMiddleware" in settings.MIDDLEWARE

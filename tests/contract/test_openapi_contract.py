@@ -37,7 +37,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from cases.models import CaseSource, DisputeType, PartyRole
-from config.api_policies import TokenClientRateThrottle, TokenLoginRateThrottle
+from common.api_policies import TokenClientRateThrottle, TokenLoginRateThrottle
 from mediators.models import OrganisationKind
 from tests.cases.helpers import (
     accepted_case,

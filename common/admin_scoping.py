@@ -6,23 +6,25 @@ how a service's refusal is shown.
 - Every queryset is narrowed to the user's area subtree through the same selectors as
   the portal (``visible_cases``, ``areas_within_reach``), and so is every foreign-key
   choice in a form. An object outside the area answers 404, as it does in the portal.
+- This module knows no app: who may use the back office is the rule named by the setting
+  ``FENGQIAO_ADMIN_ACCESS`` (``accounts.policy.admin_access``), and each app registers how
+  its rows are narrowed for a form's choices with ``scope_choices`` in its ``admin.py``.
 - Nothing is ever deleted from the admin: a case is evidence, and the rest is kept for
   the history that points at it. Lookup rows, areas and people are deactivated instead.
 """
 
+from collections.abc import Callable
+from functools import cache
+
+from django.conf import settings
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from django.http import Http404
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Role, User
-from cases.forms import show_refusal
-from cases.models import Case, Party
-from cases.selectors import visible_cases
-from grids.models import Area, AreaLevel
-from grids.selectors import areas_within_reach
-from mediators.models import Mediator, Organisation
+from common.forms import show_refusal
 
 # Once for the whole site: no bulk delete anywhere (DOMAIN §6: never hard-delete a case).
 admin.site.disable_action("delete_selected")
@@ -33,48 +35,31 @@ admin.site.index_title = _("后台管理")
 VIEW = "view"
 EDIT = "edit"
 
-# Which roles may use the back office, and how (DOMAIN §1).
-ROLE_ACCESS = {Role.CLERK: EDIT, Role.SUPERVISOR: VIEW}
+
+@cache
+def _access_rule() -> Callable:
+    return import_string(settings.FENGQIAO_ADMIN_ACCESS)
 
 
 def admin_access(user) -> str | None:
     """EDIT, VIEW, or None when the user has no business in the admin."""
-    if not (user.is_authenticated and user.is_active and user.is_staff):
-        return None
-    if user.is_superuser:
-        return EDIT
-    if user.area_id is None:
-        return None
-    return ROLE_ACCESS.get(user.role)
+    return _access_rule()(user)
 
 
-def cases_in_reach(user) -> QuerySet:
-    """Primary keys of the user's cases, for ``case__in=``: one subquery, no join."""
-    return visible_cases(user).values("pk")
+_CHOICES: dict[type[Model], Callable[[object], QuerySet]] = {}
 
 
-def users_in_reach(user) -> QuerySet:
-    users = User.objects.filter(area__in=areas_within_reach(user).values("pk"))
-    if not user.is_superuser:
-        # A clerk may manage the accounts of their area, never a superuser's.
-        users = users.filter(is_superuser=False)
-    return users
+def scope_choices(model: type[Model], rows_for_user: Callable[[object], QuerySet]) -> None:
+    """Say which rows of ``model`` a user may pick in any admin form (a foreign key or
+    many-to-many to it). Each app registers its own models from its ``admin.py``."""
+    _CHOICES[model] = rows_for_user
 
 
 def related_choices(model, user) -> QuerySet | None:
     """The rows of ``model`` a user may pick in a form, or None for tables that are not
     scoped by area (the lookup tables)."""
-    if model is Area:
-        return areas_within_reach(user)
-    if model is User:
-        return users_in_reach(user)
-    if model in (Mediator, Organisation):
-        return model.objects.filter(area__in=areas_within_reach(user).values("pk"))
-    if model is Case:
-        return visible_cases(user)
-    if model is Party:
-        return Party.objects.filter(case__in=cases_in_reach(user))
-    return None
+    rows_for_user = _CHOICES.get(model)
+    return None if rows_for_user is None else rows_for_user(user)
 
 
 class ServiceRefused(Exception):
@@ -214,53 +199,3 @@ class ScopedInlineMixin(_AccessMixin):
 
     def scope_queryset(self, request, queryset):
         return queryset
-
-
-class CaseChildScopedMixin:
-    """Scoping for rows that hang off a case: parties, sessions, agreements, events."""
-
-    def scope_queryset(self, request, queryset):
-        return queryset.filter(case__in=cases_in_reach(request.user))
-
-
-class AreaScopedMixin:
-    """Scoping for rows that hang off an area: mediators, organisations, users."""
-
-    def scope_queryset(self, request, queryset):
-        return queryset.filter(area__in=areas_within_reach(request.user).values("pk"))
-
-
-class TownVillageFilter(admin.SimpleListFilter):
-    """Filter by town or village, listing only those within the user's reach.
-
-    A plain ``list_filter = ["area"]`` would list every area of the district, thousands
-    of grids included; this lists the few dozen places a clerk actually picks from.
-    """
-
-    title = _("区域")
-    parameter_name = "area_within"
-    area_field = "area"
-
-    def lookups(self, request, model_admin):
-        areas = (
-            areas_within_reach(request.user)
-            .filter(level__in=[AreaLevel.TOWN, AreaLevel.VILLAGE])
-            .only("pk", "name", "level", "depth")
-            .order_by("path")
-        )
-        return [
-            (str(area.pk), ("　" if area.level == AreaLevel.VILLAGE else "") + area.name)
-            for area in areas
-        ]
-
-    def queryset(self, request, queryset):
-        value = self.value()
-        if not value:
-            return queryset
-        area = (
-            areas_within_reach(request.user).filter(pk=value).first() if value.isdigit() else None
-        )
-        if area is None:
-            return queryset.none()
-        subtree = Area.objects.subtree(area).values("pk")
-        return queryset.filter(**{f"{self.area_field}__in": subtree})

@@ -1,6 +1,6 @@
 """Pagination and rate limits of the API, named in settings.REST_FRAMEWORK.
 
-Kept apart from ``config.api`` because DRF imports these while it defines its views;
+Kept apart from ``common.api`` because DRF imports these while it defines its views;
 they must not import the views in turn.
 """
 
