@@ -79,3 +79,9 @@ def party_get(*, user: User, pk) -> Party:
         Party.objects.select_related("case").filter(case__in=visible_cases(user).values("pk")),
         pk=pk,
     )
+
+
+def area_cases(area: Area) -> CaseQuerySet:
+    """The cases of an area and everything under it, voided ones left out: what the
+    ledger, the statistics and the monthly review count."""
+    return Case.objects.not_voided().filter(area__in=Area.objects.subtree(area).values("pk"))

@@ -36,6 +36,7 @@ from grids.models import Area
 from reports.columns import HEADERS, LEDGER_COLUMNS, Column, Kind
 from reports.ledger import CHUNK_SIZE, FOLLOW_UP_COLUMNS, Progress, iter_chunks
 from reports.periods import Period
+from reports.statistics import statistics_sheet_rows
 
 XLSX = "xlsx"
 CSV = "csv"
@@ -180,7 +181,7 @@ def write_ledger_sheets(
 
     first = _setup_sheet(ledger, formats, LEDGER_COLUMNS, title, generated)
     if statistics_rows is None:
-        statistics_rows = _statistics_rows(area, period)
+        statistics_rows = statistics_sheet_rows(area, period)
     _write_statistics(statistics, formats, statistics_rows, title)
     first_visit = _setup_sheet(
         follow_ups, formats, FOLLOW_UP_COLUMNS, title.replace("月度台账", "回访情况"), ""
@@ -201,13 +202,6 @@ def write_ledger_sheets(
     ledger.autofilter(1, 0, max(row_index - 1, 1), len(LEDGER_COLUMNS) - 1)
     follow_ups.autofilter(1, 0, max(visit_index - 1, 1), len(FOLLOW_UP_COLUMNS) - 1)
     return row_index - first
-
-
-def _statistics_rows(area: Area, period: Period) -> list[tuple]:
-    # Imported here: the statistics module is larger and not needed to read the ledger.
-    from reports.statistics import statistics_sheet_rows
-
-    return statistics_sheet_rows(area, period)
 
 
 def _write_statistics(sheet, formats: _Formats, rows: list[tuple], title: str) -> None:

@@ -62,6 +62,7 @@ from common.validators import mask_id_number, mask_mobile
 from grids.models import Area
 from reports.columns import PARTY_SEPARATOR, Column, Kind
 from reports.periods import Period
+from reports.statistics import cohort
 
 # Who may export a ledger (DOMAIN §1): the people who report figures upward. Grid members
 # and mediators keep to their own cases.
@@ -99,12 +100,9 @@ def may_export(user: User) -> bool:
 
 
 def ledger_cases(area: Area, period: Period) -> QuerySet:
-    """The cases of the ledger (not ordered; ``iter_chunks`` orders them)."""
-    return Case.objects.filter(
-        area__in=Area.objects.subtree(area).values("pk"),
-        received_on__gte=period.start,
-        received_on__lte=period.end,
-    ).exclude(status=Status.VOIDED)
+    """The cases of the ledger (not ordered; ``iter_chunks`` orders them): the cohort the
+    statistics count."""
+    return cohort(area, period)
 
 
 def count_rows(area: Area, period: Period) -> int:

@@ -4,6 +4,7 @@ the statistics compare it with (the one before, and the same one a year earlier)
 import datetime
 from dataclasses import dataclass
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 
@@ -70,3 +71,10 @@ def parse_month(text: str) -> Period | None:
         return Period.month(year, month)
     except (ValueError, TypeError):
         return None
+
+
+def local_midnight(day: datetime.date) -> datetime.datetime:
+    """The start of ``day`` in the portal's time zone (Asia/Shanghai)."""
+    return timezone.make_aware(
+        datetime.datetime.combine(day, datetime.time.min), timezone.get_default_timezone()
+    )

@@ -5,20 +5,20 @@ import datetime
 
 from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 
 from accounts.models import Role, User
 from cases.models import (
     OPEN_STATUSES,
-    Case,
     FollowUp,
     Grade,
     Satisfaction,
     overdue_q,
 )
+from cases.selectors import area_cases
 from grids.models import Area
 from grids.selectors import areas_within_reach
 from reports.models import MonthlyReview
+from reports.periods import local_midnight
 
 # Who holds, records or watches the meeting (DOMAIN §1); the pages are theirs.
 REVIEW_ROLES = (Role.VILLAGE_SECRETARY, Role.CLERK, Role.SUPERVISOR)
@@ -34,13 +34,6 @@ def next_month(month: datetime.date) -> datetime.date:
 
 def previous_month(month: datetime.date) -> datetime.date:
     return (month.replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
-
-
-def local_midnight(day: datetime.date) -> datetime.datetime:
-    """The start of ``day`` in the portal's time zone (Asia/Shanghai)."""
-    return timezone.make_aware(
-        datetime.datetime.combine(day, datetime.time.min), timezone.get_default_timezone()
-    )
 
 
 def review_agenda(village: Area, month: datetime.date) -> dict:
@@ -60,7 +53,7 @@ def review_agenda(village: Area, month: datetime.date) -> dict:
     after = next_month(first)
     start, end = local_midnight(first), local_midnight(after)
 
-    cases = Case.objects.not_voided().filter(area__in=Area.objects.subtree(village).values("pk"))
+    cases = area_cases(village)
     registered_by_month_end = Q(received_on__lt=after)
     counts = cases.aggregate(
         new=Count("pk", filter=Q(received_on__gte=first, received_on__lt=after)),

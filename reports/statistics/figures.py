@@ -1,0 +1,190 @@
+"""The figures of a period, and the headline ones beside the month before and the year
+before: three queries in all (cases, follow-ups, agreements)."""
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Count, F, Q, Sum
+from django.utils import timezone
+
+from cases.models import Agreement, FollowUp, Satisfaction, overdue_q
+from cases.selectors import area_cases
+from grids.models import Area
+from reports.periods import Period
+from reports.statistics.cohort import ledger_params, moments, overdue_as_of, rate, without_jit
+from reports.statistics.specs import CASE_COUNTS, FIGURE_SPECS, HEADLINE_KEYS, FigureSpec
+
+
+@dataclass(frozen=True)
+class Change:
+    absolute: int | Decimal | None
+    relative: Decimal | None  # fraction of the base; None when the base is 0
+
+
+def change(current, base) -> Change:
+    if current is None or base is None:
+        return Change(None, None)
+    absolute = current - base
+    relative = rate(absolute, base) if base else None
+    return Change(absolute, relative)
+
+
+@dataclass(frozen=True)
+class Figure:
+    spec: FigureSpec
+    value: int | Decimal | None
+    numerator: int | None = None
+    denominator: int | None = None
+    ledger: dict | None = None  # the full case-list query behind it
+
+    @property
+    def key(self) -> str:
+        return self.spec.key
+
+    @property
+    def label(self) -> str:
+        return str(self.spec.label)
+
+    @property
+    def kind(self) -> str:
+        return self.spec.kind
+
+    @property
+    def definition(self) -> str:
+        return str(self.spec.definition)
+
+
+@dataclass(frozen=True)
+class Headline:
+    figure: Figure
+    previous: Figure
+    year_before: Figure
+
+    @property
+    def month_on_month(self) -> Change:
+        return change(self.figure.value, self.previous.value)
+
+    @property
+    def year_on_year(self) -> Change:
+        return change(self.figure.value, self.year_before.value)
+
+
+def _figures(counts: dict, area: Area, period: Period, as_of: datetime.date) -> dict:
+    figures = {}
+    for spec in FIGURE_SPECS:
+        if spec.key == "overdue":
+            ledger = ledger_params(area, period, overdue_as_of=as_of.isoformat())
+        elif spec.key.startswith("follow_up") or spec.key == "satisfaction_rate":
+            ledger = None  # visits, not cases: the ledger lists cases
+        else:
+            ledger = ledger_params(area, period, **spec.ledger)
+        if spec.kind == "percent":
+            numerator, denominator = (counts[name] for name in spec.counts)
+            figures[spec.key] = Figure(
+                spec, rate(numerator, denominator), numerator, denominator, ledger
+            )
+        else:
+            figures[spec.key] = Figure(spec, counts[spec.counts[0]], ledger=ledger)
+    return figures
+
+
+def _period_counts(area: Area, periods: dict[str, Period], today: datetime.date) -> dict:
+    """The raw counts of several periods of one area: three queries in all."""
+    in_period = {
+        name: Q(received_on__gte=period.start, received_on__lte=period.end)
+        for name, period in periods.items()
+    }
+    aggregates = {}
+    for name, period in periods.items():
+        for key, condition in CASE_COUNTS.items():
+            aggregates[f"{name}__{key}"] = Count("pk", filter=in_period[name] & condition)
+        aggregates[f"{name}__overdue"] = Count(
+            "pk", filter=in_period[name] & overdue_q(overdue_as_of(period, today))
+        )
+    any_period = Q()
+    for condition in in_period.values():
+        any_period |= condition
+    cases = area_cases(area)
+    case_counts = cases.filter(any_period).aggregate(**aggregates)
+
+    visit_aggregates, any_window = {}, Q()
+    for name, period in periods.items():
+        start, end = moments(period)
+        due = Q(due_at__gte=start, due_at__lt=end, cancelled_at__isnull=True)
+        answered = Q(done_at__gte=start, done_at__lt=end) & ~Q(satisfaction="")
+        any_window |= due | answered
+        visit_aggregates.update(
+            {
+                f"{name}__follow_ups_due": Count("pk", filter=due),
+                f"{name}__follow_ups_done": Count("pk", filter=due & Q(done_at__isnull=False)),
+                f"{name}__follow_ups_on_time": Count(
+                    "pk", filter=due & Q(done_at__isnull=False, done_at__lte=F("due_at"))
+                ),
+                f"{name}__answered": Count("pk", filter=answered),
+                f"{name}__satisfied": Count(
+                    "pk",
+                    filter=answered
+                    & Q(satisfaction__in=[Satisfaction.SATISFIED, Satisfaction.BASIC]),
+                ),
+            }
+        )
+    visit_counts = (
+        FollowUp.objects.filter(case__in=cases.values("pk"))
+        .filter(any_window)
+        .aggregate(**visit_aggregates)
+    )
+
+    agreements = Agreement.objects.filter(
+        superseded_at__isnull=True, case__in=cases.filter(any_period).values("pk")
+    ).aggregate(
+        **{
+            f"{name}__agreement_amount": Sum(
+                "amount",
+                filter=Q(case__received_on__gte=period.start, case__received_on__lte=period.end),
+            )
+            for name, period in periods.items()
+        }
+    )
+
+    result = {name: {} for name in periods}
+    for source in (case_counts, visit_counts, agreements):
+        for compound, value in source.items():
+            name, key = compound.split("__", 1)
+            result[name][key] = value
+    for counts in result.values():
+        counts["agreement_amount"] = (counts["agreement_amount"] or Decimal("0")).quantize(
+            Decimal("0.01")
+        )
+    return result
+
+
+def figures_for(area: Area, period: Period, today: datetime.date | None = None) -> dict:
+    """Every figure of one area and period, by key (three queries)."""
+    today = today or timezone.localdate()
+    with without_jit():
+        counts = _period_counts(area, {"current": period}, today)["current"]
+    return _figures(counts, area, period, overdue_as_of(period, today))
+
+
+def headlines_for(
+    area: Area, period: Period, today: datetime.date | None = None
+) -> tuple[dict, list[Headline]]:
+    """All figures of the period, and the headline ones beside the same figures for the
+    period before (``period.previous()``) and a year before (``period.year_before()``)."""
+    today = today or timezone.localdate()
+    periods = {
+        "current": period,
+        "previous": period.previous(),
+        "year_before": period.year_before(),
+    }
+    counts = _period_counts(area, periods, today)
+    figures = {
+        name: _figures(counts[name], area, p, overdue_as_of(p, today))
+        for name, p in periods.items()
+    }
+    headlines = [
+        Headline(figures["current"][key], figures["previous"][key], figures["year_before"][key])
+        for key in HEADLINE_KEYS
+    ]
+    return figures["current"], headlines
