@@ -5,10 +5,7 @@ never drift from ``parent``: the subtree query (``Area.objects.subtree``) that s
 every list in the portal is only as right as these two columns.
 """
 
-import csv
-import io
-import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +15,7 @@ from django.db.models import CharField, F, Value
 from django.db.models.functions import Concat, Substr
 from django.utils.translation import gettext as _
 
+from common.spreadsheets import Row, SpreadsheetError, cell_text, loose_key, open_sheets
 from grids.models import LEVEL_ORDER, PARENT_LEVEL, Area, AreaLevel
 
 COLUMNS = ("code", "name", "level", "parent_code")
@@ -36,7 +34,7 @@ HEADER_ALIASES = {
 }
 
 # What people actually type in the level column besides the English values.
-# Keys are compared lower-cased, with ASCII and full-width brackets alike.
+# Keys are compared as ``loose_key`` makes them: no case, no spaces, full-width alike.
 LEVEL_ALIASES = {
     **{level.value: level.value for level in AreaLevel},
     "区县": AreaLevel.DISTRICT,
@@ -176,19 +174,6 @@ def area_create_or_update(*, code: str, name: str, level: str, parent: Area | No
     return area
 
 
-def _cell(value) -> str:
-    if value is None:
-        return ""
-    # Excel stores a typed-in code as a number; 110105001 must not come back "110105001.0".
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
-def _normalise_level(text: str) -> str:
-    return text.lower().replace("(", "(").replace(")", ")").replace(" ", "")
-
-
 def _line_error(line: int, message: str) -> str:
     return _("第%(line)d行:%(message)s") % {"line": line, "message": message}
 
@@ -206,7 +191,7 @@ def areas_import(rows: Iterable[dict]) -> ImportReport:
     first_line_of: dict[str, int] = {}
 
     for line, row in enumerate(rows, start=2):
-        values = {key: _cell(row.get(key)) for key in COLUMNS}
+        values = {key: cell_text(row.get(key)) for key in COLUMNS}
         if not any(values.values()):
             continue
         missing = [
@@ -216,7 +201,7 @@ def areas_import(rows: Iterable[dict]) -> ImportReport:
         ]
         if missing:
             errors.append(_line_error(line, _("缺少%(fields)s。") % {"fields": "、".join(missing)}))
-        level = LEVEL_ALIASES.get(_normalise_level(values["level"])) if values["level"] else None
+        level = LEVEL_ALIASES.get(loose_key(values["level"])) if values["level"] else None
         if values["level"] and level is None:
             errors.append(
                 _line_error(
@@ -296,12 +281,11 @@ def areas_import(rows: Iterable[dict]) -> ImportReport:
     return ImportReport(**counts)
 
 
-def _map_header(header: list) -> dict[str, int]:
+def _map_header(header: tuple) -> dict[str, int]:
     """Column index of each expected field; refuses a header that lacks one."""
     positions: dict[str, int] = {}
     for index, raw in enumerate(header):
-        name = _cell(raw).lstrip("\ufeff").strip().lower()
-        field = HEADER_ALIASES.get(name)
+        field = HEADER_ALIASES.get(loose_key(cell_text(raw)))
         if field and field not in positions:
             positions[field] = index
     missing = [field for field in COLUMNS if field not in positions]
@@ -313,59 +297,36 @@ def _map_header(header: list) -> dict[str, int]:
     return positions
 
 
-def _rows_from_table(table: Iterable[Iterable]) -> list[dict]:
-    table = iter(table)
-    header = next(table, None)
-    if header is None:
+def _rows_from_sheet(sheet: Iterator[Row]) -> list[dict]:
+    first = next(sheet, None)
+    if first is None:
         raise AreaImportError([_("文件是空的。")])
-    positions = _map_header(list(header))
-    rows = []
-    for record in table:
-        record = list(record)
-        rows.append(
-            {
-                field: (record[index] if index < len(record) else None)
-                for field, index in positions.items()
-            }
-        )
-    return rows
-
-
-def _decode_csv(data: bytes) -> str:
-    # utf-8-sig drops the BOM that Excel's "CSV UTF-8" writes; the plain "CSV" of a
-    # Chinese Excel is GB18030 (a superset of GBK), tried only if UTF-8 fails.
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise AreaImportError([_("无法识别文件编码,请另存为 UTF-8 编码的 CSV 文件。")])
+    _line, header = first
+    positions = _map_header(header)
+    return [
+        {
+            field: (record[index] if index < len(record) else None)
+            for field, index in positions.items()
+        }
+        for _line, record in sheet
+    ]
 
 
 def read_area_file(path) -> list[dict]:
     """Rows of a .csv or .xlsx area file, as dicts keyed code, name, level, parent_code.
 
-    Every row after the header is returned, blank ones included, so the position in
-    the list still gives the line number.
+    Every row after the header (the first row of the first sheet) is returned, blank
+    ones included, so the position in the list still gives the line number. The file is
+    read by ``common.spreadsheets``: its content, not its name, tells a workbook from a
+    CSV, and a CSV may be UTF-8 (with or without a BOM), GB18030 or UTF-16.
     """
     path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        text = _decode_csv(path.read_bytes())
-        return _rows_from_table(csv.reader(io.StringIO(text, newline="")))
-    if suffix == ".xlsx":
-        from openpyxl import load_workbook
-        from openpyxl.utils.exceptions import InvalidFileException
-
-        try:
-            workbook = load_workbook(path, read_only=True, data_only=True)
-        except (InvalidFileException, zipfile.BadZipFile, KeyError) as exc:
-            raise AreaImportError([_("无法读取 Excel 文件:%(error)s") % {"error": exc}]) from exc
-        try:
-            return _rows_from_table(workbook.worksheets[0].iter_rows(values_only=True))
-        finally:
-            # read_only keeps the file open until closed.
-            workbook.close()
-    raise AreaImportError(
-        [_("不支持的文件类型“%(suffix)s”,请使用 .csv 或 .xlsx。") % {"suffix": path.suffix}]
-    )
+    if path.suffix.lower() not in (".csv", ".xlsx"):
+        raise AreaImportError(
+            [_("不支持的文件类型“%(suffix)s”,请使用 .csv 或 .xlsx。") % {"suffix": path.suffix}]
+        )
+    try:
+        with open_sheets(path.read_bytes()) as sheets:
+            return _rows_from_sheet(next(sheets, iter(())))
+    except SpreadsheetError as error:
+        raise AreaImportError([str(error)]) from error

@@ -10,6 +10,7 @@ from grids.admin_scoping import TownVillageFilter
 from grids.selectors import areas_within_reach
 from reports import services
 from reports.models import GeneratedReport, MonthlyReview
+from reports.policy import may_record_review
 
 
 class ReviewVillageFilter(TownVillageFilter):
@@ -52,7 +53,7 @@ class MonthlyReviewAdmin(ScopedAdminMixin, admin.ModelAdmin):
         return queryset.filter(village__in=areas_within_reach(request.user).values("pk"))
 
     def object_editable(self, request, obj) -> bool:
-        return services.may_record(request.user, obj)
+        return may_record_review(request.user, obj)
 
     @admin.display(description=_("审议月份"), ordering="month")
     def month_label(self, review):

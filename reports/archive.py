@@ -28,9 +28,10 @@ from accounts.models import User
 from grids.models import Area
 from grids.selectors import areas_within_reach
 from reports import exporters
-from reports.ledger import count_rows, may_export
+from reports.ledger import count_rows
 from reports.models import GeneratedReport, ReportStatus
 from reports.periods import Period
+from reports.policy import may_export
 
 logger = logging.getLogger(__name__)
 
@@ -69,6 +70,8 @@ def report_file(report: GeneratedReport) -> Path | None:
 
 def request_export(*, by: User, area: Area, period: Period, fmt: str) -> GeneratedReport:
     """Queue a background export; the task is sent only once the row is committed."""
+    # reports.tasks imports this module to run the export: importing it back at the top
+    # would be a cycle.
     from reports.tasks import export_ledger_report
 
     if fmt not in exporters.FORMATS:

@@ -16,25 +16,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import Role
 from grids.models import Area, AreaLevel
 from grids.selectors import areas_within_reach
 from reports import statistics
 from reports.forms import ReportScopeForm
-from reports.importing import may_import
-from reports.ledger import may_export
-from reports.selectors import may_use_reviews
-
-# Who watches the figures (DOMAIN §1): supervisors and clerks for their town or district,
-# village secretaries for their village.
-DASHBOARD_ROLES = (Role.SUPERVISOR, Role.CLERK, Role.VILLAGE_SECRETARY)
-# The ledger import changes data: the back office only.
-
-
-def may_use_dashboard(user) -> bool:
-    if not (user.is_authenticated and user.is_active):
-        return False
-    return user.is_superuser or user.role in DASHBOARD_ROLES
+from reports.policy import may_export, may_import, may_review, may_see_dashboard
 
 
 def last_full_month(today: datetime.date | None = None) -> str:
@@ -60,7 +46,7 @@ def _ledger_download_url(area: Area, period) -> str:
 @login_required
 def dashboard(request):
     user = request.user
-    if not may_use_dashboard(user):
+    if not may_see_dashboard(user):
         raise PermissionDenied
     areas = areas_within_reach(user)
     if request.GET:
@@ -105,7 +91,7 @@ def index(request):
     """What the reports offer this user: only the pages their role may use."""
     user = request.user
     links = []
-    if may_use_dashboard(user):
+    if may_see_dashboard(user):
         links.append(
             (
                 reverse("reports:dashboard"),
@@ -136,7 +122,7 @@ def index(request):
                 _("导入已有的 Excel 或 CSV 台账;文件全部校验通过才会导入。"),
             )
         )
-    if may_use_reviews(user):
+    if may_review(user):
         links.append(
             (
                 reverse("reports:review_list"),

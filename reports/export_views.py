@@ -32,8 +32,9 @@ from grids.models import Area
 from grids.selectors import areas_within_reach
 from reports import archive, exporters
 from reports.forms import ReportScopeForm
-from reports.ledger import count_rows, may_export
+from reports.ledger import count_rows
 from reports.models import ReportFormat, ReportStatus
+from reports.policy import may_export
 
 
 class LedgerExportForm(ReportScopeForm):

@@ -32,6 +32,7 @@ import xlsxwriter
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common.spreadsheets import FORMULA_TRIGGERS
 from grids.models import Area
 from reports.columns import HEADERS, LEDGER_COLUMNS, Column, Kind
 from reports.ledger import CHUNK_SIZE, FOLLOW_UP_COLUMNS, Progress, iter_chunks
@@ -59,8 +60,6 @@ STATISTICS_COLUMNS: tuple[Column, ...] = (
 
 # Excel counts days from 1899-12-30 (with the 1900 leap-year bug folded in).
 _EXCEL_EPOCH = datetime.date(1899, 12, 30).toordinal()
-# The first characters that make Excel (or LibreOffice) read a CSV cell as a formula.
-_FORMULA_TRIGGERS = frozenset("=+-@\t\r")
 
 
 def download_name(area: Area, period: Period, fmt: str) -> str:
@@ -266,7 +265,7 @@ def csv_safe(row: tuple) -> list:
         if value is None:
             append("")
         elif value.__class__ is str:
-            append("'" + value if value[:1] in _FORMULA_TRIGGERS else value)
+            append("'" + value if value[:1] in FORMULA_TRIGGERS else value)
         elif value.__class__ is datetime.date:
             append(value.isoformat())
         elif value.__class__ is Decimal:

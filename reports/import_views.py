@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from reports import importing
+from reports.policy import may_import
 
 SESSION_KEY = "reports.ledger_import.result"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -51,7 +52,7 @@ class LedgerImportForm(forms.Form):
 
 
 def _require_importer(user) -> None:
-    if not importing.may_import(user):
+    if not may_import(user):
         raise PermissionDenied
 
 

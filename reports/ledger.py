@@ -38,7 +38,6 @@ from django.db.models.functions import Cast, TruncDate
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from accounts.models import Role, User
 from cases.models import (
     Agreement,
     AgreementForm,
@@ -64,10 +63,6 @@ from reports.columns import PARTY_SEPARATOR, Column, Kind
 from reports.periods import Period
 from reports.statistics import cohort
 
-# Who may export a ledger (DOMAIN §1): the people who report figures upward. Grid members
-# and mediators keep to their own cases.
-EXPORT_ROLES = (Role.VILLAGE_SECRETARY, Role.CLERK, Role.SUPERVISOR)
-
 CHUNK_SIZE = 2000
 
 # Told the number of ledger rows done so far, once per chunk (the progress bar).
@@ -91,12 +86,6 @@ FOLLOW_UP_COLUMNS: tuple[Column, ...] = (
     Column("notes", "回访情况", 40, Kind.LONG_TEXT),
     Column("state", "状态", 8),
 )
-
-
-def may_export(user: User) -> bool:
-    if not (user.is_authenticated and user.is_active):
-        return False
-    return user.is_superuser or (user.area_id is not None and user.role in EXPORT_ROLES)
 
 
 def ledger_cases(area: Area, period: Period) -> QuerySet:

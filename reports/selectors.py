@@ -6,7 +6,7 @@ import datetime
 from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
-from accounts.models import Role, User
+from accounts.models import User
 from cases.models import (
     OPEN_STATUSES,
     FollowUp,
@@ -19,9 +19,7 @@ from grids.models import Area
 from grids.selectors import areas_within_reach
 from reports.models import MonthlyReview
 from reports.periods import local_midnight
-
-# Who holds, records or watches the meeting (DOMAIN §1); the pages are theirs.
-REVIEW_ROLES = (Role.VILLAGE_SECRETARY, Role.CLERK, Role.SUPERVISOR)
+from reports.policy import may_review
 
 
 def month_start(day: datetime.date) -> datetime.date:
@@ -108,16 +106,10 @@ def review_agenda(village: Area, month: datetime.date) -> dict:
     }
 
 
-def may_use_reviews(user: User) -> bool:
-    if not (user.is_authenticated and user.is_active):
-        return False
-    return user.is_superuser or user.role in REVIEW_ROLES
-
-
 def reviews_visible_to(user: User) -> QuerySet:
     """The reviews of the villages in the user's reach; none for roles that do not take
     part in the meeting (grid members and mediators keep to their cases)."""
-    if not may_use_reviews(user):
+    if not may_review(user):
         return MonthlyReview.objects.none()
     return MonthlyReview.objects.filter(village__in=areas_within_reach(user).values("pk"))
 

@@ -24,6 +24,7 @@ from grids.models import Area, AreaLevel
 from notifications.models import NotificationKind
 from notifications.services import notify
 from reports.models import MonthlyReview
+from reports.policy import may_record_review
 from reports.selectors import local_midnight, previous_month, review_agenda, reviews_visible_to
 
 RECORD_FIELDS = ("held_on", "attendees", "minutes", "decisions")
@@ -163,25 +164,11 @@ def sweep_monthly_reviews(now: datetime.datetime | None = None) -> int:
 # ---------------------------------------------------------------------------
 
 
-def may_record(user, review: MonthlyReview) -> bool:
-    """The village's own secretary, or a clerk or supervisor above it."""
-    if not (user.is_authenticated and user.is_active):
-        return False
-    if user.is_superuser:
-        return True
-    if user.area_id is None:
-        return False
-    if user.role == Role.VILLAGE_SECRETARY:
-        return user.area_id == review.village_id
-    if user.role in (Role.CLERK, Role.SUPERVISOR):
-        return review.village.is_within(user.area)
-    return False
-
-
 @transaction.atomic
 def review_record(*, review: MonthlyReview, by, data: dict) -> MonthlyReview:
     """Save when the meeting was held, who came, the minutes and the decisions."""
-    if not reviews_visible_to(by).filter(pk=review.pk).exists() or not may_record(by, review):
+    visible = reviews_visible_to(by).filter(pk=review.pk).exists()
+    if not visible or not may_record_review(by, review):
         raise PermissionDenied(_("您没有权限记录该村(社区)的月例会。"))
     review = MonthlyReview.objects.select_for_update().select_related("village").get(pk=review.pk)
 

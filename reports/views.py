@@ -16,6 +16,7 @@ from cases.models import Grade, Satisfaction
 from common.forms import show_refusal
 from reports import selectors, services
 from reports.forms import ReviewRecordForm
+from reports.policy import may_record_review, may_review
 
 
 def _label(choices, value) -> str:
@@ -51,7 +52,7 @@ def agenda_for_page(agenda: dict) -> dict:
 
 @login_required
 def review_list(request):
-    if not selectors.may_use_reviews(request.user):
+    if not may_review(request.user):
         raise PermissionDenied
     reviews = selectors.review_list(request.user)
     page = Paginator(reviews, settings.CASES_PER_PAGE).get_page(request.GET.get("page"))
@@ -61,7 +62,7 @@ def review_list(request):
 @login_required
 def review_detail(request, pk):
     review = selectors.review_get(user=request.user, pk=pk)
-    may_record = services.may_record(request.user, review)
+    may_record = may_record_review(request.user, review)
     if request.method == "POST":
         if not may_record:
             raise PermissionDenied

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from reports import importing
+from reports.policy import may_import
 
 
 class Command(BaseCommand):
@@ -34,7 +35,7 @@ class Command(BaseCommand):
         user = User.objects.filter(username=username).select_related("area").first()
         if user is None:
             raise CommandError(_("用户“%(username)s”不存在。") % {"username": username})
-        if not importing.may_import(user):
+        if not may_import(user):
             raise CommandError(_("用户“%(username)s”没有导入台账的权限。") % {"username": username})
         try:
             if os.path.getsize(path) > importing.max_bytes():

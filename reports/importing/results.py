@@ -1,0 +1,64 @@
+"""What an import gives back: the problems found, the cases registered."""
+
+from dataclasses import dataclass, field
+
+from django.utils.translation import gettext as _
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One reason the file is refused: a line of the file (as Excel numbers it, header
+    counted) and a column, or neither when it is about the whole file."""
+
+    line: int | None
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        where = []
+        if self.line is not None:
+            where.append(_("第 %(line)d 行") % {"line": self.line})
+        if self.column:
+            where.append(self.column)
+        if not where:
+            return self.message
+        return f"{' · '.join(where)}:{self.message}"
+
+
+@dataclass(frozen=True)
+class ImportedCase:
+    pk: int
+    number: str
+    title: str
+    line: int
+
+
+@dataclass
+class ImportResult:
+    file_name: str
+    dry_run: bool = False
+    problems: list[Problem] = field(default_factory=list)
+    rows: int = 0  # data rows read (blank lines not counted)
+    cases: list[ImportedCase] = field(default_factory=list)  # kept only when imported
+    ignored_columns: list[str] = field(default_factory=list)
+    header_line: int | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def imported(self) -> bool:
+        return self.ok and not self.dry_run and bool(self.cases)
+
+
+class ImportFileError(Exception):
+    """The file cannot be read as a ledger at all."""
+
+    def __init__(self, problems: list[Problem]):
+        super().__init__("; ".join(str(p) for p in problems))
+        self.problems = problems
+
+
+def file_error(message: str) -> ImportFileError:
+    return ImportFileError([Problem(None, "", message)])
