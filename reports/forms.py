@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.forms import DATE_INPUT
 from grids.models import AreaLevel
+from reports.periods import PeriodError, period_from
 
 
 class ReviewRecordForm(forms.Form):
@@ -36,8 +37,6 @@ class ReportScopeForm(forms.Form):
     A range wins when both ends are given.
     """
 
-    MAX_DAYS = 3 * 366
-
     area = forms.ModelChoiceField(
         label=_("区域"), queryset=None, to_field_name="code", empty_label=None
     )
@@ -54,26 +53,13 @@ class ReportScopeForm(forms.Form):
         self.fields["area"].queryset = areas.exclude(level=AreaLevel.MICROGRID)
 
     def clean(self):
-        from reports.periods import Period, parse_month
-
         data = super().clean()
-        start, end, month = data.get("start"), data.get("end"), data.get("month")
-        if start or end:
-            if not (start and end):
-                raise forms.ValidationError(_("按日期范围统计时,请同时填写起始日期和截止日期。"))
-            if end < start:
-                self.add_error("end", _("截止日期不能早于起始日期。"))
-                return data
-            if (end - start).days >= self.MAX_DAYS:
-                self.add_error("end", _("日期范围不能超过三年。"))
-                return data
-            data["period"] = Period(start, end)
-        elif month:
-            period = parse_month(month)
-            if period is None or period.start.year < 1950:
-                self.add_error("month", _("请按“年-月”填写月份,如 2026-10。"))
-                return data
-            data["period"] = period
-        else:
-            raise forms.ValidationError(_("请选择月份,或填写起始和截止日期。"))
+        try:
+            data["period"] = period_from(
+                month=data.get("month") or "", start=data.get("start"), end=data.get("end")
+            )
+        except PeriodError as error:
+            if error.field is None:
+                raise forms.ValidationError(str(error)) from None
+            self.add_error(error.field, str(error))
         return data

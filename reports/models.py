@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from common.validators import validate_not_future_date
 from grids.models import AreaLevel
+from reports.periods import Period
 
 
 class MonthlyReview(models.Model):
@@ -131,9 +132,7 @@ class GeneratedReport(models.Model):
         return self.file_name or f"{self.area} {self.period_start}~{self.period_end}"
 
     @property
-    def period(self):
-        from reports.periods import Period
-
+    def period(self) -> Period:
         return Period(self.period_start, self.period_end)
 
     @property

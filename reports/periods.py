@@ -64,6 +64,53 @@ def _shift_year(day: datetime.date, years: int) -> datetime.date:
         return day.replace(year=day.year + years, day=28)
 
 
+# The longest range of days a report covers: three years, leap days included.
+MAX_DAYS = 3 * 366
+# Earlier months are typing mistakes (the portal holds no case from before).
+FIRST_YEAR = 1950
+
+
+class PeriodError(ValueError):
+    """Why no period can be made of what was given. ``str()`` is the report form's
+    wording; ``reason`` (one of the constants below) lets a door word it its own way;
+    ``field`` is the input at fault ("month" or "end"), or None for the whole."""
+
+    HALF_RANGE = "half_range"
+    REVERSED = "reversed"
+    TOO_LONG = "too_long"
+    BAD_MONTH = "bad_month"
+    NOTHING = "nothing"
+
+    def __init__(self, reason: str, message: str, field: str | None = None):
+        super().__init__(message)
+        self.reason = reason
+        self.field = field
+
+
+def period_from(
+    *, month: str = "", start: datetime.date | None = None, end: datetime.date | None = None
+) -> Period:
+    """The period a report asks for: a range of days (both ends, at most ``MAX_DAYS``
+    long), else a month (``YYYY-MM``). A range wins when both are given."""
+    if start or end:
+        if not (start and end):
+            raise PeriodError(
+                PeriodError.HALF_RANGE,
+                _("按日期范围统计时,请同时填写起始日期和截止日期。"),
+            )
+        if end < start:
+            raise PeriodError(PeriodError.REVERSED, _("截止日期不能早于起始日期。"), "end")
+        if (end - start).days >= MAX_DAYS:
+            raise PeriodError(PeriodError.TOO_LONG, _("日期范围不能超过三年。"), "end")
+        return Period(start, end)
+    if month:
+        period = parse_month(month)
+        if period is None or period.start.year < FIRST_YEAR:
+            raise PeriodError(PeriodError.BAD_MONTH, _("请按“年-月”填写月份,如 2026-10。"), "month")
+        return period
+    raise PeriodError(PeriodError.NOTHING, _("请选择月份,或填写起始和截止日期。"))
+
+
 def parse_month(text: str) -> Period | None:
     """``YYYY-MM`` to a period, or ``None`` if it is not a month."""
     try:

@@ -3,7 +3,7 @@ background ledger export."""
 
 from celery import shared_task
 
-from reports import services
+from reports import archive, services
 
 
 @shared_task(ignore_result=True)
@@ -15,6 +15,4 @@ def sweep_monthly_reviews() -> int:
 def export_ledger_report(report_id: int) -> bool:
     """Make a queued archive report's file; a duplicate delivery finds it claimed and
     does nothing (see ``reports.archive.run_report``)."""
-    from reports import archive
-
     return archive.run_report(report_id)

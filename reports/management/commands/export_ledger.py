@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from grids.models import Area
 from reports import exporters
-from reports.periods import Period, parse_month
+from reports.periods import Period, PeriodError, period_from
 
 
 def _date(text: str, option: str) -> datetime.date:
@@ -82,21 +82,22 @@ class Command(BaseCommand):
         )
 
     def _period(self, options) -> Period:
+        """The period of ``reports.periods.period_from``, worded for the command line."""
         month, start, end = options["month"], options["start"], options["end"]
-        if start or end:
-            if month:
-                raise CommandError(_("--month 与 --start/--end 只能选一种。"))
-            if not (start and end):
-                raise CommandError(_("按日期范围导出时,请同时给出 --start 和 --end。"))
-            first, last = _date(start, "--start"), _date(end, "--end")
-            if last < first:
-                raise CommandError(_("截止日期不能早于起始日期。"))
-            return Period(first, last)
-        if not month:
-            raise CommandError(_("请给出 --month,或 --start 和 --end。"))
-        period = parse_month(month)
-        if period is None or period.start.year < 1950:
-            raise CommandError(
-                _("月份“%(value)s”无效,请按“年-月”填写,如 2026-10。") % {"value": month}
+        if month and (start or end):
+            # The form lets a range win; on a command line both is a slip worth stopping.
+            raise CommandError(_("--month 与 --start/--end 只能选一种。"))
+        try:
+            return period_from(
+                month=month or "",
+                start=_date(start, "--start") if start else None,
+                end=_date(end, "--end") if end else None,
             )
-        return period
+        except PeriodError as error:
+            wording = {
+                PeriodError.HALF_RANGE: _("按日期范围导出时,请同时给出 --start 和 --end。"),
+                PeriodError.NOTHING: _("请给出 --month,或 --start 和 --end。"),
+                PeriodError.BAD_MONTH: _("月份“%(value)s”无效,请按“年-月”填写,如 2026-10。")
+                % {"value": month},
+            }
+            raise CommandError(wording.get(error.reason, str(error))) from None
