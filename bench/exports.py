@@ -24,7 +24,6 @@ import time
 import benchdb  # noqa: E402  (beside this script)
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/fengqiao_bench"
-DISTRICT = "330681"  # load_demo's district
 
 benchdb.configure(DEFAULT_DATABASE_URL)
 
@@ -217,12 +216,13 @@ def child(mode: str, start: str, end: str, output: str) -> None:
     django.setup()
     from django.utils import translation
 
+    from cases.demo import DISTRICT
     from grids.models import Area
     from reports import exporters, ledger
     from reports.periods import Period
 
     translation.activate("zh-hans")
-    area = Area.objects.get(code=DISTRICT)
+    area = Area.objects.get(code=DISTRICT[0])
     period = Period(datetime.date.fromisoformat(start), datetime.date.fromisoformat(end))
     baseline = _memory_kb()["VmRSS"]
     extra = {}
@@ -295,11 +295,12 @@ def measure(mode: str, period, output_dir: str) -> dict:
 def periods_by_size(sizes: list[int]):
     """For each wanted row count, a period starting at the district's first case that
     holds about that many ledger rows (0 = everything)."""
+    from cases.demo import DISTRICT
     from grids.models import Area
     from reports.ledger import ledger_cases
     from reports.periods import Period
 
-    area = Area.objects.get(code=DISTRICT)
+    area = Area.objects.get(code=DISTRICT[0])
     everything = Period(datetime.date(1950, 1, 1), datetime.date(2100, 12, 31))
     days = ledger_cases(area, everything).order_by("received_on", "id")
     first = days.values_list("received_on", flat=True).first()
@@ -331,7 +332,7 @@ def run(args) -> None:
     area, periods = periods_by_size(sizes)
     connection.close()
 
-    print(f"\nPostgreSQL {server_version}; district {area.name} ({DISTRICT}); ", end="")
+    print(f"\nPostgreSQL {server_version}; district {area.name} ({area.code}); ", end="")
     print(f"{args.repeat} run(s) each, median shown; every run in a fresh process.")
     print("load average before: " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
     header = (

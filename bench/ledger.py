@@ -150,13 +150,12 @@ class Place:
 class Filler:
     def __init__(self, rng: random.Random):
         from accounts.models import Role, User
-        from cases.management.commands.load_demo import DISTRICT, GIVEN, SURNAMES
+        from cases.demo import DISTRICT
         from cases.models import CaseSource, DisputeType, GradePolicy
         from grids.models import Area, AreaLevel
         from mediators.models import Mediator, Organisation, OrganisationKind
 
         self.rng = rng
-        self.surnames, self.given = SURNAMES, GIVEN
         self.today = timezone.localdate()
         self.now = timezone.now()
         district = Area.objects.get(code=DISTRICT[0])
@@ -203,17 +202,14 @@ class Filler:
     # -- helpers ---------------------------------------------------------------
 
     def name(self) -> str:
-        return self.rng.choice(self.surnames) + "".join(
-            self.rng.sample(self.given, self.rng.choice([1, 2]))
-        )
+        from cases.demo import random_name
+
+        return random_name(self.rng)
 
     def id_number(self) -> str:
-        from common.validators import id_number_check_char
+        from cases.demo import random_id_number
 
-        age = self.rng.randrange(20, 80)
-        birth = self.today - datetime.timedelta(days=365 * age + self.rng.randrange(365))
-        first17 = f"330681{birth:%Y%m%d}{self.rng.randrange(1000):03d}"
-        return first17 + id_number_check_char(first17)
+        return random_id_number(self.rng, self.today, self.rng.randrange(20, 80))
 
     def status_for(self, age: int) -> str:
         for limit, weights in STATUS_WEIGHTS:
@@ -538,7 +534,7 @@ def prepare(target: int, seed: int) -> None:
     from django.core.management import call_command
     from django.db import connection
 
-    from cases.management.commands.load_demo import DISTRICT
+    from cases.demo import DISTRICT
     from cases.models import Case
     from grids.models import Area
 

@@ -101,7 +101,7 @@ def local(day: str, clock: str = "09:00") -> str:
 def places() -> list[tuple]:
     """The demo's villages and grids, each with its town, secretary and committee."""
     from accounts.models import Role, User
-    from cases.management.commands.load_demo import DISTRICT
+    from cases.demo import DISTRICT
     from grids.models import Area, AreaLevel
     from mediators.models import Organisation, OrganisationKind
 
@@ -176,7 +176,7 @@ def fill(target: int, outstanding: int) -> None:
 def fill_rows(target: int, outstanding: int) -> None:
     from django.utils import timezone
 
-    from cases.management.commands.load_demo import GIVEN, SURNAMES
+    from cases.demo import GIVEN, SURNAMES
     from cases.models import CaseSource, DisputeType, GradePolicy
 
     t0 = time.perf_counter()
@@ -529,7 +529,7 @@ def prepare(args) -> None:
     from django.core.management import call_command
     from django.utils import timezone
 
-    from cases.management.commands.load_demo import DISTRICT
+    from cases.demo import DISTRICT
     from cases.models import Case
     from grids.models import Area
 
