@@ -83,7 +83,7 @@ def copy_sql(area, period) -> tuple[str, list]:
     SQL query, for COPY ... TO STDOUT WITH CSV."""
     from reports import ledger
 
-    labels = ledger._Labels(area)
+    labels = ledger.Labels(area)
     sides = []
     for role in ("applicant", "respondent"):
         sides += [

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from reports import archive, exporters
-from reports.ledger import _in_background
+from reports.ledger import in_background
 from reports.models import GeneratedReport, ReportStatus
 from reports.tasks import export_ledger_report
 from tests.factories import register_case
@@ -249,7 +249,7 @@ def test_reading_ahead_hands_over_errors_and_stops_when_the_reader_does():
         yield 2
         raise ValueError("broken read")
 
-    reader = _in_background(numbers)
+    reader = in_background(numbers)
     assert next(reader) == 1 and next(reader) == 2
     with pytest.raises(ValueError, match="broken read"):
         next(reader)
@@ -263,7 +263,7 @@ def test_reading_ahead_hands_over_errors_and_stops_when_the_reader_does():
             produced.append(n)
             yield n
 
-    reader = _in_background(endless, depth=2)
+    reader = in_background(endless, depth=2)
     assert next(reader) == 1
     reader.close()  # joins the thread: it must have stopped
     assert len(produced) <= 4
