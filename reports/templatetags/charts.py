@@ -222,13 +222,20 @@ def breakdown_chart(breakdown, chart_id):
     return {
         "chart_id": chart_id,
         "breakdown": breakdown,
+        **_bar_frame(rows),
+        "rows": drawn,
+        "accepted_fill": ACCEPTED_FILL,
+        "successful_fill": SUCCESSFUL_FILL,
+    }
+
+
+def _bar_frame(rows) -> dict:
+    """The geometry every horizontal bar chart shares: a row of bars per item."""
+    return {
         "width": BAR_WIDTH,
         "height": 12 + BAR_ROW * max(len(rows), 1),
         "label_right": BAR_LABEL_WIDTH - 6,
         "bar_left": BAR_LABEL_WIDTH,
-        "rows": drawn,
-        "accepted_fill": ACCEPTED_FILL,
-        "successful_fill": SUCCESSFUL_FILL,
     }
 
 
@@ -257,10 +264,7 @@ def count_chart(rows, chart_id, title):
     return {
         "chart_id": chart_id,
         "title": title,
-        "width": BAR_WIDTH,
-        "height": 12 + BAR_ROW * max(len(rows), 1),
-        "label_right": BAR_LABEL_WIDTH - 6,
-        "bar_left": BAR_LABEL_WIDTH,
+        **_bar_frame(rows),
         "rows": drawn,
         "fill": SUCCESSFUL_FILL,
     }
