@@ -25,25 +25,25 @@ admin.site.unregister(Group)
 scope_choices(User, users_in_reach)
 
 
-class UserAddForm(AdminUserCreationForm):
+class AreaRequiredMixin:
+    """Every account hangs on an area (the model allows none for a superuser made with
+    ``createsuperuser``); the rest of the account's rules are the services'."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "area" in self.fields:
+            self.fields["area"].required = True
+
+
+class UserAddForm(AreaRequiredMixin, AdminUserCreationForm):
     class Meta(AdminUserCreationForm.Meta):
         model = User
         fields = ("username", "full_name", "mobile", "role", "area")
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if "area" in self.fields:
-            self.fields["area"].required = True
 
-
-class UserEditForm(UserChangeForm):
+class UserEditForm(AreaRequiredMixin, UserChangeForm):
     class Meta(UserChangeForm.Meta):
         model = User
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if "area" in self.fields:
-            self.fields["area"].required = True
 
 
 class TemporaryPasswordForm(AdminPasswordChangeForm):
