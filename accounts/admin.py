@@ -1,6 +1,7 @@
 """Accounts in the back office. A clerk provisions the people of their own area; a new
 account goes through ``accounts.services.user_create`` like one made on the command
-line, so the role/area rule and the password policy are the same."""
+line, and a change through ``user_update``, so the role/area rule and the password
+policy are the same. A service's refusal comes back on the form's fields."""
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
@@ -13,59 +14,36 @@ from django.contrib.auth.models import Group
 from django.utils.translation import gettext_lazy as _
 from rest_framework.authtoken.models import TokenProxy
 
-from accounts.models import LoginFailure, LoginLockout, Role, User
+from accounts.models import LoginFailure, LoginLockout, User
 from accounts.selectors import users_in_reach
-from accounts.services import ROLE_AREA_LEVELS, STAFF_ROLES, user_create
+from accounts.services import EDITABLE_FIELDS, SUPERUSER_FIELDS, user_create, user_update
 from common.admin_scoping import ScopedAdminMixin, call_service, scope_choices
 from grids.admin_scoping import TownVillageFilter
-from grids.models import AreaLevel
 
 # Access follows the role (accounts.Role), not groups or per-model permissions.
 admin.site.unregister(Group)
 scope_choices(User, users_in_reach)
 
 
-class RoleAreaMixin:
-    """The role/area rule of ``user_create``, checked on the form so it shows on the field."""
+class AreaRequiredMixin:
+    """Every account hangs on an area (the model allows none for a superuser made with
+    ``createsuperuser``); the rest of the account's rules are the services'."""
 
-    def clean(self):
-        cleaned_data = super().clean()
-        role, area = cleaned_data.get("role"), cleaned_data.get("area")
-        if role in ROLE_AREA_LEVELS and area is not None:
-            levels = ROLE_AREA_LEVELS[role]
-            if area.level not in levels:
-                self.add_error(
-                    "area",
-                    _("%(role)s只能属于%(levels)s,而“%(area)s”是%(level)s。")
-                    % {
-                        "role": Role(role).label,
-                        "levels": "、".join(str(AreaLevel(level).label) for level in levels),
-                        "area": area.name,
-                        "level": AreaLevel(area.level).label,
-                    },
-                )
-        return cleaned_data
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "area" in self.fields:
+            self.fields["area"].required = True
 
 
-class UserAddForm(RoleAreaMixin, AdminUserCreationForm):
+class UserAddForm(AreaRequiredMixin, AdminUserCreationForm):
     class Meta(AdminUserCreationForm.Meta):
         model = User
         fields = ("username", "full_name", "mobile", "role", "area")
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if "area" in self.fields:
-            self.fields["area"].required = True
 
-
-class UserEditForm(RoleAreaMixin, UserChangeForm):
+class UserEditForm(AreaRequiredMixin, UserChangeForm):
     class Meta(UserChangeForm.Meta):
         model = User
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if "area" in self.fields:
-            self.fields["area"].required = True
 
 
 class TemporaryPasswordForm(AdminPasswordChangeForm):
@@ -128,23 +106,31 @@ class UserAdmin(ScopedAdminMixin, DjangoUserAdmin):
         return readonly
 
     def save_model(self, request, obj, form, change):
-        if change:
-            if not obj.is_superuser:
-                obj.is_staff = obj.role in STAFF_ROLES
-            obj.save()
-            return
         data = form.cleaned_data
-        user = call_service(
-            user_create,
-            username=data["username"],
-            role=data["role"],
-            area=data["area"],
-            password=data["password1"] if data.get("set_usable_password") else None,
-            full_name=data.get("full_name", ""),
-            mobile=data.get("mobile", ""),
-            # The clerk chose it, so its owner replaces it at the first log-in.
-            temporary_password=True,
-        )
+        if change:
+            user = call_service(
+                user_update,
+                by=request.user,
+                user=obj,
+                data={
+                    field: value
+                    for field, value in data.items()
+                    if field in EDITABLE_FIELDS | SUPERUSER_FIELDS
+                },
+            )
+        else:
+            user = call_service(
+                user_create,
+                by=request.user,
+                username=data["username"],
+                role=data["role"],
+                area=data["area"],
+                password=data["password1"] if data.get("set_usable_password") else None,
+                full_name=data.get("full_name", ""),
+                mobile=data.get("mobile", ""),
+                # The clerk chose it, so its owner replaces it at the first log-in.
+                temporary_password=True,
+            )
         # The admin goes on to log and redirect with the form's instance.
         for field in User._meta.concrete_fields:
             setattr(obj, field.attname, getattr(user, field.attname))

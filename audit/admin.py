@@ -2,13 +2,15 @@
 scoped to the user's area like every other list."""
 
 from auditlog.models import LogEntry
+from auditlog.registry import auditlog
 from django.contrib import admin
 from django.contrib.contenttypes.models import ContentType
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from audit import display
-from audit.selectors import entries_within_reach, may_read_audit
+from audit.policy import may_read_audit
+from audit.selectors import entries_within_reach
 from common.admin_scoping import ScopedAdminMixin
 
 # django-auditlog registers its own (unscoped, English) admin; this one replaces it.
@@ -16,42 +18,40 @@ if admin.site.is_registered(LogEntry):
     admin.site.unregister(LogEntry)
 
 
-class AuditedModelFilter(admin.SimpleListFilter):
+class _NumberFilter(admin.SimpleListFilter):
+    """A filter on an integer column; anything but digits in the URL matches nothing."""
+
+    field: str
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if not value:
+            return queryset
+        if not value.isdigit():
+            return queryset.none()
+        return queryset.filter(**{self.field: int(value)})
+
+
+class AuditedModelFilter(_NumberFilter):
     title = _("对象类型")
     parameter_name = "model"
+    field = "content_type_id"
 
     def lookups(self, request, model_admin):
-        from auditlog.registry import auditlog
-
         models = sorted(auditlog.get_models(), key=lambda m: str(m._meta.verbose_name))
         return [
             (str(ContentType.objects.get_for_model(model).pk), model._meta.verbose_name)
             for model in models
         ]
 
-    def queryset(self, request, queryset):
-        value = self.value()
-        if not value:
-            return queryset
-        if not value.isdigit():
-            return queryset.none()
-        return queryset.filter(content_type_id=value)
 
-
-class ActionFilter(admin.SimpleListFilter):
+class ActionFilter(_NumberFilter):
     title = _("操作")
     parameter_name = "action"
+    field = "action"
 
     def lookups(self, request, model_admin):
         return [(str(value), label) for value, label in display.ACTION_LABELS.items()]
-
-    def queryset(self, request, queryset):
-        value = self.value()
-        if not value:
-            return queryset
-        if not value.isdigit():
-            return queryset.none()
-        return queryset.filter(action=int(value))
 
 
 @admin.register(LogEntry)

@@ -7,6 +7,7 @@ class AuditConfig(AppConfig):
     verbose_name = _("审计")
 
     def ready(self):
+        # Django requires it: registration imports models, which load only once apps are ready.
         from audit import registration
 
         registration.register_audited_models()

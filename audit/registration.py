@@ -34,6 +34,17 @@ CASE_CHILDREN = [
 current_request: ContextVar = ContextVar("audit_current_request", default=None)
 
 
+def case_child_models() -> list:
+    """The audited models that hang off a case."""
+    models = []
+    for name in CASE_CHILDREN:
+        try:
+            models.append(apps.get_model("cases", name))
+        except LookupError:
+            continue
+    return models
+
+
 def _path(area) -> str:
     return area.path if area is not None else ""
 
@@ -81,13 +92,9 @@ def register_audited_models() -> None:
         exclude_fields=NOISE,
         m2m_fields={"mediators"},
     )
-    for name in CASE_CHILDREN:
-        try:
-            model = apps.get_model("cases", name)
-        except LookupError:
-            continue
+    for model in case_child_models():
         options = {"exclude_fields": NOISE}
-        if name == "Party":
+        if model.__name__ == "Party":
             options["mask_fields"] = ["id_number", "mobile"]
         _register(model, _scope_of_case_child, **options)
 

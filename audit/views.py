@@ -3,6 +3,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 
 from audit import display, selectors
+from audit.policy import may_read_audit
 from cases.selectors import case_get
 
 
@@ -10,7 +11,7 @@ from cases.selectors import case_get
 def case_history(request, pk):
     """Every recorded change to a case and what hangs off it, and every time a party's
     full ID number or mobile was revealed. Clerks and supervisors only."""
-    if not selectors.may_read_audit(request.user):
+    if not may_read_audit(request.user):
         raise PermissionDenied
     case = case_get(user=request.user, pk=pk)
     entries = [

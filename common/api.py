@@ -1,5 +1,6 @@
-"""What every API endpoint shares: the error format, pagination, rate limits and the
-schema generator. The endpoints themselves live in each app's ``api.py``.
+"""What every API endpoint shares: the error format, the schema generator and the JSON
+404 for a path that names no endpoint (pagination and rate limits are in
+``common.api_policies``). The endpoints themselves live in each app's ``api.py``.
 
 Errors, whatever raised them (a serializer, a service's ``ValidationError``, a 404 of the
 scoping), come out as::
@@ -17,7 +18,7 @@ from django.http import Http404
 from drf_spectacular.openapi import AutoSchema
 from rest_framework import exceptions, serializers
 from rest_framework.serializers import as_serializer_error
-from rest_framework.views import exception_handler
+from rest_framework.views import APIView, exception_handler
 
 NON_FIELD_KEYS = {"non_field_errors", "__all__"}
 
@@ -97,3 +98,17 @@ class PortalAutoSchema(AutoSchema):
         for code, description in codes.items():
             responses.setdefault(code, {**error, "description": description})
         return responses
+
+
+class NoSuchEndpoint(APIView):
+    """Any other path under /api/v1/ (say an id with a dot, which the router's patterns
+    refuse): the API's JSON 404, not the portal's HTML page."""
+
+    authentication_classes = []
+    permission_classes = []
+    throttle_classes = []
+    schema = None
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        raise exceptions.NotFound()

@@ -4,6 +4,7 @@ import datetime
 
 import phonenumbers
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -91,22 +92,24 @@ def validate_not_future_date(value) -> None:
         )
 
 
-def mask_id_number(value: str) -> str:
-    """Keep the area code and the last four characters: 110105********002X."""
+def _mask(value: str, keep_start: int, keep_end: int) -> str:
+    """Stars in the middle; a value too short to keep both ends is hidden whole."""
     if not value:
         return ""
-    if len(value) < 10:
+    hidden = len(value) - keep_start - keep_end
+    if hidden < 0:
         return "*" * len(value)
-    return f"{value[:6]}{'*' * (len(value) - 10)}{value[-4:]}"
+    return f"{value[:keep_start]}{'*' * hidden}{value[len(value) - keep_end :]}"
+
+
+def mask_id_number(value: str) -> str:
+    """Keep the area code and the last four characters: 110105********002X."""
+    return _mask(value, 6, 4)
 
 
 def mask_mobile(value: str) -> str:
     """138****5678."""
-    if not value:
-        return ""
-    if len(value) < 7:
-        return "*" * len(value)
-    return f"{value[:3]}{'*' * (len(value) - 7)}{value[-4:]}"
+    return _mask(value, 3, 4)
 
 
 # C0 and C1 control characters and DEL: invisible, they corrupt exports (CSV, Excel
@@ -133,8 +136,6 @@ def refuse_control_characters(instance=None, *, values: dict | None = None) -> N
     """Refuse, field by field, the text fields of a model instance (a TextField may hold
     line breaks and tabs, a CharField nothing) and any other named ``values``
     (free text such as reasons and notes, which may hold line breaks)."""
-    from django.db import models
-
     errors = {}
     if instance is not None:
         for field in instance._meta.concrete_fields:

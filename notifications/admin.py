@@ -11,20 +11,15 @@ from common.admin_scoping import ScopedAdminMixin, ScopedInlineMixin
 from grids.selectors import areas_within_reach
 from notifications.models import Delivery, Notification
 
+# How a delivery went, in the inline under its notification and in the list of all.
+DELIVERY_COLUMNS = ("channel", "address", "status", "attempts", "next_attempt_at", "sent_at")
+
 
 class DeliveryInline(ScopedInlineMixin, admin.TabularInline):
     model = Delivery
     read_only = True
     allow_add = False
-    fields = (
-        "channel",
-        "address",
-        "status",
-        "attempts",
-        "next_attempt_at",
-        "sent_at",
-        "last_error",
-    )
+    fields = (*DELIVERY_COLUMNS, "last_error")
     readonly_fields = fields
 
 
@@ -46,16 +41,7 @@ class NotificationAdmin(ScopedAdminMixin, admin.ModelAdmin):
 @admin.register(Delivery)
 class DeliveryAdmin(ScopedAdminMixin, admin.ModelAdmin):
     read_only = True
-    list_display = (
-        "notification",
-        "recipient",
-        "channel",
-        "address",
-        "status",
-        "attempts",
-        "next_attempt_at",
-        "sent_at",
-    )
+    list_display = ("notification", "recipient", *DELIVERY_COLUMNS)
     list_select_related = ("notification__recipient",)
     list_filter = ("status", "channel")
     ordering = ("-id",)

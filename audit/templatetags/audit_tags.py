@@ -1,6 +1,6 @@
 from django import template
 
-from audit.selectors import may_read_audit
+from audit.policy import may_read_audit
 
 register = template.Library()
 

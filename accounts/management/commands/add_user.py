@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from accounts.models import Role
-from accounts.services import user_create
+from accounts.services import unknown_role, user_create
 
 
 def _role_value(text: str) -> str | None:
@@ -47,10 +47,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         role = _role_value(options["role"])
         if role is None:
-            raise CommandError(
-                _("角色“%(role)s”无效,应为 %(choices)s 之一。")
-                % {"role": options["role"], "choices": "、".join(Role.values)}
-            )
+            raise CommandError(unknown_role(options["role"]))
         password = options["password"]
         if password is None:
             password = self._prompt_password()
