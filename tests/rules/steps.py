@@ -1,0 +1,220 @@
+"""Cases at each point of the workflow, and each step as its page and its API endpoint
+take it, for the rule tests."""
+
+import datetime
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+from cases import services
+from cases.models import Agreement, Case
+from tests.factories import register_case
+from tests.web.helpers import accept, datetime_input, mediating, now_minute, resolved
+
+# ---------------------------------------------------------------------------
+# Cases at each point of the workflow, in village A, handled by its secretary
+# ---------------------------------------------------------------------------
+
+
+def days_ago(days: int) -> datetime.date:
+    return timezone.localdate() - datetime.timedelta(days=days)
+
+
+def registered(world) -> Case:
+    return register_case(world.secretary_a, received_on=days_ago(5))
+
+
+def accepted(world) -> Case:
+    return accept(registered(world), world.secretary_a, [world.mediator_a])
+
+
+def in_mediation(world) -> Case:
+    return mediating(registered(world), world.secretary_a, [world.mediator_a])
+
+
+def agreed(world) -> Case:
+    """Resolved by an oral agreement, in effect at once, not yet carried out."""
+    return resolved(registered(world), world.secretary_a, [world.mediator_a])
+
+
+def agreed_in_writing_unsigned(world) -> Case:
+    case = in_mediation(world)
+    services.agreement_record(
+        case=case,
+        by=world.secretary_a,
+        data={
+            "form": "written",
+            "reached_on": days_ago(3),
+            "facts": "双方对院墙位置有争议。",
+            "terms": "院墙按原址重建,费用各半。",
+        },
+    )
+    return Case.objects.get(pk=case.pk)
+
+
+def agreed_three_days_ago(world) -> Case:
+    """An oral agreement reached (and so in effect) three days ago."""
+    case = in_mediation(world)
+    services.agreement_record(
+        case=case,
+        by=world.secretary_a,
+        data={
+            "form": "oral",
+            "reached_on": days_ago(3),
+            "facts": "双方对院墙位置有争议。",
+            "terms": "院墙按原址重建,费用各半。",
+        },
+    )
+    return Case.objects.get(pk=case.pk)
+
+
+def agreed_and_fulfilled(world) -> Case:
+    case = agreed(world)
+    services.agreement_update(case=case, by=world.secretary_a, data={"performance": "fulfilled"})
+    return case
+
+
+def escalation_pending(world) -> Case:
+    case = in_mediation(world)
+    services.escalation_propose(case=case, by=world.secretary_a, reason="三次调解未成")
+    return case
+
+
+def at_the_district(world) -> Case:
+    case = in_mediation(world)
+    # Set directly: no step takes a village case to the district in one go.
+    Case.objects.filter(pk=case.pk).update(level="district")
+    return Case.objects.get(pk=case.pk)
+
+
+def not_accepted(world) -> Case:
+    case = registered(world)
+    services.case_not_accept(case=case, by=world.secretary_a, reason="不属于人民调解范围")
+    return case
+
+
+def voided(world) -> Case:
+    case = registered(world)
+    services.case_void(case=case, by=world.secretary_a, reason="重复登记")
+    return case
+
+
+# ---------------------------------------------------------------------------
+# The steps: the page that takes it, the endpoint that takes it, and a good submission
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Step:
+    page: str  # URL name under cases:
+    api: str  # path under /api/v1/cases/<pk>/
+    page_data: Callable[[object, Case], dict]
+    api_data: Callable[[object, Case], dict]
+
+
+def _session_page(world, case):
+    return {
+        "held_at": datetime_input(now_minute()),
+        "place": "mediation_room",
+        "place_detail": "",
+        "method": "face_to_face",
+        "mediators": [world.mediator_a.pk],
+        "content": "双方陈述了各自意见。",
+        "result": "continue",
+    }
+
+
+def _session_api(world, case):
+    return {
+        "held_at": now_minute().isoformat(),
+        "place": "mediation_room",
+        "method": "face_to_face",
+        "mediators": [world.mediator_a.pk],
+        "content": "双方陈述了各自意见。",
+        "result": "continue",
+    }
+
+
+def good_agreement(world, case):
+    return {
+        "form": "oral",
+        "reached_on": timezone.localdate().isoformat(),
+        "facts": "双方对院墙位置有争议。",
+        "terms": "院墙按原址重建,费用各半。",
+    }
+
+
+def _agreement_update_page(world, case):
+    agreement = case.agreement or Agreement()
+    data = {
+        "signed_on": agreement.signed_on.isoformat() if agreement.signed_on else "",
+        "judicial_confirmation": agreement.judicial_confirmation,
+        "judicial_confirmation_on": "",
+        "performance": agreement.performance,
+        "performance_note": "",
+    }
+    for flag in ("parties_signed", "mediator_signed", "sealed"):
+        if getattr(agreement, flag):
+            data[flag] = "on"
+    return data
+
+
+def _follow_up_page(world, case):
+    return {
+        "kind": "phone",
+        "done_at": datetime_input(now_minute()),
+        "performance": "yes",
+        "satisfaction": "satisfied",
+        "notes": "电话回访,双方表示满意。",
+    }
+
+
+def _follow_up_api(world, case):
+    return {**_follow_up_page(world, case), "done_at": now_minute().isoformat()}
+
+
+def _reason(world, case):
+    return {"reason": "当事人要求"}
+
+
+STEPS = {
+    "accept": Step(
+        "accept",
+        "accept",
+        lambda world, case: {"owner": world.secretary_a.pk, "mediators": [world.mediator_a.pk]},
+        lambda world, case: {"owner": "secretary_a", "mediators": [world.mediator_a.pk]},
+    ),
+    "not_accept": Step("not_accept", "not-accept", _reason, _reason),
+    "withdraw": Step("withdraw", "withdraw", _reason, _reason),
+    "void": Step("void", "void", _reason, _reason),
+    "session": Step("session_create", "sessions", _session_page, _session_api),
+    "grade": Step(
+        "change_grade",
+        "grade",
+        lambda world, case: {"grade": "blue", "reason": "已降温"},
+        lambda world, case: {"grade": "blue", "reason": "已降温"},
+    ),
+    "escalate": Step("escalate", "escalate", _reason, _reason),
+    "decide": Step(
+        "decide_escalation",
+        "escalation/decide",
+        lambda world, case: {"accept": "yes", "note": ""},
+        lambda world, case: {"accept": True},
+    ),
+    "agreement": Step("agreement_create", "agreement", good_agreement, good_agreement),
+    "agreement_update": Step(
+        "agreement_update",
+        "agreement/update",
+        _agreement_update_page,
+        lambda world, case: {},
+    ),
+    "follow_up": Step("follow_up_create", "follow-ups", _follow_up_page, _follow_up_api),
+    "fail": Step(
+        "fail",
+        "fail",
+        lambda world, case: {"failure_reason": "sessions_failed", "routes_explained": "on"},
+        lambda world, case: {"failure_reason": "sessions_failed", "routes_explained": True},
+    ),
+    "close": Step("close", "close", lambda world, case: {}, lambda world, case: {}),
+}

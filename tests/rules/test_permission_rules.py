@@ -1,0 +1,120 @@
+"""Who may take a step: a role the step is not for is turned away alike by the page (403,
+or 404 for a case outside the user's area), the API (the same status, with the service's
+words) and the admin, and nothing is written."""
+
+from dataclasses import dataclass
+
+import pytest
+from django.urls import reverse
+
+from cases.models import Case
+from tests.admin.conftest import admin_url, post_data_from
+from tests.api.conftest import token_client
+from tests.rules.doors import CASES_API, api_refusal, state
+from tests.rules.steps import (
+    STEPS,
+    accepted,
+    escalation_pending,
+    registered,
+)
+
+NOT_FOUND = "未找到。"
+
+
+@dataclass(frozen=True)
+class Refusal:
+    case: object
+    by: str
+    step: str
+    status: int
+    message: str
+
+
+REFUSALS = {
+    "a supervisor recording a session": Refusal(
+        accepted, "supervisor_a", "session", 403, "您没有权限记录调解。"
+    ),
+    "a mediator voiding a case assigned to them": Refusal(
+        accepted, "mediator_user_a", "void", 403, "您没有权限作废。"
+    ),
+    "a mediator accepting a case": Refusal(
+        accepted, "mediator_user_a", "accept", 403, "您没有权限受理并指派。"
+    ),
+    "a grid member changing a village case's grade": Refusal(
+        registered, "grid_member_a", "grade", 404, NOT_FOUND
+    ),
+    "a village secretary answering an escalation to the town": Refusal(
+        escalation_pending, "secretary_a", "decide", 403, "您没有权限接收/退回上报。"
+    ),
+    "a supervisor answering an escalation that nobody proposed": Refusal(
+        accepted, "supervisor_a", "decide", 403, "您没有权限接收/退回上报。"
+    ),
+    "the secretary of another village accepting a case": Refusal(
+        registered, "secretary_b", "accept", 404, NOT_FOUND
+    ),
+    "the secretary of the neighbouring village closing a case": Refusal(
+        registered, "secretary_a2", "close", 404, NOT_FOUND
+    ),
+    "a district supervisor recording a session on a village case": Refusal(
+        registered, "supervisor_district", "session", 403, "您没有权限记录调解。"
+    ),
+}
+
+
+@pytest.mark.parametrize("refusal", REFUSALS.values(), ids=REFUSALS.keys())
+def test_a_role_the_step_is_not_for_is_turned_away_alike_by_the_page_and_the_api(
+    client, world, refusal
+):
+    case = refusal.case(world)
+    step = STEPS[refusal.step]
+    by = getattr(world, refusal.by)
+    before = state()
+
+    client.force_login(by)
+    page_get = client.get(reverse(f"cases:{step.page}", args=[case.pk]))
+    page_post = client.post(
+        reverse(f"cases:{step.page}", args=[case.pk]), step.page_data(world, case)
+    )
+    api = token_client(by).post(
+        f"{CASES_API}{case.pk}/{step.api}/", step.api_data(world, case), format="json"
+    )
+
+    assert {
+        "page (GET)": page_get.status_code,
+        "page (POST)": page_post.status_code,
+        "api": api_refusal(api, api.status_code),
+    } == {
+        "page (GET)": refusal.status,
+        "page (POST)": refusal.status,
+        "api": [(None, refusal.message)],
+    }
+    assert api.status_code == refusal.status
+    assert state() == before
+
+
+def test_a_supervisor_correcting_a_case_is_turned_away_alike_by_the_page_the_api_and_the_admin(
+    client, world
+):
+    case = registered(world)
+    client.force_login(world.clerk_a)
+    data = post_data_from(client.get(admin_url(Case, "change", case.pk)))
+    data["title"] = "督导改名"
+    before = state()
+
+    client.force_login(world.supervisor_a)
+    page = client.post(reverse("cases:edit", args=[case.pk]), {"title": "督导改名"})
+    api = token_client(world.supervisor_a).patch(
+        f"{CASES_API}{case.pk}/", {"title": "督导改名"}, format="json"
+    )
+    admin = client.post(admin_url(Case, "change", case.pk), data)
+
+    assert {
+        "page": page.status_code,
+        "api": api_refusal(api, api.status_code),
+        "admin": admin.status_code,
+    } == {
+        "page": 403,
+        "api": [(None, "您没有权限修改案件信息。")],
+        "admin": 403,
+    }
+    assert state() == before
