@@ -79,9 +79,7 @@ STEPS: dict[Action, Perform] = {
     Action.CLOSE: lambda case, by, data: services.case_close(
         case=case, by=by, note=data.get("note", "")
     ),
-    Action.VOID: lambda case, by, data: services.case_void(
-        case=case, by=by, reason=data["reason"]
-    ),
+    Action.VOID: lambda case, by, data: services.case_void(case=case, by=by, reason=data["reason"]),
 }
 
 
