@@ -17,6 +17,7 @@ from cases.models import (
     Party,
     PartyRole,
 )
+from cases.steps import SESSION_FIELDS
 from common.validators import normalise_id_number, normalise_mobile
 from grids.selectors import areas_within_reach
 from mediators.models import Organisation
@@ -186,16 +187,7 @@ class AcceptForm(forms.Form):
 class SessionForm(forms.ModelForm):
     class Meta:
         model = MediationSession
-        fields = [
-            "held_at",
-            "place",
-            "place_detail",
-            "method",
-            "mediators",
-            "parties_present",
-            "content",
-            "result",
-        ]
+        fields = SESSION_FIELDS
         widgets = {
             "held_at": DATETIME_INPUT,
             "mediators": forms.CheckboxSelectMultiple,

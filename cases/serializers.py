@@ -23,6 +23,7 @@ from cases.models import (
     Party,
     PartyGender,
 )
+from cases.steps import SESSION_FIELDS
 from grids.models import Area
 from mediators.models import Mediator, Organisation
 
@@ -121,24 +122,11 @@ class CaseSerializer(serializers.ModelSerializer):
             "id",
             "number",
             "status",
-            "grade",
             "level",
-            "area",
+            *services.CASE_FIELDS,
             "area_name",
-            "title",
-            "summary",
-            "source",
-            "dispute_type",
-            "occurred_on",
-            "received_on",
             "deadline",
             "is_overdue",
-            "is_group",
-            "people_involved",
-            "amount_at_stake",
-            "violence_risk",
-            "petition_risk",
-            "external_reference",
             "owner",
             "failed_attempts",
             "failure_reason",
@@ -149,21 +137,8 @@ class CaseSerializer(serializers.ModelSerializer):
             "created_at",
             "updated_at",
         ]
-        read_only_fields = [
-            "id",
-            "number",
-            "status",
-            "level",
-            "deadline",
-            "owner",
-            "failed_attempts",
-            "failure_reason",
-            "outcome_reason",
-            "closed_at",
-            "void_reason",
-            "created_at",
-            "updated_at",
-        ]
+        # Only what registration writes is written here; the workflow sets the rest.
+        read_only_fields = [f for f in fields if f not in services.CASE_FIELDS]
 
     def get_is_overdue(self, case) -> bool:
         return case.is_overdue()
@@ -191,19 +166,7 @@ class SessionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = MediationSession
-        fields = [
-            "id",
-            "held_at",
-            "place",
-            "place_detail",
-            "method",
-            "mediators",
-            "parties_present",
-            "content",
-            "result",
-            "level",
-            "created_at",
-        ]
+        fields = ["id", *SESSION_FIELDS, "level", "created_at"]
         read_only_fields = ["id", "level", "created_at"]
 
 

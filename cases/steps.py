@@ -11,6 +11,18 @@ from cases.policy import Action
 
 Perform = Callable[[Case, Any, dict], Any]
 
+# What recording a mediation session reads (``services.session_record``'s arguments).
+SESSION_FIELDS = (
+    "held_at",
+    "place",
+    "place_detail",
+    "method",
+    "mediators",
+    "parties_present",
+    "content",
+    "result",
+)
+
 
 def _accept(case, by, data):
     return services.case_accept(

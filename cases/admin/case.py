@@ -3,6 +3,7 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.admin.utils import flatten_fieldsets
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.template.response import TemplateResponse
@@ -158,25 +159,8 @@ class CaseAdmin(ServiceSaveMixin, ScopedAdminMixin, admin.ModelAdmin):
     )
     # Everything but what ``services.case_update`` corrects: status, grade, level,
     # number, deadline and the outcome move only through the workflow's own steps.
-    readonly_fields = (
-        "number",
-        "status",
-        "grade",
-        "level",
-        "deadline",
-        "owner",
-        "organisation",
-        "mediator_names",
-        "failed_attempts",
-        "failure_reason",
-        "routes_explained",
-        "outcome_reason",
-        "closed_at",
-        "void_reason",
-        "voided_at",
-        "created_by",
-        "created_at",
-        "updated_at",
+    readonly_fields = tuple(
+        f for f in flatten_fieldsets(fieldsets) if f not in services.EDITABLE_CASE_FIELDS
     )
 
     def scope_queryset(self, request, queryset):

@@ -78,15 +78,10 @@ class AgreementAdmin(ServiceSaveMixin, CaseRecordAdmin):
     list_filter = ("form", "judicial_confirmation", "performance")
     date_hierarchy = "reached_on"
     service_fields = services.AGREEMENT_UPDATE_FIELDS
+    # What the parties signed stays as recorded; the rest is what the update corrects.
     readonly_fields = (
         "case",
-        "form",
-        "reached_on",
-        "facts",
-        "terms",
-        "performance_method",
-        "performance_due_on",
-        "amount",
+        *(f for f in services.AGREEMENT_FIELDS if f not in services.AGREEMENT_UPDATE_FIELDS),
         "effective_on",
         "recorded_by",
         "created_at",
