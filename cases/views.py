@@ -10,7 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.http import Http404, HttpResponseNotAllowed
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -22,7 +22,7 @@ from cases.models import Escalation, EscalationStatus
 from cases.policy import Action, role_allows, user_may
 from cases.services import available_actions
 from cases.steps import step_perform
-from common.forms import show_refusal
+from common.forms import form_page, show_refusal
 
 
 @login_required
@@ -177,26 +177,20 @@ def _step_page(
         if refused:
             return refused
         extra = form_kwargs(case, request.user) if form_kwargs else {}
-        if request.method == "POST":
-            form = form_class(request.POST, **extra)
-            if form.is_valid():
-                try:
-                    outcome = step_perform(
-                        action, case=case, by=request.user, data=form.cleaned_data
-                    )
-                except ValidationError as error:
-                    show_refusal(form, error)
-                else:
-                    if after:
-                        after(request, outcome)
-                    messages.success(request, str(success))
-                    return redirect("cases:detail", pk=case.pk)
-        elif request.method == "GET":
-            form = form_class(**extra)
-        else:
-            return HttpResponseNotAllowed(["GET", "POST"])
-        return render(
-            request, "cases/case_action.html", {"case": case, "form": form, "action": action}
+
+        def perform(data):
+            outcome = step_perform(action, case=case, by=request.user, data=data)
+            if after:
+                after(request, outcome)
+            messages.success(request, str(success))
+            return redirect("cases:detail", pk=case.pk)
+
+        return form_page(
+            request,
+            form=lambda *bound: form_class(*bound, **extra),
+            perform=perform,
+            template="cases/case_action.html",
+            context={"case": case, "action": action},
         )
 
     return page
