@@ -188,16 +188,9 @@ class AgreementSerializer(serializers.ModelSerializer):
             "superseded_at",
             "created_at",
         ]
-        read_only_fields = [
-            "id",
-            "effective_on",
-            "judicial_confirmation",
-            "judicial_confirmation_on",
-            "performance",
-            "performance_note",
-            "superseded_at",
-            "created_at",
-        ]
+        # Only what recording the agreement writes is written here; the rest is set by
+        # its effect and by the updates (AgreementUpdateSerializer).
+        read_only_fields = [f for f in fields if f not in services.AGREEMENT_FIELDS]
 
 
 class AgreementUpdateSerializer(serializers.ModelSerializer):
