@@ -131,9 +131,26 @@ class PartyEditForm(PartyForm):
         return self._kept("mobile", super().clean_mobile())
 
 
+class BasePartyEditFormSet(forms.BaseModelFormSet):
+    def party_rows(self) -> list[dict]:
+        """The parties for ``services.case_update``: every existing one (by ``id``) and
+        the new one if it was filled in."""
+        return [
+            {**f.cleaned_data, "id": f.instance.pk}
+            for f in self.forms
+            if f.instance.pk is not None or f.has_changed()
+        ]
+
+
 # Editing keeps every existing party (no case record is ever deleted) and allows one more.
 PartyEditFormSet = forms.modelformset_factory(
-    Party, form=PartyEditForm, extra=1, max_num=30, validate_max=True, can_delete=False
+    Party,
+    form=PartyEditForm,
+    formset=BasePartyEditFormSet,
+    extra=1,
+    max_num=30,
+    validate_max=True,
+    can_delete=False,
 )
 
 PARTY_INITIAL = [

@@ -123,16 +123,9 @@ def case_edit(request, pk):
         form = forms.CaseEditForm(request.POST, instance=None, user=request.user)
         parties = forms.PartyEditFormSet(request.POST, prefix="parties", queryset=party_queryset)
         if form.is_valid() and parties.is_valid():
-            rows = []
-            for party_form in parties.forms:
-                if not party_form.has_changed() and party_form.instance.pk is None:
-                    continue
-                row = dict(party_form.cleaned_data)
-                row["id"] = party_form.instance.pk
-                rows.append(row)
             try:
                 services.case_update(
-                    case=case, by=request.user, data=form.cleaned_data, parties=rows
+                    case=case, by=request.user, data=form.cleaned_data, parties=parties.party_rows()
                 )
             except ValidationError as error:
                 show_refusal(form, error, formsets={"parties": parties})

@@ -15,7 +15,7 @@ from grids.models import AreaLevel
 
 from .lookups import CaseSource, DisputeType
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # agreements imports Case: at run time this would be circular
     from .agreements import Agreement
 
 
