@@ -5,9 +5,9 @@ one of them answers 404; the rules themselves are in ``cases.attachments``."""
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpResponseNotAllowed
-from django.shortcuts import redirect, render
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -15,7 +15,7 @@ from cases import attachments, selectors
 from cases.forms import ReasonForm
 from cases.models import AttachmentKind, Case
 from cases.policy import Action, user_may
-from common.forms import show_refusal
+from common.forms import form_page
 
 
 class AttachmentForm(forms.Form):
@@ -58,29 +58,25 @@ def attachment_upload(request, pk):
     if refusal:
         messages.error(request, refusal)
         return redirect("cases:detail", pk=case.pk)
-    if request.method == "POST":
-        form = AttachmentForm(request.POST, request.FILES)
-        if form.is_valid():
-            try:
-                attachment = attachments.attachment_add(
-                    case=case,
-                    by=request.user,
-                    upload=form.cleaned_data["file"],
-                    kind=form.cleaned_data["kind"],
-                    description=form.cleaned_data["description"],
-                )
-            except ValidationError as error:
-                show_refusal(form, error)
-            else:
-                messages.success(
-                    request, _("附件“%(name)s”已上传。") % {"name": attachment.original_name}
-                )
-                return redirect("cases:detail", pk=case.pk)
-    elif request.method == "GET":
-        form = AttachmentForm()
-    else:
-        return HttpResponseNotAllowed(["GET", "POST"])
-    return render(request, "cases/attachment_form.html", {"case": case, "form": form})
+
+    def perform(data):
+        attachment = attachments.attachment_add(
+            case=case,
+            by=request.user,
+            upload=data["file"],
+            kind=data["kind"],
+            description=data["description"],
+        )
+        messages.success(request, _("附件“%(name)s”已上传。") % {"name": attachment.original_name})
+        return redirect("cases:detail", pk=case.pk)
+
+    return form_page(
+        request,
+        form=AttachmentForm,
+        perform=perform,
+        template="cases/attachment_form.html",
+        context={"case": case},
+    )
 
 
 @login_required
@@ -112,26 +108,16 @@ def attachment_void(request, pk):
         return redirect("cases:detail", pk=case.pk)
     if not attachments.may_void(request.user, attachment):
         raise PermissionDenied
-    if request.method == "POST":
-        form = ReasonForm(request.POST)
-        if form.is_valid():
-            try:
-                attachments.attachment_void(
-                    attachment=attachment, by=request.user, reason=form.cleaned_data["reason"]
-                )
-            except ValidationError as error:
-                show_refusal(form, error)
-            else:
-                messages.success(
-                    request, _("附件“%(name)s”已作废。") % {"name": attachment.original_name}
-                )
-                return redirect("cases:detail", pk=case.pk)
-    elif request.method == "GET":
-        form = ReasonForm()
-    else:
-        return HttpResponseNotAllowed(["GET", "POST"])
-    return render(
+
+    def perform(data):
+        attachments.attachment_void(attachment=attachment, by=request.user, reason=data["reason"])
+        messages.success(request, _("附件“%(name)s”已作废。") % {"name": attachment.original_name})
+        return redirect("cases:detail", pk=case.pk)
+
+    return form_page(
         request,
-        "cases/attachment_void.html",
-        {"case": case, "attachment": attachment, "form": form},
+        form=ReasonForm,
+        perform=perform,
+        template="cases/attachment_void.html",
+        context={"case": case, "attachment": attachment},
     )

@@ -17,6 +17,7 @@ from cases.models import (
     Party,
     PartyRole,
 )
+from cases.steps import SESSION_FIELDS
 from common.validators import normalise_id_number, normalise_mobile
 from grids.selectors import areas_within_reach
 from mediators.models import Organisation
@@ -130,9 +131,26 @@ class PartyEditForm(PartyForm):
         return self._kept("mobile", super().clean_mobile())
 
 
+class BasePartyEditFormSet(forms.BaseModelFormSet):
+    def party_rows(self) -> list[dict]:
+        """The parties for ``services.case_update``: every existing one (by ``id``) and
+        the new one if it was filled in."""
+        return [
+            {**f.cleaned_data, "id": f.instance.pk}
+            for f in self.forms
+            if f.instance.pk is not None or f.has_changed()
+        ]
+
+
 # Editing keeps every existing party (no case record is ever deleted) and allows one more.
 PartyEditFormSet = forms.modelformset_factory(
-    Party, form=PartyEditForm, extra=1, max_num=30, validate_max=True, can_delete=False
+    Party,
+    form=PartyEditForm,
+    formset=BasePartyEditFormSet,
+    extra=1,
+    max_num=30,
+    validate_max=True,
+    can_delete=False,
 )
 
 PARTY_INITIAL = [
@@ -186,16 +204,7 @@ class AcceptForm(forms.Form):
 class SessionForm(forms.ModelForm):
     class Meta:
         model = MediationSession
-        fields = [
-            "held_at",
-            "place",
-            "place_detail",
-            "method",
-            "mediators",
-            "parties_present",
-            "content",
-            "result",
-        ]
+        fields = SESSION_FIELDS
         widgets = {
             "held_at": DATETIME_INPUT,
             "mediators": forms.CheckboxSelectMultiple,

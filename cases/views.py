@@ -10,17 +10,19 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.http import Http404, HttpResponseNotAllowed
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from cases import attachment_views, forms, selectors, services
 from cases.models import Escalation, EscalationStatus
 from cases.policy import Action, role_allows, user_may
 from cases.services import available_actions
-from common.forms import show_refusal
+from cases.steps import step_perform
+from common.forms import form_page, show_refusal
 
 
 @login_required
@@ -113,26 +115,17 @@ def case_detail(request, pk):
 @login_required
 def case_edit(request, pk):
     case = selectors.case_get(user=request.user, pk=pk)
-    try:
-        _guard(request.user, case, Action.EDIT)
-    except _WorkflowRefused as refused:
-        messages.error(request, str(refused))
-        return redirect("cases:detail", pk=case.pk)
+    refused = _refused(request, case, Action.EDIT)
+    if refused:
+        return refused
     party_queryset = case.parties.all()
     if request.method == "POST":
         form = forms.CaseEditForm(request.POST, instance=None, user=request.user)
         parties = forms.PartyEditFormSet(request.POST, prefix="parties", queryset=party_queryset)
         if form.is_valid() and parties.is_valid():
-            rows = []
-            for party_form in parties.forms:
-                if not party_form.has_changed() and party_form.instance.pk is None:
-                    continue
-                row = dict(party_form.cleaned_data)
-                row["id"] = party_form.instance.pk
-                rows.append(row)
             try:
                 services.case_update(
-                    case=case, by=request.user, data=form.cleaned_data, parties=rows
+                    case=case, by=request.user, data=form.cleaned_data, parties=parties.party_rows()
                 )
             except ValidationError as error:
                 show_refusal(form, error, formsets={"parties": parties})
@@ -147,164 +140,103 @@ def case_edit(request, pk):
     return render(request, "cases/case_edit.html", {"case": case, "form": form, "parties": parties})
 
 
-def _guard(user, case, action: Action) -> None:
-    """Refuse early what the role or the status does not allow, with the same words the
-    service would use."""
-    if not user_may(user, action, case):
+def _refused(request, case, action: Action):
+    """Refuse early what the role or the status does not allow: 403 for the role; for the
+    status, back to the case with the words the service would use. None when allowed."""
+    if not user_may(request.user, action, case):
         raise PermissionDenied
     refusal = services.workflow_refusal(case, action)
     if refusal:
-        raise _WorkflowRefused(refusal)
+        messages.error(request, refusal)
+        return redirect("cases:detail", pk=case.pk)
+    return None
 
 
-class _WorkflowRefused(Exception):
-    pass
-
-
-def _case_action(
-    request,
-    pk,
-    *,
+def _step_page(
     action: Action,
     form_class,
-    perform: Callable,
     success: str,
+    *,
     form_kwargs: Callable | None = None,
-    template: str = "cases/case_action.html",
-):
-    """One page per step: show the form, submit it to the service, report the outcome."""
-    case = selectors.case_get(user=request.user, pk=pk)
-    try:
-        _guard(request.user, case, action)
-    except _WorkflowRefused as refused:
-        messages.error(request, str(refused))
-        return redirect("cases:detail", pk=case.pk)
-    extra = form_kwargs(case) if form_kwargs else {}
-    if request.method == "POST":
-        form = form_class(request.POST, **extra)
-        if form.is_valid():
-            try:
-                perform(case, form.cleaned_data)
-            except ValidationError as error:
-                show_refusal(form, error)
-            else:
-                messages.success(request, success)
-                return redirect("cases:detail", pk=case.pk)
-    elif request.method == "GET":
-        form = form_class(**extra)
-    else:
-        return HttpResponseNotAllowed(["GET", "POST"])
-    return render(request, template, {"case": case, "form": form, "action": action})
+    after: Callable | None = None,
+) -> Callable:
+    """The page of one step: show the form, hand it to the step (``cases.steps``), report
+    the outcome; a refusal is shown next to the form, keeping what the user typed."""
 
+    @login_required
+    def page(request, pk):
+        case = selectors.case_get(user=request.user, pk=pk)
+        refused = _refused(request, case, action)
+        if refused:
+            return refused
+        extra = form_kwargs(case, request.user) if form_kwargs else {}
 
-@login_required
-def case_accept(request, pk):
-    return _case_action(
-        request,
-        pk,
-        action=Action.ACCEPT,
-        form_class=forms.AcceptForm,
-        form_kwargs=lambda case: {"case": case, "user": request.user},
-        perform=lambda case, data: services.case_accept(
-            case=case,
-            by=request.user,
-            owner=data["owner"],
-            mediators=list(data["mediators"]),
-            organisation=data["organisation"],
-            note=data["note"],
-        ),
-        success=_("案件已受理。"),
-    )
+        def perform(data):
+            outcome = step_perform(action, case=case, by=request.user, data=data)
+            if after:
+                after(request, outcome)
+            messages.success(request, str(success))
+            return redirect("cases:detail", pk=case.pk)
 
-
-@login_required
-def case_not_accept(request, pk):
-    return _case_action(
-        request,
-        pk,
-        action=Action.NOT_ACCEPT,
-        form_class=forms.ReasonForm,
-        perform=lambda case, data: services.case_not_accept(
-            case=case, by=request.user, reason=data["reason"]
-        ),
-        success=_("已记录不予受理。"),
-    )
-
-
-@login_required
-def case_withdraw(request, pk):
-    return _case_action(
-        request,
-        pk,
-        action=Action.WITHDRAW,
-        form_class=forms.ReasonForm,
-        perform=lambda case, data: services.case_withdraw(
-            case=case, by=request.user, reason=data["reason"]
-        ),
-        success=_("案件已撤回。"),
-    )
-
-
-@login_required
-def session_create(request, pk):
-    def perform(case, data):
-        outcome = services.session_record(
-            case=case,
-            by=request.user,
-            held_at=data["held_at"],
-            place=data["place"],
-            place_detail=data["place_detail"],
-            method=data["method"],
-            content=data["content"],
-            result=data["result"],
-            mediators=list(data["mediators"]),
-            parties_present=list(data["parties_present"]),
+        return form_page(
+            request,
+            form=lambda *bound: form_class(*bound, **extra),
+            perform=perform,
+            template="cases/case_action.html",
+            context={"case": case, "action": action},
         )
-        if outcome.escalation_due:
-            messages.warning(
-                request,
-                _("本级已调解%(count)d次未成,按“三三调处”规则应提请上报上一级。")
-                % {"count": outcome.case.failed_attempts},
-            )
-        return outcome
 
-    return _case_action(
-        request,
-        pk,
-        action=Action.RECORD_SESSION,
-        form_class=forms.SessionForm,
-        form_kwargs=lambda case: {"case": case},
-        perform=perform,
-        success=_("调解记录已保存。"),
-    )
+    return page
 
 
-@login_required
-def case_change_grade(request, pk):
-    return _case_action(
-        request,
-        pk,
-        action=Action.CHANGE_GRADE,
-        form_class=forms.GradeForm,
-        perform=lambda case, data: services.case_change_grade(
-            case=case, by=request.user, grade=data["grade"], reason=data["reason"]
-        ),
-        success=_("风险等级已调整。"),
-    )
+def _warn_if_escalation_due(request, outcome) -> None:
+    if outcome.escalation_due:
+        messages.warning(
+            request,
+            _("本级已调解%(count)d次未成,按“三三调处”规则应提请上报上一级。")
+            % {"count": outcome.case.failed_attempts},
+        )
 
 
-@login_required
-def case_escalate(request, pk):
-    return _case_action(
-        request,
-        pk,
-        action=Action.ESCALATE,
-        form_class=forms.ReasonForm,
-        perform=lambda case, data: services.escalation_propose(
-            case=case, by=request.user, reason=data["reason"]
-        ),
-        success=_("已提请上报,等待上级接收。"),
-    )
+case_accept = _step_page(
+    Action.ACCEPT,
+    forms.AcceptForm,
+    gettext_lazy("案件已受理。"),
+    form_kwargs=lambda case, user: {"case": case, "user": user},
+)
+case_not_accept = _step_page(Action.NOT_ACCEPT, forms.ReasonForm, gettext_lazy("已记录不予受理。"))
+case_withdraw = _step_page(Action.WITHDRAW, forms.ReasonForm, gettext_lazy("案件已撤回。"))
+session_create = _step_page(
+    Action.RECORD_SESSION,
+    forms.SessionForm,
+    gettext_lazy("调解记录已保存。"),
+    form_kwargs=lambda case, user: {"case": case},
+    after=_warn_if_escalation_due,
+)
+case_change_grade = _step_page(
+    Action.CHANGE_GRADE, forms.GradeForm, gettext_lazy("风险等级已调整。")
+)
+case_escalate = _step_page(
+    Action.ESCALATE, forms.ReasonForm, gettext_lazy("已提请上报,等待上级接收。")
+)
+escalation_decide = _step_page(
+    Action.DECIDE_ESCALATION, forms.EscalationDecisionForm, gettext_lazy("上报已处理。")
+)
+agreement_create = _step_page(
+    Action.RECORD_AGREEMENT, forms.AgreementForm, gettext_lazy("调解协议已记录,案件调解成功。")
+)
+agreement_update = _step_page(
+    Action.RECORD_PERFORMANCE,
+    forms.AgreementUpdateForm,
+    gettext_lazy("协议履行情况已保存。"),
+    form_kwargs=lambda case, user: {"instance": case.agreement},
+)
+follow_up_create = _step_page(
+    Action.RECORD_FOLLOW_UP, forms.FollowUpForm, gettext_lazy("回访已记录。")
+)
+case_fail = _step_page(Action.FAIL, forms.FailForm, gettext_lazy("已记录调解不成。"))
+case_close = _step_page(Action.CLOSE, forms.NoteForm, gettext_lazy("案件已销号。"))
+case_void = _step_page(Action.VOID, forms.ReasonForm, gettext_lazy("案件已作废。"))
 
 
 @login_required
@@ -342,48 +274,6 @@ def escalation_inbox(request):
 
 
 @login_required
-def escalation_decide(request, pk):
-    return _case_action(
-        request,
-        pk,
-        action=Action.DECIDE_ESCALATION,
-        form_class=forms.EscalationDecisionForm,
-        perform=lambda case, data: services.escalation_decide(
-            case=case, by=request.user, accept=data["accept"], note=data["note"]
-        ),
-        success=_("上报已处理。"),
-    )
-
-
-@login_required
-def agreement_create(request, pk):
-    return _case_action(
-        request,
-        pk,
-        action=Action.RECORD_AGREEMENT,
-        form_class=forms.AgreementForm,
-        perform=lambda case, data: services.agreement_record(case=case, by=request.user, data=data),
-        success=_("调解协议已记录,案件调解成功。"),
-    )
-
-
-@login_required
-def agreement_update(request, pk):
-    def form_kwargs(case):
-        return {"instance": case.agreement}
-
-    return _case_action(
-        request,
-        pk,
-        action=Action.RECORD_PERFORMANCE,
-        form_class=forms.AgreementUpdateForm,
-        form_kwargs=form_kwargs,
-        perform=lambda case, data: services.agreement_update(case=case, by=request.user, data=data),
-        success=_("协议履行情况已保存。"),
-    )
-
-
-@login_required
 def agreement_print(request, pk):
     case = selectors.case_get(user=request.user, pk=pk)
     agreement = case.agreement
@@ -407,64 +297,6 @@ def agreement_print(request, pk):
             "parties": parties,
             "show_id_numbers": show_id_numbers,
         },
-    )
-
-
-@login_required
-def follow_up_create(request, pk):
-    return _case_action(
-        request,
-        pk,
-        action=Action.RECORD_FOLLOW_UP,
-        form_class=forms.FollowUpForm,
-        perform=lambda case, data: services.follow_up_record(case=case, by=request.user, data=data),
-        success=_("回访已记录。"),
-    )
-
-
-@login_required
-def case_fail(request, pk):
-    return _case_action(
-        request,
-        pk,
-        action=Action.FAIL,
-        form_class=forms.FailForm,
-        perform=lambda case, data: services.case_fail(
-            case=case,
-            by=request.user,
-            failure_reason=data["failure_reason"],
-            routes_explained=data["routes_explained"],
-            note=data["note"],
-        ),
-        success=_("已记录调解不成。"),
-    )
-
-
-@login_required
-def case_close(request, pk):
-    return _case_action(
-        request,
-        pk,
-        action=Action.CLOSE,
-        form_class=forms.NoteForm,
-        perform=lambda case, data: services.case_close(
-            case=case, by=request.user, note=data["note"]
-        ),
-        success=_("案件已销号。"),
-    )
-
-
-@login_required
-def case_void(request, pk):
-    return _case_action(
-        request,
-        pk,
-        action=Action.VOID,
-        form_class=forms.ReasonForm,
-        perform=lambda case, data: services.case_void(
-            case=case, by=request.user, reason=data["reason"]
-        ),
-        success=_("案件已作废。"),
     )
 
 

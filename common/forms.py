@@ -1,5 +1,9 @@
 """Form helpers every app's pages share."""
 
+from django.core.exceptions import ValidationError
+from django.http import HttpResponseNotAllowed
+from django.shortcuts import render
+
 
 def show_refusal(form, error, formsets: dict | None = None) -> None:
     """Put a service's ValidationError on the form: on the field it names (or above the
@@ -16,3 +20,23 @@ def show_refusal(form, error, formsets: dict | None = None) -> None:
             formset._non_form_errors = formset.error_class(messages, error_class="nonform")
         else:
             form.add_error(field if field in form.fields else None, errors)
+
+
+def form_page(request, *, form, perform, template: str, context: dict):
+    """A page with one form, handled the way every portal page handles one. GET shows
+    ``form()``; POST binds ``form(request.POST, request.FILES)`` and, when it is valid,
+    returns ``perform(cleaned_data)`` (the response: a redirect, after its message). A
+    refusal (ValidationError) goes on the form and the page comes back with everything
+    the user typed. Any other method: 405."""
+    if request.method == "POST":
+        bound = form(request.POST, request.FILES)
+        if bound.is_valid():
+            try:
+                return perform(bound.cleaned_data)
+            except ValidationError as error:
+                show_refusal(bound, error)
+    elif request.method == "GET":
+        bound = form()
+    else:
+        return HttpResponseNotAllowed(["GET", "POST"])
+    return render(request, template, {**context, "form": bound})

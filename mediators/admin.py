@@ -7,16 +7,11 @@ from django.utils.translation import gettext_lazy as _
 
 from common.admin_scoping import ScopedAdminMixin, scope_choices
 from grids.admin_scoping import AreaScopedMixin, TownVillageFilter
-from grids.selectors import areas_within_reach
 from mediators.models import Background, Mediator, Organisation
+from mediators.selectors import mediators_in_reach, organisations_in_reach
 
-
-def _in_reach(model):
-    return lambda user: model.objects.filter(area__in=areas_within_reach(user).values("pk"))
-
-
-scope_choices(Mediator, _in_reach(Mediator))
-scope_choices(Organisation, _in_reach(Organisation))
+scope_choices(Mediator, mediators_in_reach)
+scope_choices(Organisation, organisations_in_reach)
 
 
 @admin.register(Organisation)

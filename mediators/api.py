@@ -2,8 +2,8 @@
 
 from rest_framework import serializers, viewsets
 
-from grids.selectors import areas_within_reach
 from mediators.models import Mediator, Organisation
+from mediators.selectors import mediators_in_reach, organisations_in_reach
 
 
 class OrganisationSerializer(serializers.ModelSerializer):
@@ -48,9 +48,8 @@ class OrganisationViewSet(viewsets.ReadOnlyModelViewSet):
     filter_backends = []
 
     def get_queryset(self):
-        areas = areas_within_reach(self.request.user).values("pk")
         return (
-            Organisation.objects.filter(area__in=areas)
+            organisations_in_reach(self.request.user)
             .select_related("area")
             .prefetch_related("specialities")
             .order_by("id")
@@ -64,9 +63,8 @@ class MediatorViewSet(viewsets.ReadOnlyModelViewSet):
     filter_backends = []
 
     def get_queryset(self):
-        areas = areas_within_reach(self.request.user).values("pk")
         return (
-            Mediator.objects.filter(area__in=areas)
+            mediators_in_reach(self.request.user)
             .select_related("area")
             .prefetch_related("organisations", "specialities", "areas_served")
             .order_by("id")

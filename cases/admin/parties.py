@@ -1,0 +1,154 @@
+"""Parties: ID numbers and mobiles are masked; a new number may be typed, never read."""
+
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from cases import services
+from cases.admin.base import CaseChildScopedMixin, case_editable
+from cases.models import Case, Party
+from cases.selectors import cases_in_reach
+from common.admin_scoping import ScopedAdminMixin, ScopedInlineMixin, call_service, scope_choices
+from common.validators import validate_id_number, validate_mobile
+
+scope_choices(Party, lambda user: Party.objects.filter(case__in=cases_in_reach(user)))
+
+
+class PartyAdminForm(forms.ModelForm):
+    """The party's details without its personal numbers in clear (PIPL, DOMAIN §6).
+
+    The registered numbers show masked beside these fields; typing a new one replaces
+    it, leaving the field empty keeps it. Reading a number in full is done in the
+    portal, where the look is logged.
+    """
+
+    new_id_number = forms.CharField(
+        label=_("新身份证号码"),
+        required=False,
+        max_length=20,
+        validators=[validate_id_number],
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+        help_text=_("留空则不修改。"),
+    )
+    new_mobile = forms.CharField(
+        label=_("新手机号码"),
+        required=False,
+        max_length=20,
+        validators=[validate_mobile],
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "tel"}),
+        help_text=_("留空则不修改。"),
+    )
+
+    class Meta:
+        model = Party
+        fields = [f for f in services.PARTY_FIELDS if f not in ("id_number", "mobile")]
+
+    def party_row(self) -> dict:
+        """This form as a row for ``services.case_update(parties=...)``."""
+        row = {
+            field: self.cleaned_data[field]
+            for field in services.PARTY_FIELDS
+            if field in self.cleaned_data
+        }
+        if self.cleaned_data.get("new_id_number"):
+            row["id_number"] = self.cleaned_data["new_id_number"]
+        if self.cleaned_data.get("new_mobile"):
+            row["mobile"] = self.cleaned_data["new_mobile"]
+        if self.instance.pk:
+            row["id"] = self.instance.pk
+        return row
+
+
+class MaskedPartyNumbersMixin:
+    @admin.display(description=_("身份证号码"))
+    def masked_id_number(self, party):
+        return party.masked_id_number
+
+    @admin.display(description=_("手机号码"))
+    def masked_mobile(self, party):
+        return party.masked_mobile
+
+
+PARTY_FIELDSETS = [
+    (
+        None,
+        {
+            "fields": [
+                ("role", "name", "gender"),
+                ("masked_id_number", "new_id_number"),
+                ("masked_mobile", "new_mobile"),
+                "address",
+            ]
+        },
+    ),
+    (
+        _("情况标记"),
+        {
+            "fields": [
+                ("is_low_income", "is_extreme_poverty", "is_elderly_sick_disabled"),
+                ("is_veteran", "is_poverty_alleviated", "is_minor"),
+                "refused_mediation",
+            ]
+        },
+    ),
+]
+
+
+class PartyInline(MaskedPartyNumbersMixin, ScopedInlineMixin, admin.StackedInline):
+    model = Party
+    form = PartyAdminForm
+    fieldsets = PARTY_FIELDSETS
+    readonly_fields = ("masked_id_number", "masked_mobile")
+
+    def parent_editable(self, request, parent):
+        return parent is None or case_editable(request.user, parent)
+
+
+@admin.register(Party)
+class PartyAdmin(MaskedPartyNumbersMixin, CaseChildScopedMixin, ScopedAdminMixin, admin.ModelAdmin):
+    form = PartyAdminForm
+    list_display = (
+        "name",
+        "role",
+        "case",
+        "masked_id_number",
+        "masked_mobile",
+        "refused_mediation",
+    )
+    list_select_related = ("case",)
+    list_filter = ("role", "refused_mediation", "is_minor")
+    ordering = ("-id",)
+    search_fields = ("name", "case__number")
+    search_help_text = _("按当事人姓名或案件编号开头搜索。")
+    fieldsets = [(None, {"fields": ["case"]}), *PARTY_FIELDSETS]
+    readonly_fields = ("case", "masked_id_number", "masked_mobile")
+    allow_add = False  # parties are added with their case, on the case's page
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("case")
+
+    def object_editable(self, request, obj):
+        return case_editable(request.user, obj.case)
+
+    def get_search_results(self, request, queryset, search_term):
+        # name LIKE '%x%' has a trigram index on PostgreSQL; the number goes through the
+        # cases' prefix index rather than a join.
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        by_number = Case.objects.filter(number__startswith=term).values("pk")
+        return queryset.filter(Q(name__contains=term) | Q(case__in=by_number)), False
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            raise PermissionDenied
+        if form.has_changed():
+            call_service(
+                services.case_update,
+                case=obj.case,
+                by=request.user,
+                data={},
+                parties=[form.party_row()],
+            )

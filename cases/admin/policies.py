@@ -1,0 +1,62 @@
+"""Local practice: district-wide rules that clerks edit (supervisors view), never delete."""
+
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from cases.admin.base import DistrictWideMixin
+from cases.models import FollowUpRule, GradePolicy, ResponsibilityRule, WorkflowPolicy
+
+
+@admin.register(GradePolicy)
+class GradePolicyAdmin(DistrictWideMixin, admin.ModelAdmin):
+    list_display = ("grade", "time_limit_days", "default_level", "handled_by")
+
+
+@admin.register(FollowUpRule)
+class FollowUpRuleAdmin(DistrictWideMixin, admin.ModelAdmin):
+    list_display = ("kind", "offset_amount", "offset_unit", "remind_before_hours")
+    list_editable = ("offset_amount", "offset_unit", "remind_before_hours")
+
+
+@admin.register(ResponsibilityRule)
+class ResponsibilityRuleAdmin(DistrictWideMixin, admin.ModelAdmin):
+    list_display = ("grade", "level", "role")
+    list_editable = ("role",)
+    list_filter = ("grade", "level", "role")
+
+
+class WorkflowPolicyForm(forms.ModelForm):
+    class Meta:
+        model = WorkflowPolicy
+        fields = ["auto_propose_escalation", "review_day", "review_hour"]
+
+    def clean_review_day(self):
+        day = self.cleaned_data["review_day"]
+        if not 1 <= day <= 28:
+            raise ValidationError(_("请填写1至28之间的日期。"), code="review_day")
+        return day
+
+    def clean_review_hour(self):
+        hour = self.cleaned_data["review_hour"]
+        if not 0 <= hour <= 23:
+            raise ValidationError(_("请填写0至23之间的时刻。"), code="review_hour")
+        return hour
+
+
+@admin.register(WorkflowPolicy)
+class WorkflowPolicyAdmin(DistrictWideMixin, admin.ModelAdmin):
+    """A single row (``WorkflowPolicy.current()`` reads pk 1): edited, never added twice."""
+
+    form = WorkflowPolicyForm
+    list_display = ("__str__", "auto_propose_escalation", "review_day", "review_hour")
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and not WorkflowPolicy.objects.exists()
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            # The row the workflow reads; only reachable while the table is empty.
+            obj.pk = 1
+        super().save_model(request, obj, form, change)

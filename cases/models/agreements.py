@@ -1,0 +1,100 @@
+"""The mediation agreement (调解协议书)."""
+
+import datetime
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from common.validators import validate_not_future_date
+
+from .case import Case
+
+
+class AgreementForm(models.TextChoices):
+    WRITTEN = "written", _("书面协议")
+    ORAL = "oral", _("口头协议")
+
+
+class JudicialConfirmation(models.TextChoices):
+    NOT_APPLIED = "not_applied", _("未申请")
+    APPLIED = "applied", _("已申请")
+    CONFIRMED = "confirmed", _("已确认")
+    REJECTED = "rejected", _("被驳回")
+
+
+class Performance(models.TextChoices):
+    NOT_YET_DUE = "not_yet_due", _("未到履行期")
+    FULFILLED = "fulfilled", _("已履行")
+    PARTLY = "partly", _("部分履行")
+    NOT_FULFILLED = "not_fulfilled", _("未履行")
+
+
+# People's Mediation Law art. 33: parties may apply jointly within 30 days of effect.
+JUDICIAL_CONFIRMATION_WINDOW = datetime.timedelta(days=30)
+
+
+class Agreement(models.Model):
+    """The mediation agreement (调解协议书), People's Mediation Law arts. 28-33."""
+
+    # A case reopened after its dispute flared again can reach a new agreement; the old
+    # one stays on record, superseded. At most one is current per case.
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="agreements")
+    superseded_at = models.DateTimeField(_("失效时间"), null=True, blank=True, editable=False)
+    form = models.CharField(_("协议形式"), max_length=16, choices=AgreementForm.choices)
+    reached_on = models.DateField(_("达成日期"), validators=[validate_not_future_date])
+    facts = models.TextField(_("主要事实、争议事项及各方责任"), max_length=8000)
+    terms = models.TextField(_("协议内容"), max_length=8000)
+    performance_method = models.TextField(_("履行方式和期限"), max_length=2000, blank=True)
+    performance_due_on = models.DateField(_("履行期限"), null=True, blank=True)
+    amount = models.DecimalField(
+        _("协议金额(元)"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    parties_signed = models.BooleanField(_("各方当事人已签名(盖章或按指印)"), default=False)
+    mediator_signed = models.BooleanField(_("调解员已签名"), default=False)
+    sealed = models.BooleanField(_("已加盖调委会印章"), default=False)
+    signed_on = models.DateField(
+        _("签署日期"), null=True, blank=True, validators=[validate_not_future_date]
+    )
+    effective_on = models.DateField(_("生效日期"), null=True, blank=True, editable=False)
+    judicial_confirmation = models.CharField(
+        _("司法确认"),
+        max_length=16,
+        choices=JudicialConfirmation.choices,
+        default=JudicialConfirmation.NOT_APPLIED,
+    )
+    judicial_confirmation_on = models.DateField(
+        _("司法确认日期"), null=True, blank=True, validators=[validate_not_future_date]
+    )
+    performance = models.CharField(
+        _("履行情况"), max_length=16, choices=Performance.choices, default=Performance.NOT_YET_DUE
+    )
+    performance_note = models.TextField(_("履行说明"), max_length=2000, blank=True)
+    rebound_risk = models.BooleanField(
+        _("存在反弹隐患"), default=False, help_text=_("勾选后,将安排1个月内再回访。")
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("调解协议")
+        verbose_name_plural = _("调解协议")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case"],
+                condition=models.Q(superseded_at__isnull=True),
+                name="agreement_one_current_per_case",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case.number} {self.get_form_display()}"
+
+    @property
+    def judicial_confirmation_deadline(self) -> datetime.date | None:
+        if self.effective_on is None:
+            return None
+        return self.effective_on + JUDICIAL_CONFIRMATION_WINDOW

@@ -1,0 +1,265 @@
+"""The case: its grades, handling levels, statuses and the one statement of "overdue"."""
+
+import datetime
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+
+from common.validators import validate_not_future_date
+from grids.models import AreaLevel
+
+from .lookups import CaseSource, DisputeType
+
+if TYPE_CHECKING:  # agreements imports Case: at run time this would be circular
+    from .agreements import Agreement
+
+
+class Grade(models.TextChoices):
+    BLUE = "blue", _("蓝色(一般)")
+    YELLOW = "yellow", _("黄色(较大)")
+    RED = "red", _("红色(重大)")
+
+
+class HandlingLevel(models.TextChoices):
+    """Who handles the case; the three-three rule escalates one step at a time."""
+
+    GRID = "grid", _("网格")
+    VILLAGE = "village", _("村(社区)")
+    TOWN = "town", _("乡镇(街道)")
+    DISTRICT = "district", _("区矛调中心")
+
+
+LEVEL_SEQUENCE = [
+    HandlingLevel.GRID,
+    HandlingLevel.VILLAGE,
+    HandlingLevel.TOWN,
+    HandlingLevel.DISTRICT,
+]
+
+# The area level that receives a case handled at each level.
+AREA_LEVEL_FOR_HANDLING = {
+    HandlingLevel.GRID: AreaLevel.GRID,
+    HandlingLevel.VILLAGE: AreaLevel.VILLAGE,
+    HandlingLevel.TOWN: AreaLevel.TOWN,
+    HandlingLevel.DISTRICT: AreaLevel.DISTRICT,
+}
+
+
+class Status(models.TextChoices):
+    REGISTERED = "registered", _("已登记")
+    ACCEPTED = "accepted", _("已受理")
+    MEDIATING = "mediating", _("调解中")
+    RESOLVED = "resolved", _("调解成功")
+    FAILED = "failed", _("调解不成")
+    CLOSED = "closed", _("已销号")
+    NOT_ACCEPTED = "not_accepted", _("不予受理")
+    WITHDRAWN = "withdrawn", _("已撤回")
+    VOIDED = "voided", _("已作废")
+
+
+# Cases still waiting to be resolved: these run against the time limit.
+PENDING_STATUSES = (Status.REGISTERED, Status.ACCEPTED, Status.MEDIATING)
+# Cases still on somebody's problem list (问题清单), including those under follow-up.
+OPEN_STATUSES = (*PENDING_STATUSES, Status.RESOLVED)
+ENDED_STATUSES = (Status.FAILED, Status.CLOSED, Status.NOT_ACCEPTED, Status.WITHDRAWN)
+
+
+class FailureReason(models.TextChoices):
+    SESSIONS_FAILED = "sessions_failed", _("经调解未达成协议")
+    PARTY_REFUSED = "party_refused", _("当事人拒绝调解(人民调解法第十七条)")
+    # Not settled by mediation but passed to the people's court's fast-track team (速裁),
+    # which settled it; supervisors count these apart from both successes and failures.
+    FAST_TRACKED = "fast_tracked", _("转法院速裁解决")
+
+
+def overdue_q(as_of: datetime.date) -> models.Q:
+    """Overdue on ``as_of``: still pending with a time limit that ran out before that day.
+    The one statement of the rule; ``Case.is_overdue`` is its twin for a loaded row."""
+    return models.Q(status__in=PENDING_STATUSES, deadline__lt=as_of)
+
+
+class CaseQuerySet(models.QuerySet):
+    def not_voided(self):
+        return self.exclude(status=Status.VOIDED)
+
+    def overdue(self, today: datetime.date | None = None):
+        return self.filter(overdue_q(today or timezone.localdate()))
+
+
+class Case(models.Model):
+    number = models.CharField(_("案件编号"), max_length=40, unique=True, editable=False)
+    # Numbers run per town (or per district for cases taken directly by the district) and year.
+    numbering_area = models.ForeignKey(
+        "grids.Area", on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    number_year = models.PositiveSmallIntegerField(editable=False)
+    number_sequence = models.PositiveIntegerField(editable=False)
+
+    area = models.ForeignKey(
+        "grids.Area",
+        verbose_name=_("发生地(村/网格)"),
+        on_delete=models.PROTECT,
+        related_name="cases",
+    )
+    title = models.CharField(_("案件名称"), max_length=100)
+    summary = models.TextField(_("简要案情"), max_length=4000)
+    source = models.ForeignKey(
+        CaseSource, verbose_name=_("来源"), on_delete=models.PROTECT, related_name="cases"
+    )
+    dispute_type = models.ForeignKey(
+        DisputeType, verbose_name=_("纠纷类型"), on_delete=models.PROTECT, related_name="cases"
+    )
+    grade = models.CharField(_("风险等级"), max_length=16, choices=Grade.choices)
+    level = models.CharField(_("处置层级"), max_length=16, choices=HandlingLevel.choices)
+    status = models.CharField(
+        _("状态"), max_length=16, choices=Status.choices, default=Status.REGISTERED
+    )
+
+    occurred_on = models.DateField(
+        _("发生日期"), null=True, blank=True, validators=[validate_not_future_date]
+    )
+    received_on = models.DateField(
+        _("登记日期"), default=timezone.localdate, validators=[validate_not_future_date]
+    )
+    deadline = models.DateField(_("化解期限"), null=True, blank=True)
+
+    is_group = models.BooleanField(_("群体性纠纷"), default=False)
+    people_involved = models.PositiveIntegerField(_("涉及人数"), null=True, blank=True)
+    amount_at_stake = models.DecimalField(
+        _("涉及金额(元)"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    violence_risk = models.BooleanField(_("有民转刑风险"), default=False)
+    petition_risk = models.BooleanField(_("有信访风险"), default=False)
+    external_reference = models.CharField(
+        _("来文编号"), max_length=64, blank=True, help_text=_("法院、公安、信访、12345等转来的编号")
+    )
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("责任人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="owned_cases",
+    )
+    organisation = models.ForeignKey(
+        "mediators.Organisation",
+        verbose_name=_("调解组织"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cases",
+    )
+    mediators = models.ManyToManyField(
+        "mediators.Mediator", verbose_name=_("调解员"), blank=True, related_name="cases"
+    )
+    failed_attempts = models.PositiveSmallIntegerField(
+        _("本级调解未成次数"), default=0, editable=False
+    )
+
+    outcome_reason = models.TextField(_("结果说明"), blank=True)
+    failure_reason = models.CharField(
+        _("调解不成原因"), max_length=32, choices=FailureReason.choices, blank=True
+    )
+    routes_explained = models.BooleanField(_("已告知仲裁、行政、司法途径"), default=False)
+    closed_at = models.DateTimeField(_("销号时间"), null=True, blank=True, editable=False)
+    void_reason = models.TextField(_("作废原因"), blank=True, editable=False)
+    voided_at = models.DateTimeField(_("作废时间"), null=True, blank=True, editable=False)
+
+    # The deadline whose passing was last reported to the supervisors; a new deadline
+    # (re-grade, reopening) is reported afresh.
+    overdue_reported_for = models.DateField(null=True, blank=True, editable=False)
+
+    # Lower-cased number, title, summary and party names, kept by the services so a
+    # ledger search is one indexed LIKE (a trigram index on PostgreSQL).
+    search_text = models.TextField(editable=False, default="")
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("登记人"),
+        on_delete=models.PROTECT,
+        related_name="registered_cases",
+        editable=False,
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    objects = CaseQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("案件")
+        verbose_name_plural = _("案件")
+        ordering = ["-received_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["numbering_area", "number_year", "number_sequence"],
+                name="case_number_unique_per_town_year",
+            ),
+            # A sender's reference number registers one case (retries and double entry).
+            models.UniqueConstraint(
+                fields=["created_by", "source", "external_reference"],
+                condition=~models.Q(external_reference=""),
+                name="case_external_reference_unique_per_sender",
+            ),
+        ]
+        indexes = [
+            # The ledger hides voided cases; partial indexes let PostgreSQL count and
+            # page a user's live cases from the index alone instead of the whole table.
+            models.Index(
+                fields=["area", "-received_on", "-id"],
+                name="case_live_area_received_idx",
+                condition=~models.Q(status="voided"),
+            ),
+            models.Index(
+                fields=["-received_on", "-id"],
+                name="case_live_received_idx",
+                condition=~models.Q(status="voided"),
+            ),
+            models.Index(fields=["status", "deadline"], name="case_status_deadline_idx"),
+            # The overdue sweep's own filter: pending cases whose deadline has not yet been
+            # reported. It stays tiny, so the sweep costs what is due, not what is stored.
+            # (The sweep must keep exactly this filter for PostgreSQL to use it.)
+            models.Index(
+                fields=["deadline"],
+                name="case_overdue_unreported_idx",
+                condition=models.Q(status__in=["registered", "accepted", "mediating"])
+                & ~models.Q(overdue_reported_for=models.F("deadline")),
+            ),
+            models.Index(
+                fields=["number"], name="case_number_prefix_idx", opclasses=["varchar_pattern_ops"]
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}"
+
+    def clean(self):
+        super().clean()
+        # The column takes negative numbers; an amount at stake never is one.
+        if self.amount_at_stake is not None and self.amount_at_stake < 0:
+            raise ValidationError({"amount_at_stake": _("涉及金额不能为负数。")})
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status in PENDING_STATUSES
+
+    @property
+    def is_voided(self) -> bool:
+        return self.status == Status.VOIDED
+
+    @cached_property
+    def agreement(self) -> "Agreement | None":
+        """The agreement in force: the latest one not superseded by a reopening."""
+        prefetched = getattr(self, "_prefetched_objects_cache", {}).get("agreements")
+        if prefetched is not None:
+            return next((a for a in prefetched if a.superseded_at is None), None)
+        return self.agreements.filter(superseded_at__isnull=True).first()
+
+    def is_overdue(self, today: datetime.date | None = None) -> bool:
+        today = today or timezone.localdate()
+        return bool(self.is_pending and self.deadline and self.deadline < today)

@@ -1,0 +1,98 @@
+"""Policy that offices edit (DOMAIN §4 values are the defaults, set by a data migration)."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Role
+
+from .case import Grade, HandlingLevel
+from .follow_ups import FollowUpKind
+
+
+class GradePolicy(models.Model):
+    """Local practice (DOMAIN §4): the time limit and first handling level per grade."""
+
+    grade = models.CharField(_("等级"), max_length=16, choices=Grade.choices, unique=True)
+    time_limit_days = models.PositiveSmallIntegerField(_("化解时限(天)"))
+    default_level = models.CharField(
+        _("默认处置层级"), max_length=16, choices=HandlingLevel.choices
+    )
+    handled_by = models.CharField(_("处置力量"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("分级处置规则")
+        verbose_name_plural = _("分级处置规则")
+        ordering = ["time_limit_days"]
+
+    def __str__(self) -> str:
+        return str(self.get_grade_display())
+
+
+class OffsetUnit(models.TextChoices):
+    HOURS = "hours", _("小时")
+    DAYS = "days", _("天")
+    MONTHS = "months", _("个月")
+
+
+class FollowUpRule(models.Model):
+    """When each follow-up visit is due after its trigger (local practice, DOMAIN §4)."""
+
+    kind = models.CharField(_("回访类型"), max_length=16, unique=True, choices=FollowUpKind.choices)
+    offset_amount = models.PositiveSmallIntegerField(_("期限"))
+    offset_unit = models.CharField(_("单位"), max_length=8, choices=OffsetUnit.choices)
+    remind_before_hours = models.PositiveSmallIntegerField(
+        _("提前提醒(小时)"), default=0, help_text=_("0 表示到期时提醒。")
+    )
+
+    class Meta:
+        verbose_name = _("回访规则")
+        verbose_name_plural = _("回访规则")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.offset_amount} {self.get_offset_unit_display()}"
+
+
+class ResponsibilityRule(models.Model):
+    """Who makes the follow-up visits of a case, by its grade and handling level."""
+
+    grade = models.CharField(_("风险等级"), max_length=16, choices=Grade.choices)
+    level = models.CharField(_("处置层级"), max_length=16, choices=HandlingLevel.choices)
+    role = models.CharField(_("负责角色"), max_length=32, choices=Role.choices)
+
+    class Meta:
+        verbose_name = _("回访责任规则")
+        verbose_name_plural = _("回访责任规则")
+        ordering = ["grade", "level"]
+        constraints = [
+            models.UniqueConstraint(fields=["grade", "level"], name="responsibility_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_grade_display()}·{self.get_level_display()} → {self.get_role_display()}"
+
+
+class WorkflowPolicy(models.Model):
+    """Switches of local practice that are not per-grade: one row, edited in admin."""
+
+    auto_propose_escalation = models.BooleanField(
+        _("三次调解未成自动提请上报"),
+        default=True,
+        help_text=_("关闭后由办理人手动提请上报。"),
+    )
+    review_day = models.PositiveSmallIntegerField(
+        _("月例会提醒日"), default=1, help_text=_("每月几号提醒村(社区)书记召开月例会(1-28)。")
+    )
+    review_hour = models.PositiveSmallIntegerField(_("月例会提醒时刻(时)"), default=8)
+
+    class Meta:
+        verbose_name = _("工作规则")
+        verbose_name_plural = _("工作规则")
+
+    def __str__(self) -> str:
+        return str(self._meta.verbose_name)
+
+    @classmethod
+    def current(cls) -> "WorkflowPolicy":
+        policy, _created = cls.objects.get_or_create(pk=1)
+        return policy

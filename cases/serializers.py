@@ -1,0 +1,324 @@
+"""What the cases API reads and writes. Serializers only read and shape input; every
+write is the service call the HTML pages make (``cases.steps``), so whatever a form
+refuses the API refuses with the same message."""
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_serializer
+from rest_framework import serializers
+
+from accounts.models import User
+from cases import services
+from cases.models import (
+    Agreement,
+    Case,
+    CaseEvent,
+    CaseSource,
+    DisputeType,
+    Escalation,
+    FailureReason,
+    FollowUp,
+    GradeChange,
+    IdempotencyKey,
+    MediationSession,
+    Party,
+    PartyGender,
+)
+from cases.steps import SESSION_FIELDS
+from grids.models import Area
+from mediators.models import Mediator, Organisation
+
+# ---------------------------------------------------------------------------
+# Lookup tables
+# ---------------------------------------------------------------------------
+
+
+class LookupSerializer(serializers.Serializer):
+    code = serializers.CharField(read_only=True)
+    name = serializers.CharField(read_only=True)
+    name_en = serializers.CharField(read_only=True)
+    is_active = serializers.BooleanField(read_only=True)
+
+
+class SourceSerializer(LookupSerializer):
+    is_petition = serializers.BooleanField(read_only=True)
+
+
+# ---------------------------------------------------------------------------
+# Reading a case
+# ---------------------------------------------------------------------------
+
+
+class SlugField(serializers.SlugRelatedField):
+    """A related row named by a text column. No such text holds a NUL, and PostgreSQL will
+    not even compare with one (a 500): refused as invalid, as a CharField refuses it."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and "\x00" in data:
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class CodeField(SlugField):
+    """A related row named by its stable code, with a message that names the code."""
+
+    default_error_messages = {
+        "does_not_exist": _("编码“{value}”不存在。"),
+        "invalid": _("编码无效。"),
+    }
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("slug_field", "code")
+        super().__init__(**kwargs)
+
+
+class PartyReadSerializer(serializers.ModelSerializer):
+    # Lists and the API show personal numbers masked (DOMAIN §6); the full value is
+    # revealed, and logged, only on the case page to roles that need it.
+    id_number_masked = serializers.CharField(source="masked_id_number", read_only=True)
+    mobile_masked = serializers.CharField(source="masked_mobile", read_only=True)
+    # Declared: a read-only field built from the model loses allow_blank, and the schema
+    # would then leave out the "" of a party whose gender is not known.
+    gender = serializers.ChoiceField(choices=PartyGender.choices, allow_blank=True, read_only=True)
+
+    class Meta:
+        model = Party
+        fields = [
+            "id",
+            "role",
+            "name",
+            "gender",
+            "id_number_masked",
+            "mobile_masked",
+            "address",
+            *Party.VULNERABILITY_FLAGS,
+            "refused_mediation",
+        ]
+        read_only_fields = fields
+
+
+class PartyWriteSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Party
+        fields = list(services.PARTY_FIELDS)
+
+
+class CaseSerializer(serializers.ModelSerializer):
+    area = CodeField(queryset=Area.objects.all())
+    area_name = serializers.CharField(source="area.name", read_only=True)
+    source = CodeField(queryset=CaseSource.objects.all())
+    dispute_type = CodeField(queryset=DisputeType.objects.all())
+    # Null until the case is accepted.
+    owner = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    # "" until mediation fails (declared for the same reason as Party.gender).
+    failure_reason = serializers.ChoiceField(
+        choices=FailureReason.choices, allow_blank=True, read_only=True
+    )
+    is_overdue = serializers.SerializerMethodField()
+    parties = PartyReadSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Case
+        fields = [
+            "id",
+            "number",
+            "status",
+            "level",
+            *services.CASE_FIELDS,
+            "area_name",
+            "deadline",
+            "is_overdue",
+            "owner",
+            "failed_attempts",
+            "failure_reason",
+            "outcome_reason",
+            "closed_at",
+            "void_reason",
+            "parties",
+            "created_at",
+            "updated_at",
+        ]
+        # Only what registration writes is written here; the workflow sets the rest.
+        read_only_fields = [f for f in fields if f not in services.CASE_FIELDS]
+
+    def get_is_overdue(self, case) -> bool:
+        return case.is_overdue()
+
+
+class CaseCreateSerializer(CaseSerializer):
+    parties = PartyWriteSerializer(many=True)
+
+    class Meta(CaseSerializer.Meta):
+        # The model's validators run here (ID numbers, dates); uniqueness is the service's.
+        validators = []
+
+
+class CaseUpdateSerializer(CaseSerializer):
+    class Meta(CaseSerializer.Meta):
+        read_only_fields = [*CaseSerializer.Meta.read_only_fields, "grade"]
+        validators = []
+
+
+class SessionSerializer(serializers.ModelSerializer):
+    mediators = serializers.PrimaryKeyRelatedField(many=True, queryset=Mediator.objects.all())
+    parties_present = serializers.PrimaryKeyRelatedField(
+        many=True, queryset=Party.objects.all(), required=False
+    )
+
+    class Meta:
+        model = MediationSession
+        fields = ["id", *SESSION_FIELDS, "level", "created_at"]
+        read_only_fields = ["id", "level", "created_at"]
+
+
+class AgreementSerializer(serializers.ModelSerializer):
+    # Null until the agreement takes effect (a written one: once signed).
+    judicial_confirmation_deadline = serializers.DateField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Agreement
+        fields = [
+            "id",
+            *services.AGREEMENT_FIELDS,
+            "effective_on",
+            "judicial_confirmation_deadline",
+            "judicial_confirmation",
+            "judicial_confirmation_on",
+            "performance",
+            "performance_note",
+            "superseded_at",
+            "created_at",
+        ]
+        # Only what recording the agreement writes is written here; the rest is set by
+        # its effect and by the updates (AgreementUpdateSerializer).
+        read_only_fields = [f for f in fields if f not in services.AGREEMENT_FIELDS]
+
+
+class AgreementUpdateSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Agreement
+        fields = list(services.AGREEMENT_UPDATE_FIELDS)
+
+
+class FollowUpSerializer(serializers.ModelSerializer):
+    done_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+
+    class Meta:
+        model = FollowUp
+        fields = ["id", *services.FOLLOW_UP_FIELDS, "due_at", "done_by", "created_at"]
+        read_only_fields = ["id", "due_at", "done_by", "created_at"]
+        extra_kwargs = {"done_at": {"required": True, "allow_null": False}}
+
+
+@extend_schema_serializer(component_name="FollowUp")  # FollowUpRequest is the other half
+class FollowUpReadSerializer(FollowUpSerializer):
+    """A follow-up as the case shows it: one that is only scheduled has no done_at yet,
+    which a visit being recorded must have."""
+
+    class Meta(FollowUpSerializer.Meta):
+        extra_kwargs = {}
+
+
+class GradeChangeSerializer(serializers.ModelSerializer):
+    changed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = GradeChange
+        fields = ["from_grade", "to_grade", "reason", "changed_by", "changed_at"]
+
+
+class EscalationSerializer(serializers.ModelSerializer):
+    proposed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    decided_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
+
+    class Meta:
+        model = Escalation
+        fields = [
+            "id",
+            "from_level",
+            "to_level",
+            "reason",
+            "status",
+            "proposed_by",
+            "proposed_at",
+            "decided_by",
+            "decided_at",
+            "decision_note",
+        ]
+
+
+class EventSerializer(serializers.ModelSerializer):
+    actor = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+
+    class Meta:
+        model = CaseEvent
+        fields = ["kind", "actor", "at", "from_status", "to_status", "note", "changes"]
+
+
+class CaseDetailSerializer(CaseSerializer):
+    mediators = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    sessions = SessionSerializer(many=True, read_only=True)
+    agreement = AgreementSerializer(read_only=True, allow_null=True)
+    grade_changes = GradeChangeSerializer(many=True, read_only=True)
+    escalations = EscalationSerializer(many=True, read_only=True)
+    follow_ups = FollowUpReadSerializer(many=True, read_only=True)
+    events = EventSerializer(many=True, read_only=True)
+
+    class Meta(CaseSerializer.Meta):
+        fields = [
+            *CaseSerializer.Meta.fields,
+            "mediators",
+            "sessions",
+            "agreement",
+            "grade_changes",
+            "escalations",
+            "follow_ups",
+            "events",
+        ]
+
+
+# ---------------------------------------------------------------------------
+# Workflow steps
+# ---------------------------------------------------------------------------
+
+
+class AcceptSerializer(serializers.Serializer):
+    owner = SlugField(slug_field="username", queryset=User.objects.filter(is_active=True))
+    mediators = serializers.PrimaryKeyRelatedField(
+        many=True, queryset=Mediator.objects.all(), required=False
+    )
+    organisation = serializers.PrimaryKeyRelatedField(
+        queryset=Organisation.objects.all(), required=False, allow_null=True
+    )
+    note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000)
+
+
+class NoteSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+
+class GradeSerializer(serializers.Serializer):
+    grade = serializers.ChoiceField(choices=Case._meta.get_field("grade").choices)
+    reason = serializers.CharField(max_length=2000)
+
+
+class DecisionSerializer(serializers.Serializer):
+    accept = serializers.BooleanField()
+    note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+
+class FailSerializer(serializers.Serializer):
+    failure_reason = serializers.ChoiceField(choices=FailureReason.choices)
+    routes_explained = serializers.BooleanField()
+    note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+
+# A longer key would not fit the column (a 500 on PostgreSQL): refused up front.
+IDEMPOTENCY_KEY = serializers.CharField(
+    max_length=IdempotencyKey._meta.get_field("key").max_length, allow_blank=True
+)
