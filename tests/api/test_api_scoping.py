@@ -2,8 +2,6 @@
 endpoint answers 404 across the boundary and changes nothing, lists never show another
 area's rows, and nobody gets anything without credentials."""
 
-from dataclasses import dataclass
-
 import pytest
 from rest_framework.test import APIClient
 
@@ -12,35 +10,16 @@ from cases import services
 from cases.api import CaseViewSet
 from cases.models import Case, CaseEvent, IdempotencyKey, Party
 from tests.api.conftest import NOT_FOUND, errors, token_client
+from tests.builders import VillageB, mediating, now_minute, today, village_b_in_every_state
 from tests.factories import OrganisationFactory, UserFactory, party_rows, register_case
-from tests.web.helpers import mediating, now_minute, ready_to_close, snapshot, today
+from tests.web.helpers import snapshot
 
 CASES = "/api/v1/cases/"
 
 
-@dataclass
-class VillageB:
-    """Cases of village B in every state an endpoint needs, so that the 404 answered to
-    village A can only come from the scoping, never from the case's state."""
-
-    registered: Case
-    mediating: Case
-    escalated: Case
-    ready_to_close: Case
-
-
 @pytest.fixture
 def village_b(world) -> VillageB:
-    by, mediators = world.secretary_b, [world.mediator_b]
-    registered = register_case(by, parties=party_rows("赵大宝", "钱小贝"), title="赵家村山林纠纷")
-    escalated = mediating(register_case(by), by, mediators)
-    services.escalation_propose(case=escalated, by=by, reason="村级调解未成")
-    return VillageB(
-        registered=registered,
-        mediating=mediating(register_case(by), by, mediators),
-        escalated=escalated,
-        ready_to_close=ready_to_close(register_case(by), by, mediators),
-    )
+    return village_b_in_every_state(world)
 
 
 def _body(endpoint: str, world) -> dict:

@@ -10,7 +10,7 @@ from django.utils import timezone
 from cases import services
 from cases.models import Case, CaseEvent, EventKind, Party, PartyRole, PersonalDataAccess
 from cases.policy import Action
-from tests.cases.helpers import accepted_case
+from tests.builders import accepted_case
 from tests.factories import make_id_number, register_case
 
 pytestmark = pytest.mark.django_db

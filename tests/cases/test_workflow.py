@@ -34,21 +34,19 @@ from cases.models import (
 from cases.policy import Action
 from cases.selectors import visible_cases
 from cases.services import WorkflowError
-from tests.cases.helpers import (
+from tests.builders import (
     accept,
     accepted_case,
     follow_up,
-    kinds,
     mediating_case,
     oral_agreement,
+    record_session,
     refresh,
     resolved_case,
-    row_counts,
-    session,
     signatures,
-    timeline,
     written_agreement,
 )
+from tests.cases.helpers import kinds, row_counts, timeline
 from tests.factories import MediatorFactory, UserFactory, register_case
 
 
@@ -100,7 +98,9 @@ def test_a_case_runs_from_registration_through_agreement_and_follow_up_to_closin
     assert refresh(case).owner == world.secretary_a
     assert list(refresh(case).mediators.all()) == [world.mediator_a]
 
-    outcome = session(case, world.mediator_user_a, world.mediator_a, SessionResult.RESOLVED)
+    outcome = record_session(
+        case, world.mediator_user_a, [world.mediator_a], SessionResult.RESOLVED
+    )
     assert outcome.case.status == Status.MEDIATING
     assert outcome.escalation_due is False
     assert outcome.session.level == HandlingLevel.VILLAGE
@@ -220,7 +220,7 @@ def test_recording_a_session_on_a_registered_case_is_refused(world):
     case = register_case(world.secretary_a)
     counts = row_counts()
 
-    error = _refused(lambda: session(case, world.secretary_a, world.mediator_a))
+    error = _refused(lambda: record_session(case, world.secretary_a, [world.mediator_a]))
 
     assert error.messages == ["案件当前状态为“已登记”,不能记录调解。"]
     assert refresh(case).status == Status.REGISTERED
@@ -301,7 +301,7 @@ def _steps_on(case, world):
         "accept": lambda: accept(case, a, mediators=[world.mediator_a]),
         "not_accept": lambda: services.case_not_accept(case=case, by=a, reason="不属于受理范围"),
         "withdraw": lambda: services.case_withdraw(case=case, by=a, reason="申请人撤回"),
-        "session": lambda: session(case, a, world.mediator_a),
+        "session": lambda: record_session(case, a, [world.mediator_a]),
         "change_grade": lambda: services.case_change_grade(
             case=case, by=sup, grade=Grade.BLUE, reason="降级"
         ),
@@ -571,7 +571,7 @@ def test_three_failed_sessions_at_one_level_make_escalation_due(world):
     case = accepted_case(world)
 
     outcomes = [
-        session(case, world.secretary_a, world.mediator_a, SessionResult.NOT_RESOLVED)
+        record_session(case, world.secretary_a, [world.mediator_a], SessionResult.NOT_RESOLVED)
         for _ in range(3)
     ]
 
@@ -583,9 +583,9 @@ def test_three_failed_sessions_at_one_level_make_escalation_due(world):
 
 def test_sessions_that_continue_or_resolve_do_not_count_as_failed_attempts(world):
     case = accepted_case(world)
-    session(case, world.secretary_a, world.mediator_a, SessionResult.NOT_RESOLVED)
-    session(case, world.secretary_a, world.mediator_a, SessionResult.CONTINUE)
-    outcome = session(case, world.secretary_a, world.mediator_a, SessionResult.RESOLVED)
+    record_session(case, world.secretary_a, [world.mediator_a], SessionResult.NOT_RESOLVED)
+    record_session(case, world.secretary_a, [world.mediator_a], SessionResult.CONTINUE)
+    outcome = record_session(case, world.secretary_a, [world.mediator_a], SessionResult.RESOLVED)
 
     assert outcome.case.failed_attempts == 1
     assert outcome.escalation_due is False
@@ -593,8 +593,8 @@ def test_sessions_that_continue_or_resolve_do_not_count_as_failed_attempts(world
 
 def test_only_the_first_session_moves_the_case_on_the_timeline(world):
     case = accepted_case(world)
-    session(case, world.secretary_a, world.mediator_a)
-    session(case, world.secretary_a, world.mediator_a)
+    record_session(case, world.secretary_a, [world.mediator_a])
+    record_session(case, world.secretary_a, [world.mediator_a])
 
     sessions = [e for e in timeline(case) if e[0] == EventKind.SESSION]
     assert [(e[1], e[2]) for e in sessions] == [
@@ -609,7 +609,7 @@ def test_escalation_is_never_due_for_a_case_already_at_the_district(world):
     accept(case, district_clerk)
 
     outcomes = [
-        session(case, district_clerk, world.mediator_a, SessionResult.NOT_RESOLVED)
+        record_session(case, district_clerk, [world.mediator_a], SessionResult.NOT_RESOLVED)
         for _ in range(3)
     ]
 
@@ -643,10 +643,10 @@ def test_a_session_held_before_the_case_was_received_is_refused(world):
     case = accepted_case(world, received_on=today() - days(2))
 
     with pytest.raises(ValidationError) as excinfo:
-        session(
+        record_session(
             case,
             world.secretary_a,
-            world.mediator_a,
+            [world.mediator_a],
             held_at=timezone.now() - datetime.timedelta(days=5),
         )
 
@@ -658,10 +658,10 @@ def test_a_session_held_tomorrow_is_refused(world):
     case = accepted_case(world)
 
     with pytest.raises(ValidationError) as excinfo:
-        session(
+        record_session(
             case,
             world.secretary_a,
-            world.mediator_a,
+            [world.mediator_a],
             held_at=timezone.now() + datetime.timedelta(days=2),
         )
 
@@ -677,7 +677,7 @@ def test_a_session_held_tomorrow_is_refused(world):
 def _failed_three_times_at_grid(world) -> Case:
     case = grid_case(world)
     for _ in range(3):
-        session(case, world.grid_member_a, world.mediator_a, SessionResult.NOT_RESOLVED)
+        record_session(case, world.grid_member_a, [world.mediator_a], SessionResult.NOT_RESOLVED)
     return refresh(case)
 
 
@@ -751,7 +751,7 @@ def test_after_escalation_three_new_failures_are_needed_at_the_new_level(world):
     services.escalation_propose(case=case, by=world.grid_member_a, reason="三次调解未成")
     services.escalation_decide(case=case, by=world.secretary_a, accept=True)
 
-    first = session(case, world.secretary_a, world.mediator_a, SessionResult.NOT_RESOLVED)
+    first = record_session(case, world.secretary_a, [world.mediator_a], SessionResult.NOT_RESOLVED)
 
     assert first.case.failed_attempts == 1
     assert first.escalation_due is False
@@ -939,7 +939,7 @@ def test_upgrading_a_case_raises_it_to_the_level_that_handles_the_new_grade(
 ):
     received = today() - days(2)
     case = accepted_case(world, getattr(world, area_name), grade=start, received_on=received)
-    session(case, world.secretary_a, world.mediator_a, SessionResult.NOT_RESOLVED)
+    record_session(case, world.secretary_a, [world.mediator_a], SessionResult.NOT_RESOLVED)
 
     services.case_change_grade(case=case, by=world.supervisor_a, grade=end, reason="风险升级")
 
@@ -1176,7 +1176,7 @@ def test_a_follow_up_before_an_agreement_is_refused(world):
 def test_a_reopened_case_can_reach_a_new_agreement(world):
     case = resolved_case(world)
     services.follow_up_record(case=case, by=world.secretary_a, data=follow_up(flared_again=True))
-    session(case, world.secretary_a, world.mediator_a, SessionResult.RESOLVED)
+    record_session(case, world.secretary_a, [world.mediator_a], SessionResult.RESOLVED)
 
     services.agreement_record(
         case=case,
@@ -1252,7 +1252,7 @@ def test_voiding_needs_a_reason(world):
 def test_a_grid_member_records_sessions_while_the_case_is_at_grid_level(world):
     case = grid_case(world)
 
-    outcome = session(case, world.grid_member_a, world.mediator_a)
+    outcome = record_session(case, world.grid_member_a, [world.mediator_a])
 
     assert outcome.session.level == HandlingLevel.GRID
     assert outcome.session.recorded_by == world.grid_member_a
@@ -1264,7 +1264,7 @@ def test_a_grid_member_may_not_record_sessions_on_a_village_level_case(world):
     counts = row_counts()
 
     with pytest.raises(PermissionDenied) as excinfo:
-        session(case, world.grid_member_a, world.mediator_a)
+        record_session(case, world.grid_member_a, [world.mediator_a])
 
     assert str(excinfo.value) == "您没有权限记录调解。"
     assert row_counts() == counts
@@ -1276,7 +1276,7 @@ def test_a_grid_member_loses_the_session_once_it_is_escalated_to_the_village(wor
     services.escalation_decide(case=case, by=world.secretary_a, accept=True)
 
     with pytest.raises(PermissionDenied):
-        session(case, world.grid_member_a, world.mediator_a)
+        record_session(case, world.grid_member_a, [world.mediator_a])
     with pytest.raises(PermissionDenied):
         services.escalation_propose(case=case, by=world.grid_member_a, reason="再报")
 
@@ -1295,7 +1295,7 @@ def test_a_supervisor_may_not_record_sessions(world):
     counts = row_counts()
 
     with pytest.raises(PermissionDenied):
-        session(case, world.supervisor_a, world.mediator_a)
+        record_session(case, world.supervisor_a, [world.mediator_a])
 
     assert row_counts() == counts
     assert refresh(case).status == Status.ACCEPTED
@@ -1433,7 +1433,7 @@ def test_a_reopened_case_keeps_its_first_agreement_on_record_as_superseded(world
     case = resolved_case(world)
     first = case.agreement
     services.follow_up_record(case=case, by=world.secretary_a, data=follow_up(flared_again=True))
-    session(case, world.secretary_a, world.mediator_a, SessionResult.RESOLVED)
+    record_session(case, world.secretary_a, [world.mediator_a], SessionResult.RESOLVED)
 
     second = services.agreement_record(
         case=case, by=world.secretary_a, data=oral_agreement(terms="另行赔偿。")

@@ -1,50 +1,20 @@
 """Nobody sees or touches a case outside their area (DOMAIN §1): every page that takes a
 case id answers 404 across the boundary, on GET and on POST, and changes nothing."""
 
-from dataclasses import dataclass
-
 import pytest
 from django.urls import reverse
 
 from cases import services
 from cases.models import Case, Party, PersonalDataAccess
 from cases.urls import urlpatterns
-from tests.factories import party_rows, register_case
-from tests.web.helpers import (
-    LOGIN_URL,
-    datetime_input,
-    ledger_numbers,
-    mediating,
-    now_minute,
-    ready_to_close,
-    snapshot,
-    today,
-)
-
-
-@dataclass
-class VillageB:
-    """Cases of village B in every state a case page needs, so that the 404 answered to
-    village A can only come from the scoping, never from the case's state."""
-
-    registered: Case
-    mediating: Case
-    escalated: Case
-    ready_to_close: Case
+from tests.builders import VillageB, now_minute, today, village_b_in_every_state
+from tests.factories import register_case
+from tests.web.helpers import LOGIN_URL, datetime_input, ledger_numbers, snapshot
 
 
 @pytest.fixture
 def village_b(world) -> VillageB:
-    by, mediators = world.secretary_b, [world.mediator_b]
-    registered = register_case(by, parties=party_rows("赵大宝", "钱小贝"), title="赵家村山林纠纷")
-    escalated = mediating(register_case(by), by, mediators)
-    services.escalation_propose(case=escalated, by=by, reason="村级调解未成")
-    return VillageB(
-        registered=registered,
-        mediating=mediating(register_case(by), by, mediators),
-        escalated=escalated,
-        ready_to_close=ready_to_close(register_case(by), by, mediators),
-    )
+    return village_b_in_every_state(world)
 
 
 def _post_data(url_name: str, world, case: Case) -> dict:
