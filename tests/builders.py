@@ -8,7 +8,8 @@ Three layers, each calling the one above:
   ``visit``, ``close``), at whatever "now" the test has travelled to;
 - a case brought to a state (``mediating``, ``resolved``, ``ready_to_close``), and the
   same on the ``world`` fixture's 枫源村 (``accepted_case``, ``mediating_case``,
-  ``resolved_case``), and village B with a case in every state (``village_b_in_every_state``).
+  ``resolved_case``) and grid A (``accepted_grid_case``, ``failed_three_times_at_grid``),
+  and village B with a case in every state (``village_b_in_every_state``).
 """
 
 import datetime
@@ -22,6 +23,7 @@ from cases.models import (
     Case,
     FollowUp,
     FollowUpKind,
+    Grade,
     Method,
     Place,
     SessionResult,
@@ -188,6 +190,20 @@ def resolved_case(world, area=None, *, owner=None, agreement=None, **case_fields
     agreement's fields changed by the ``agreement`` dict."""
     case = register_case(world.secretary_a, area or world.village_a, **case_fields)
     return resolved(case, world.secretary_a, [world.mediator_a], owner=owner, **(agreement or {}))
+
+
+def accepted_grid_case(world) -> Case:
+    """A blue case in grid A, accepted and mediated on the spot by the grid member."""
+    case = register_case(world.grid_member_a, world.grid_a, grade=Grade.BLUE)
+    return accept(case, world.grid_member_a, [world.mediator_a])
+
+
+def failed_three_times_at_grid(world) -> Case:
+    """``accepted_grid_case`` after three failed sessions: escalation is due."""
+    case = accepted_grid_case(world)
+    for _ in range(3):
+        record_session(case, world.grid_member_a, [world.mediator_a], SessionResult.NOT_RESOLVED)
+    return refresh(case)
 
 
 @dataclass

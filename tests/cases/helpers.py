@@ -1,5 +1,9 @@
-"""Reading back what the case services wrote, for the case tests. Cases in a given state
-come from tests/builders.py."""
+"""Reading back what the case services wrote, and their refusals, for the case tests.
+Cases in a given state come from tests/builders.py."""
+
+import datetime
+
+import pytest
 
 from cases.models import (
     Agreement,
@@ -13,6 +17,7 @@ from cases.models import (
     Party,
     PersonalDataAccess,
 )
+from cases.services import WorkflowError
 
 
 def row_counts() -> dict[str, int]:
@@ -43,3 +48,14 @@ def timeline(case: Case) -> list[tuple[str, str, str, str]]:
 
 def kinds(case: Case) -> list[str]:
     return [row[0] for row in timeline(case)]
+
+
+def days(n: int) -> datetime.timedelta:
+    return datetime.timedelta(days=n)
+
+
+def refused(call) -> WorkflowError:
+    """The refusal ``call`` meets because of the case's state (``WorkflowError``)."""
+    with pytest.raises(WorkflowError) as excinfo:
+        call()
+    return excinfo.value
