@@ -228,3 +228,16 @@ def village_b_in_every_state(world) -> VillageB:
         escalated=escalated,
         ready_to_close=ready_to_close(register_case(by), by, mediators),
     )
+
+
+def cases_in_two_villages(world) -> dict:
+    """Village A's own cases (one in 枫源村, one in its grid), one of 陈家村 next door,
+    and the numbers of every case village B has so far (build those first)."""
+    own = [register_case(world.secretary_a), register_case(world.secretary_a, world.grid_a)]
+    a2 = register_case(world.secretary_a2)
+    b_numbers = sorted(
+        Case.objects.filter(area__in=[world.village_b, world.grid_b]).values_list(
+            "number", flat=True
+        )
+    )
+    return {"own": own, "a2": a2, "b_numbers": b_numbers}
