@@ -9,15 +9,11 @@ from django.utils import timezone
 from accounts.models import User
 from cases import services
 from cases.models import (
-    AgreementForm,
     Case,
     CaseEvent,
     CaseNumberCounter,
-    FollowUpKind,
     Grade,
-    Method,
     Party,
-    Place,
     SessionResult,
 )
 from cases.policy import Action
@@ -26,6 +22,7 @@ from mediators.models import Mediator, Organisation
 from reports.models import GeneratedReport
 from reports.services import sweep_monthly_reviews
 from tests.admin.conftest import admin_url
+from tests.builders import accept, record_agreement, record_session, visit
 from tests.factories import OrganisationFactory, UserFactory, register_case
 
 
@@ -205,37 +202,12 @@ def test_area_filter_given_a_place_outside_reach_lists_nothing(client, world, ca
 def test_every_list_and_change_page_opens_for_a_clerk(client, world, cases):
     """A smoke test over the whole back office, with a row of each kind in reach."""
     case, other = cases["a1"], cases["a2"]
-    now = timezone.now()
     for each in (case, other):
-        services.case_accept(
-            case=each, by=world.clerk_a, owner=world.clerk_a, mediators=[world.mediator_a]
-        )
+        accept(each, world.clerk_a, [world.mediator_a])
     services.case_change_grade(case=case, by=world.clerk_a, grade=Grade.BLUE, reason="矛盾已缓和")
-    services.session_record(
-        case=case,
-        by=world.clerk_a,
-        held_at=now,
-        place=Place.MEDIATION_ROOM,
-        method=Method.FACE_TO_FACE,
-        content="双方同意协商",
-        result=SessionResult.RESOLVED,
-        mediators=[world.mediator_a],
-    )
-    services.agreement_record(
-        case=case,
-        by=world.clerk_a,
-        data={
-            "form": AgreementForm.ORAL,
-            "reached_on": timezone.localdate(),
-            "facts": "院墙边界争议",
-            "terms": "按原界址重砌院墙",
-        },
-    )
-    services.follow_up_record(
-        case=case,
-        by=world.clerk_a,
-        data={"kind": FollowUpKind.PHONE, "done_at": now, "notes": "双方满意"},
-    )
+    record_session(case, world.clerk_a, [world.mediator_a], SessionResult.RESOLVED)
+    record_agreement(case, world.clerk_a)
+    visit(case, world.clerk_a)
     # With an email address the escalation notice to the clerk gets a delivery row too.
     world.clerk_a.email = "clerk_a@example.org"
     world.clerk_a.save()

@@ -3,11 +3,10 @@ be refused with the form's own words, retry safely, take every workflow step, pa
 filter the ledger."""
 
 import re
-import threading
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection, connections
+from django.db import connection
 from django.urls import reverse
 from rest_framework.test import APIClient
 
@@ -16,6 +15,8 @@ from cases import services
 from cases.models import Case, CaseEvent, CaseSource, IdempotencyKey, Party, WorkflowPolicy
 from cases.policy import Action
 from tests.api.conftest import NOT_FOUND, errors, token_client
+from tests.builders import accept, mediating, now_minute, today
+from tests.concurrency import run_concurrently
 from tests.factories import (
     UserFactory,
     case_data,
@@ -23,16 +24,7 @@ from tests.factories import (
     party_rows,
     register_case,
 )
-from tests.web.helpers import (
-    accept,
-    days_ago,
-    html,
-    ledger_numbers,
-    mediating,
-    messages_of,
-    now_minute,
-    today,
-)
+from tests.web.helpers import days_ago, html, ledger_numbers, messages_of
 from tests.web.test_case_pages import BAD_ID_NUMBER, registration
 
 CASES = "/api/v1/cases/"
@@ -409,41 +401,24 @@ THREADS = 6
 # that the flush at the end of a transactional test would otherwise leave empty.
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_six_concurrent_pushes_with_one_idempotency_key_register_exactly_one_case(world, court):
-    token_client(court)  # the token exists before the threads start
-    barrier = threading.Barrier(THREADS, timeout=30)
-    results: list[tuple[int, str, str | None]] = []
-    failures: list[BaseException] = []
-    lock = threading.Lock()
+    # Each thread's client (and the token behind it) is ready before the race starts.
+    clients = [token_client(court) for _ in range(THREADS)]
 
-    def work() -> None:
-        try:
-            client = token_client(court)
-            barrier.wait()
-            response = client.post(
-                CASES, push(world.village_a), format="json", HTTP_IDEMPOTENCY_KEY="burst-1"
-            )
-            with lock:
-                results.append(
-                    (
-                        response.status_code,
-                        response.json().get("number"),
-                        response.get("Idempotent-Replayed"),
-                    )
-                )
-        except BaseException as error:  # reported by the main thread
-            with lock:
-                failures.append(error)
-        finally:
-            connections.close_all()
+    def work(index: int) -> tuple[int, str, str | None]:
+        response = clients[index].post(
+            CASES, push(world.village_a), format="json", HTTP_IDEMPOTENCY_KEY="burst-1"
+        )
+        return (
+            response.status_code,
+            response.json().get("number"),
+            response.get("Idempotent-Replayed"),
+        )
 
-    threads = [threading.Thread(target=work) for _ in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    race = run_concurrently(THREADS, work)
 
-    assert not any(thread.is_alive() for thread in threads)
-    assert failures == []
+    assert race.unfinished == 0
+    assert race.errors == []
+    results = race.results
     number = Case.objects.get().number
     assert number == f"330681101-{today().year}-00001"
     assert sorted(results, key=lambda r: r[2] or "") == [(201, number, None)] + [

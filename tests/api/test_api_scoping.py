@@ -2,45 +2,31 @@
 endpoint answers 404 across the boundary and changes nothing, lists never show another
 area's rows, and nobody gets anything without credentials."""
 
-from dataclasses import dataclass
-
 import pytest
 from rest_framework.test import APIClient
 
 from accounts.models import Role
-from cases import services
 from cases.api import CaseViewSet
 from cases.models import Case, CaseEvent, IdempotencyKey, Party
 from tests.api.conftest import NOT_FOUND, errors, token_client
+from tests.builders import (
+    VillageB,
+    accept,
+    cases_in_two_villages,
+    mediating,
+    now_minute,
+    today,
+    village_b_in_every_state,
+)
 from tests.factories import OrganisationFactory, UserFactory, party_rows, register_case
-from tests.web.helpers import mediating, now_minute, ready_to_close, snapshot, today
+from tests.web.helpers import snapshot
 
 CASES = "/api/v1/cases/"
 
 
-@dataclass
-class VillageB:
-    """Cases of village B in every state an endpoint needs, so that the 404 answered to
-    village A can only come from the scoping, never from the case's state."""
-
-    registered: Case
-    mediating: Case
-    escalated: Case
-    ready_to_close: Case
-
-
 @pytest.fixture
 def village_b(world) -> VillageB:
-    by, mediators = world.secretary_b, [world.mediator_b]
-    registered = register_case(by, parties=party_rows("赵大宝", "钱小贝"), title="赵家村山林纠纷")
-    escalated = mediating(register_case(by), by, mediators)
-    services.escalation_propose(case=escalated, by=by, reason="村级调解未成")
-    return VillageB(
-        registered=registered,
-        mediating=mediating(register_case(by), by, mediators),
-        escalated=escalated,
-        ready_to_close=ready_to_close(register_case(by), by, mediators),
-    )
+    return village_b_in_every_state(world)
 
 
 def _body(endpoint: str, world) -> dict:
@@ -157,14 +143,7 @@ def test_a_case_outside_the_area_and_a_case_that_does_not_exist_get_the_same_ans
 
 @pytest.fixture
 def two_villages(world, village_b):
-    own = [register_case(world.secretary_a), register_case(world.secretary_a, world.grid_a)]
-    a2 = register_case(world.secretary_a2)
-    b_numbers = sorted(
-        Case.objects.filter(area__in=[world.village_b, world.grid_b]).values_list(
-            "number", flat=True
-        )
-    )
-    return {"own": own, "a2": a2, "b_numbers": b_numbers}
+    return cases_in_two_villages(world)
 
 
 def _numbers(response) -> list[str]:
@@ -383,11 +362,9 @@ def test_a_machine_account_cannot_move_its_case_to_town_b(world, court):
 
 def test_a_mediator_sees_only_the_cases_assigned_to_them(world):
     assigned = register_case(world.secretary_a, world.grid_a)
-    services.case_accept(
-        case=assigned, by=world.secretary_a, owner=world.secretary_a, mediators=[world.mediator_a]
-    )
+    accept(assigned, world.secretary_a, [world.mediator_a])
     unassigned = register_case(world.secretary_a)
-    services.case_accept(case=unassigned, by=world.secretary_a, owner=world.secretary_a)
+    accept(unassigned, world.secretary_a)
     registered = register_case(world.secretary_a)
     in_b = register_case(world.secretary_b)
     client = token_client(world.mediator_user_a)

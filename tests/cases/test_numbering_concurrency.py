@@ -1,14 +1,13 @@
 """Case numbers under concurrent registration (PostgreSQL row locks): no duplicates, no gaps."""
 
-import threading
-
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.utils import timezone
 
 from accounts.models import Role
 from cases.models import Case, CaseNumberCounter
 from grids.models import AreaLevel
+from tests.concurrency import run_concurrently
 from tests.factories import AreaFactory, UserFactory, area_child, register_case
 
 THREADS = 8
@@ -31,33 +30,19 @@ def test_twenty_cases_registered_at_once_from_eight_threads_get_numbers_00001_to
         UserFactory(role=Role.VILLAGE_SECRETARY, area=villages[n % len(villages)])
         for n in range(THREADS)
     ]
-    barrier = threading.Barrier(THREADS, timeout=30)
-    numbers: list[str] = []
-    errors: list[BaseException] = []
-    lock = threading.Lock()
 
-    def work(index: int) -> None:
-        try:
-            barrier.wait()
-            secretary = secretaries[index]
-            for _ in range(index, CASES, THREADS):
-                case = register_case(secretary, title=f"并发登记{index}")
-                with lock:
-                    numbers.append(case.number)
-        except BaseException as error:  # reported by the main thread
-            with lock:
-                errors.append(error)
-        finally:
-            connections.close_all()
+    def work(index: int) -> list[str]:
+        secretary = secretaries[index]
+        return [
+            register_case(secretary, title=f"并发登记{index}").number
+            for _ in range(index, CASES, THREADS)
+        ]
 
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    race = run_concurrently(THREADS, work)
 
-    assert not any(thread.is_alive() for thread in threads)
-    assert errors == []
+    assert race.unfinished == 0
+    assert race.errors == []
+    numbers = [number for batch in race.results for number in batch]
     year = timezone.localdate().year
     expected = [f"330681101-{year}-{n:05d}" for n in range(1, CASES + 1)]
     assert sorted(numbers) == expected

@@ -10,7 +10,7 @@ from django.utils import timezone
 from cases import services
 from cases.models import Case, CaseEvent, EventKind, Party, PartyRole, PersonalDataAccess
 from cases.policy import Action
-from tests.cases.helpers import accepted_case
+from tests.builders import accept, accepted_case
 from tests.factories import make_id_number, register_case
 
 pytestmark = pytest.mark.django_db
@@ -249,9 +249,7 @@ def test_an_invalid_id_number_in_an_edit_is_refused_and_nothing_changes(world, a
 
 def test_no_event_of_a_whole_case_life_holds_a_number_in_clear(world, applicant):
     case = applicant.case
-    services.case_accept(
-        case=case, by=world.secretary_a, owner=world.secretary_a, mediators=[world.mediator_a]
-    )
+    accept(case, world.secretary_a, [world.mediator_a])
     services.case_update(
         case=case,
         by=world.secretary_a,

@@ -10,8 +10,8 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import reverse
 
+from tests.builders import mediating, ready_to_close
 from tests.factories import register_case
-from tests.web.helpers import mediating, ready_to_close
 
 EXPECTED_POLICY = {
     "default-src": "'self'",

@@ -39,12 +39,7 @@ from schemathesis.specs.openapi.checks import (
 from cases.models import CaseSource, DisputeType, PartyRole
 from common.api_policies import TokenClientRateThrottle, TokenLoginRateThrottle
 from mediators.models import OrganisationKind
-from tests.cases.helpers import (
-    accepted_case,
-    mediating_case,
-    resolved_case,
-    written_agreement,
-)
+from tests.builders import accepted_case, mediating_case, resolved_case, written_agreement
 from tests.factories import OrganisationFactory, party_rows, register_case
 
 pytestmark = pytest.mark.contract

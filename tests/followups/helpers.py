@@ -1,5 +1,6 @@
-"""Building blocks for the follow-up and reminder tests: cases resolved at a chosen
-moment, many due visits at once, and real worker / beat processes on the test database."""
+"""Building blocks for the follow-up and reminder tests: many cases and due visits at
+once, and real worker / beat processes on the test database. A single case in a given
+state comes from tests/builders.py (at whatever moment the test has travelled to)."""
 
 import base64
 import contextlib
@@ -21,10 +22,7 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from cases import services
-from cases.models import Case, FollowUp, FollowUpKind, Grade, Status
-from tests.cases.helpers import accept, oral_agreement, refresh, session
-from tests.factories import register_case
+from cases.models import Case, FollowUp, FollowUpKind, Status
 
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 ROOT = Path(settings.BASE_DIR)
@@ -36,17 +34,6 @@ SLOW_BACKEND = "tests.followups.slow_backend.RecordingSmsBackend"
 def local(*args) -> datetime.datetime:
     """An aware moment on the Shanghai wall clock."""
     return datetime.datetime(*args, tzinfo=SHANGHAI)
-
-
-def resolved(world, area, *, grade=Grade.YELLOW, owner=None, rebound_risk=False) -> Case:
-    """Register, accept, mediate and settle a case now (whatever "now" is travelled to)."""
-    case = register_case(world.secretary_a, area, grade=grade)
-    accept(case, world.secretary_a, owner=owner, mediators=[world.mediator_a])
-    session(case, world.secretary_a, world.mediator_a)
-    services.agreement_record(
-        case=case, by=world.secretary_a, data=oral_agreement(rebound_risk=rebound_risk)
-    )
-    return refresh(case)
 
 
 _sequences = itertools.count(10001)

@@ -31,8 +31,15 @@ from cases.models import (
     WorkflowPolicy,
 )
 from notifications.models import Notification, NotificationKind
-from tests.cases.helpers import accepted_case, follow_up, oral_agreement, refresh, session
-from tests.followups.helpers import local, resolved
+from tests.builders import (
+    accepted_case,
+    record_agreement,
+    record_session,
+    refresh,
+    resolved_case,
+    visit,
+)
+from tests.followups.helpers import local
 
 pytestmark = pytest.mark.django_db
 
@@ -71,7 +78,7 @@ def lead(kind: str) -> datetime.timedelta:
 
 def record_visit(case, by, moment: datetime.datetime, **fields):
     with travel(moment):
-        return services.follow_up_record(case=case, by=by, data=follow_up(done_at=moment, **fields))
+        return visit(case, by, done_at=moment, **fields)
 
 
 # ---------------------------------------------------------------------------
@@ -95,7 +102,7 @@ def test_an_agreement_on_a_grid_level_case_schedules_the_call_and_the_visit_for_
     world,
 ):
     with travel(T):
-        case = resolved(world, world.grid_a, grade=Grade.BLUE)
+        case = resolved_case(world, world.grid_a, grade=Grade.BLUE)
 
     assert (case.level, case.status) == (HandlingLevel.GRID, Status.RESOLVED)
     scheduled = outstanding(case)
@@ -112,7 +119,7 @@ def test_an_agreement_on_a_grid_level_case_schedules_the_call_and_the_visit_for_
 
 def test_an_agreement_on_a_village_level_case_makes_the_village_secretary_responsible(world):
     with travel(T):
-        case = resolved(world, world.village_a, grade=Grade.YELLOW, owner=world.clerk_a)
+        case = resolved_case(world, world.village_a, grade=Grade.YELLOW, owner=world.clerk_a)
 
     assert case.level == HandlingLevel.VILLAGE
     assert case.owner == world.clerk_a
@@ -121,13 +128,13 @@ def test_an_agreement_on_a_village_level_case_makes_the_village_secretary_respon
 
 def test_editing_the_follow_up_rule_changes_the_schedule_of_the_next_agreement_only(world):
     with travel(T):
-        before = resolved(world, world.grid_a, grade=Grade.BLUE)
+        before = resolved_case(world, world.grid_a, grade=Grade.BLUE)
     FollowUpRule.objects.filter(kind=PHONE).update(offset_amount=48, remind_before_hours=4)
     FollowUpRule.objects.filter(kind=HOME).update(offset_amount=10, offset_unit=OffsetUnit.DAYS)
 
     later = T + 2 * HOUR
     with travel(later):
-        after = resolved(world, world.grid_a, grade=Grade.BLUE)
+        after = resolved_case(world, world.grid_a, grade=Grade.BLUE)
 
     assert outstanding(before)[PHONE].due_at == T + 24 * HOUR
     assert outstanding(before)[HOME].due_at == T + 7 * DAY
@@ -141,7 +148,7 @@ def test_editing_the_responsibility_rule_changes_who_is_reminded_for_the_next_ca
         role="village_secretary"
     )
     with travel(T):
-        case = resolved(world, world.grid_a, grade=Grade.BLUE, owner=world.clerk_a)
+        case = resolved_case(world, world.grid_a, grade=Grade.BLUE, owner=world.clerk_a)
 
     assert {f.responsible for f in outstanding(case).values()} == {world.secretary_a}
 
@@ -153,7 +160,7 @@ def test_editing_the_responsibility_rule_changes_who_is_reminded_for_the_next_ca
 
 def test_each_visit_is_reminded_once_to_the_responsible_person_when_its_reminder_time_comes(world):
     with travel(T):
-        case = resolved(world, world.grid_a, grade=Grade.BLUE)
+        case = resolved_case(world, world.grid_a, grade=Grade.BLUE)
     phone, home = outstanding(case)[PHONE], outstanding(case)[HOME]
 
     assert sweep_at(T + 22 * HOUR - MINUTE) == 0
@@ -184,7 +191,7 @@ def test_each_visit_is_reminded_once_to_the_responsible_person_when_its_reminder
 
 def test_recording_the_phone_call_completes_the_scheduled_visit_instead_of_adding_one(world):
     with travel(T):
-        case = resolved(world, world.grid_a, grade=Grade.BLUE)
+        case = resolved_case(world, world.grid_a, grade=Grade.BLUE)
     scheduled = outstanding(case)[PHONE]
 
     done = record_visit(case, world.grid_member_a, T + 20 * HOUR)
@@ -205,7 +212,7 @@ def test_recording_the_phone_call_completes_the_scheduled_visit_instead_of_addin
 
 def test_a_visit_with_signs_of_rebound_schedules_the_revisit_a_calendar_month_later(world):
     with travel(T):
-        case = resolved(world, world.grid_a, grade=Grade.BLUE)
+        case = resolved_case(world, world.grid_a, grade=Grade.BLUE)
     visit_at = T + 5 * DAY  # 2026-03-07 09:00
 
     record_visit(case, world.grid_member_a, visit_at, kind=HOME, rebound_signs=True)
@@ -225,7 +232,7 @@ def test_a_visit_on_31_january_with_signs_of_rebound_is_revisited_on_the_last_da
     world,
 ):
     with travel(local(2026, 1, 31, 10, 0)):
-        case = resolved(world, world.grid_a, grade=Grade.BLUE)
+        case = resolved_case(world, world.grid_a, grade=Grade.BLUE)
 
     record_visit(
         case, world.grid_member_a, local(2026, 1, 31, 18, 0), kind=HOME, rebound_signs=True
@@ -236,7 +243,9 @@ def test_a_visit_on_31_january_with_signs_of_rebound_is_revisited_on_the_last_da
 
 def test_an_agreement_flagged_with_rebound_risk_schedules_the_revisit_at_once(world):
     with travel(T):
-        case = resolved(world, world.grid_a, grade=Grade.BLUE, rebound_risk=True)
+        case = resolved_case(
+            world, world.grid_a, grade=Grade.BLUE, agreement={"rebound_risk": True}
+        )
 
     scheduled = outstanding(case)
     assert set(scheduled) == {PHONE, HOME, REVISIT}
@@ -246,7 +255,9 @@ def test_an_agreement_flagged_with_rebound_risk_schedules_the_revisit_at_once(wo
 
 def test_a_second_visit_with_signs_of_rebound_does_not_schedule_a_second_revisit(world):
     with travel(T):
-        case = resolved(world, world.grid_a, grade=Grade.BLUE, rebound_risk=True)
+        case = resolved_case(
+            world, world.grid_a, grade=Grade.BLUE, agreement={"rebound_risk": True}
+        )
 
     record_visit(case, world.grid_member_a, T + HOUR, kind=PHONE, rebound_signs=True)
 
@@ -258,7 +269,9 @@ def test_a_visit_that_finds_the_dispute_flared_again_reopens_the_case_and_silenc
     world,
 ):
     with travel(T):
-        case = resolved(world, world.grid_a, grade=Grade.BLUE, rebound_risk=True)
+        case = resolved_case(
+            world, world.grid_a, grade=Grade.BLUE, agreement={"rebound_risk": True}
+        )
     assert sweep_at(T + 22 * HOUR) == 1  # the phone call's reminder went out
 
     record_visit(case, world.grid_member_a, T + 23 * HOUR, kind=PHONE, flared_again=True)
@@ -279,14 +292,14 @@ def test_after_a_flare_up_and_a_new_agreement_the_new_home_visit_is_scheduled_an
     world,
 ):
     with travel(T):
-        case = resolved(world, world.grid_a, grade=Grade.BLUE)
+        case = resolved_case(world, world.grid_a, grade=Grade.BLUE)
     record_visit(case, world.grid_member_a, T + 23 * HOUR, kind=PHONE, flared_again=True)
     sweep_at(T + 6 * DAY)  # the old home visit's reminder time passes while mediating
 
     second = T + 8 * DAY
     with travel(second):
-        session(case, world.secretary_a, world.mediator_a)
-        services.agreement_record(case=case, by=world.secretary_a, data=oral_agreement())
+        record_session(case, world.secretary_a, [world.mediator_a])
+        record_agreement(case, world.secretary_a)
 
     assert outstanding(case)[HOME].due_at == second + 7 * DAY
     sweep_at(second + 6 * DAY)
@@ -297,7 +310,7 @@ def test_after_a_flare_up_and_a_new_agreement_the_new_home_visit_is_scheduled_an
 def test_a_case_s_whole_follow_up_life_from_agreement_to_closing(world):
     """Village case owned by the town clerk: the village secretary makes the visits."""
     with travel(T):
-        case = resolved(world, world.village_a, grade=Grade.YELLOW, owner=world.clerk_a)
+        case = resolved_case(world, world.village_a, grade=Grade.YELLOW, owner=world.clerk_a)
     secretary = world.secretary_a
 
     # Day 1: the phone call is reminded two hours before it is due, and made.
@@ -397,7 +410,7 @@ def test_a_case_that_cools_to_a_shorter_limit_already_passed_is_reported_for_the
 
 def test_a_case_resolved_or_closed_is_not_reported_overdue(world):
     with travel(T):
-        case = resolved(world, world.village_a, grade=Grade.YELLOW)
+        case = resolved_case(world, world.village_a, grade=Grade.YELLOW)
     with travel(local(2026, 5, 1, 9, 0)):
         assert sweep_overdue_cases() == 0
     assert overdue_reports() == []
@@ -406,7 +419,9 @@ def test_a_case_resolved_or_closed_is_not_reported_overdue(world):
 
 def fail_session(case, world):
     with travel(T + HOUR):
-        return session(case, world.secretary_a, world.mediator_a, result=SessionResult.NOT_RESOLVED)
+        return record_session(
+            case, world.secretary_a, [world.mediator_a], SessionResult.NOT_RESOLVED
+        )
 
 
 def test_the_third_failed_session_proposes_the_case_to_the_town_and_tells_its_clerk_and_supervisor(

@@ -5,12 +5,11 @@ by luck. Transactional tests: every sweep commits for real, as in production."""
 import datetime
 import subprocess
 import textwrap
-import threading
 from collections import Counter
 from dataclasses import dataclass
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.utils import timezone
 
 from accounts.models import Role, User
@@ -18,6 +17,7 @@ from cases.followups import sweep_due_follow_ups, sweep_overdue_cases
 from cases.models import Case, FollowUp, Status
 from grids.models import Area, AreaLevel
 from notifications.models import Notification, NotificationKind
+from tests.concurrency import run_concurrently
 from tests.factories import AreaFactory, UserFactory, area_child, register_case
 from tests.followups.helpers import PYTHON, ROOT, child_env, clone_cases, due_follow_ups, stop
 from tests.followups.helpers import wait_for as wait_until
@@ -36,33 +36,6 @@ pytestmark = [
 ]
 
 DUE = 200
-
-
-def run_concurrently(count: int, work) -> tuple[list, list[BaseException]]:
-    """Start ``count`` threads that call ``work()`` at the same instant (a barrier)."""
-    barrier = threading.Barrier(count, timeout=30)
-    results, errors = [], []
-    lock = threading.Lock()
-
-    def run() -> None:
-        try:
-            barrier.wait()
-            result = work()
-            with lock:
-                results.append(result)
-        except BaseException as error:  # reported by the main thread
-            with lock:
-                errors.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run) for _ in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads)
-    return results, errors
 
 
 def due_visits(world, now: datetime.datetime) -> list[FollowUp]:
@@ -139,11 +112,13 @@ def test_two_then_four_concurrent_follow_up_sweeps_remind_each_of_200_due_visits
         due = due_visits(world, now)
         visits += due
 
-        counts, errors = run_concurrently(
-            sweeps, lambda now=now, batch=batch: sweep_due_follow_ups(now=now, batch=batch)
+        race = run_concurrently(
+            sweeps, lambda _, now=now, batch=batch: sweep_due_follow_ups(now=now, batch=batch)
         )
+        counts = race.results
 
-        assert errors == []  # no IntegrityError (or anything else) escaped a sweep
+        assert race.unfinished == 0
+        assert race.errors == []  # no IntegrityError (or anything else) escaped a sweep
         assert sum(counts) == DUE  # each visit claimed by exactly one sweep
         assert len(counts) == sweeps
         assert_each_visit_reminded_once(due, now)
@@ -160,11 +135,14 @@ def test_two_then_four_concurrent_overdue_sweeps_report_each_of_200_cases_once(w
         cases = overdue_cases(world, town, today)
         reported += cases
 
-        counts, errors = run_concurrently(
-            sweeps, lambda today=today, batch=batch: sweep_overdue_cases(today=today, batch=batch)
+        race = run_concurrently(
+            sweeps,
+            lambda _, today=today, batch=batch: sweep_overdue_cases(today=today, batch=batch),
         )
+        counts = race.results
 
-        assert errors == []
+        assert race.unfinished == 0
+        assert race.errors == []
         assert sum(counts) == DUE
         assert_each_case_reported_once(reported, town, today - datetime.timedelta(days=1))
         assert sweep_overdue_cases(today=today) == 0

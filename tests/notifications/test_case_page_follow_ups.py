@@ -4,27 +4,15 @@ shows whether the agreement carries a rebound risk."""
 from django.urls import reverse
 from django.utils import timezone
 
-from cases import services
 from cases.models import FollowUp
+from tests.builders import resolved
 from tests.factories import register_case
-from tests.web.helpers import html, mediating, today
+from tests.web.helpers import html
 
 
 def _resolved(world, rebound_risk: bool):
     case = register_case(world.secretary_a)
-    mediating(case, world.secretary_a, [world.mediator_a])
-    services.agreement_record(
-        case=case,
-        by=world.secretary_a,
-        data={
-            "form": "oral",
-            "reached_on": today(),
-            "facts": "双方对院墙位置有争议。",
-            "terms": "院墙按原址重建,费用各半。",
-            "rebound_risk": rebound_risk,
-        },
-    )
-    return case
+    return resolved(case, world.secretary_a, [world.mediator_a], rebound_risk=rebound_risk)
 
 
 def test_scheduled_visits_show_their_responsible_person_and_due_time(client, world):

@@ -14,8 +14,9 @@ from cases.models import Escalation, EscalationStatus, Grade
 from cases.policy import Action, user_may
 from cases.selectors import visible_cases
 from grids.models import AreaLevel
+from tests.builders import accept
 from tests.factories import UserFactory, area_child, register_case
-from tests.web.helpers import accept, html
+from tests.web.helpers import html
 
 URL = "/cases/escalations/"
 

@@ -6,12 +6,12 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 import time_machine
-from django.utils import timezone
 
 from cases import services
 from cases.models import Case, Grade
 from reports.models import MonthlyReview
 from reports.services import sweep_monthly_reviews
+from tests.builders import accept, close, ready_to_close, refresh, resolved, visit
 from tests.factories import register_case
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -27,74 +27,6 @@ def at(year, month, day, hour=9, minute=0) -> datetime.datetime:
 
 def travel(moment: datetime.datetime):
     return time_machine.travel(moment, tick=False)
-
-
-def refresh(case: Case) -> Case:
-    return Case.objects.get(pk=case.pk)
-
-
-# ---------------------------------------------------------------------------
-# Workflow steps (each at the travelled time)
-# ---------------------------------------------------------------------------
-
-
-def accepted(case: Case, by, mediator) -> Case:
-    return services.case_accept(case=case, by=by, owner=by, mediators=[mediator])
-
-
-def resolved(case: Case, by, mediator, **agreement) -> Case:
-    """Accepted, one session, an agreement: oral (in effect at once) unless ``agreement``
-    says otherwise."""
-    accepted(case, by, mediator)
-    services.session_record(
-        case=case,
-        by=by,
-        held_at=timezone.now(),
-        place="mediation_room",
-        method="face_to_face",
-        content="双方陈述了各自意见。",
-        result="resolved",
-        mediators=[mediator],
-    )
-    services.agreement_record(
-        case=case,
-        by=by,
-        data={
-            "form": "oral",
-            "reached_on": timezone.localdate(),
-            "facts": "双方对院墙位置有争议。",
-            "terms": "院墙按原址重建,费用各半。",
-            **agreement,
-        },
-    )
-    return refresh(case)
-
-
-def visited(case: Case, by, *, kind="phone", satisfaction="satisfied", **findings) -> None:
-    services.follow_up_record(
-        case=case,
-        by=by,
-        data={
-            "kind": kind,
-            "done_at": timezone.now(),
-            "performance": "yes",
-            "satisfaction": satisfaction,
-            "notes": "回访情况记录。",
-            **findings,
-        },
-    )
-
-
-def ready_to_close(case: Case, by, mediator) -> Case:
-    """Resolved, agreement fulfilled, the phone call made (satisfied)."""
-    resolved(case, by, mediator)
-    services.agreement_update(case=case, by=by, data={"performance": "fulfilled"})
-    visited(case, by)
-    return refresh(case)
-
-
-def closed(case: Case, by) -> Case:
-    return services.case_close(case=case, by=by)
 
 
 # ---------------------------------------------------------------------------
@@ -133,29 +65,29 @@ def build_march(world) -> March:
       signs), not satisfied 1 (P3, flared again); P3's February call does not count;
     - at risk: P2 (rebound signs in March), M1 (red), M3 (petition risk).
     """
-    secretary, mediator = world.secretary_a, world.mediator_a
+    secretary, mediators = world.secretary_a, [world.mediator_a]
     village = world.village_a
 
     with travel(at(2025, 2, 10)):
-        p1 = accepted(
-            register_case(secretary, village, title="P1 二月受理未结"), secretary, mediator
+        p1 = accept(
+            register_case(secretary, village, title="P1 二月受理未结"), secretary, mediators
         )
     with travel(at(2025, 2, 12)):
         p2 = resolved(
-            register_case(secretary, village, title="P2 三月回访有反弹"), secretary, mediator
+            register_case(secretary, village, title="P2 三月回访有反弹"), secretary, mediators
         )
     with travel(at(2025, 2, 14)):
         p3 = resolved(
-            register_case(secretary, village, title="P3 三月再次激化"), secretary, mediator
+            register_case(secretary, village, title="P3 三月再次激化"), secretary, mediators
         )
     with travel(at(2025, 2, 15)):
-        visited(p3, secretary)
+        visit(p3, secretary)
 
     with travel(at(2025, 3, 3)):
         m1 = register_case(secretary, village, title="M1 红色案件", grade=Grade.RED)
     with travel(at(2025, 3, 5)):
         m2 = ready_to_close(
-            register_case(secretary, village, title="M2 三月销号"), secretary, mediator
+            register_case(secretary, village, title="M2 三月销号"), secretary, mediators
         )
     with travel(at(2025, 3, 8)):
         b1 = register_case(
@@ -176,23 +108,23 @@ def build_march(world) -> March:
             reason="重复登记",
         )
     with travel(at(2025, 3, 18, 10)):
-        visited(p2, secretary, satisfaction="basic", rebound_signs=True)
+        visit(p2, secretary, satisfaction="basic", rebound_signs=True)
     with travel(at(2025, 3, 18, 11)):
-        visited(p3, secretary, kind="home_visit", satisfaction="not_satisfied", flared_again=True)
+        visit(p3, secretary, kind="home_visit", satisfaction="not_satisfied", flared_again=True)
     with travel(at(2025, 3, 20)):
-        m2 = closed(m2, secretary)
+        m2 = close(m2, secretary)
     with travel(at(2025, 3, 25)):
         m6 = ready_to_close(
-            register_case(secretary, village, title="M6 月末销号"), secretary, mediator
+            register_case(secretary, village, title="M6 月末销号"), secretary, mediators
         )
     with travel(at(2025, 3, 26)):
         m7 = ready_to_close(
-            register_case(secretary, village, title="M7 四月初销号"), secretary, mediator
+            register_case(secretary, village, title="M7 四月初销号"), secretary, mediators
         )
     with travel(at(2025, 3, 31, 23, 30)):
-        m6 = closed(m6, secretary)
+        m6 = close(m6, secretary)
     with travel(at(2025, 4, 1, 0, 10)):
-        m7 = closed(m7, secretary)
+        m7 = close(m7, secretary)
     with travel(at(2025, 4, 1, 7)):
         n1 = register_case(secretary, village, title="N1 四月新案", grade=Grade.RED)
 

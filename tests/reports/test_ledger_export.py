@@ -18,9 +18,10 @@ from reports import exporters
 from reports.columns import HEADERS
 from reports.models import GeneratedReport
 from reports.periods import Period
+from tests.builders import resolved as resolve
+from tests.builders import visit
 from tests.factories import make_id_number, register_case
-from tests.reports.helpers import at, travel, visited
-from tests.reports.helpers import resolved as resolve
+from tests.reports.helpers import at, travel
 
 OCTOBER = Period.month(2026, 10)
 APPLICANT_ID = make_id_number(datetime.date(1975, 3, 9), 321)
@@ -62,20 +63,20 @@ def october(world):
     """October 2026: in 枫源村 a resolved case with an agreement and a phone visit, a case
     with hostile party names and an amount, a voided case; one case in 赵家村 (town B);
     and one 枫源村 case of November."""
-    secretary, mediator = world.secretary_a, world.mediator_a
+    secretary, mediators = world.secretary_a, [world.mediator_a]
     with travel(at(2026, 10, 5)):
         resolved = register_case(secretary, world.grid_a, title="宅基地边界纠纷")
         resolved = resolve(
             resolved,
             secretary,
-            mediator,
+            mediators,
             form="written",
             facts="院墙位置有争议。",
             terms="院墙按原址重建。",
             amount=Decimal("800.00"),
         )
     with travel(at(2026, 10, 6, 10)):
-        visited(resolved, secretary)
+        visit(resolved, secretary)
     with travel(at(2026, 10, 12)):
         hostile = register_case(
             secretary,

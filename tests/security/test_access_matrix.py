@@ -29,8 +29,8 @@ from cases.models import Case, CaseNumberCounter, GradeChange, PersonalDataAcces
 from notifications.models import Channel, Delivery, Notification, NotificationKind
 from reports.models import GeneratedReport, MonthlyReview, ReportFormat, ReportStatus
 from tests.api.conftest import token_client
+from tests.builders import mediating, ready_to_close
 from tests.factories import OrganisationFactory, party_rows, register_case
-from tests.web.helpers import mediating, ready_to_close
 
 PDF_BYTES = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 

@@ -21,8 +21,9 @@ from cases.models import Attachment, Case, CaseSource, DisputeType
 from common.validators import id_number_check_char
 from reports.models import GeneratedReport, MonthlyReview
 from tests.api.conftest import errors, token_client
+from tests.builders import mediating, now_minute, ready_to_close
 from tests.factories import case_edit_form_data, make_id_number, register_case
-from tests.web.helpers import datetime_input, mediating, now_minute, ready_to_close, snapshot
+from tests.web.helpers import datetime_input, snapshot
 
 SCRIPT = "<script>alert(1)</script>"
 IMG = '"><img src=x onerror=alert(1)>'

@@ -1,12 +1,12 @@
-"""Shared helpers of the web tests: reading pages back, moving cases along the workflow
-through the services, and a snapshot of everything a page could have changed."""
+"""Shared helpers of the web tests: reading pages back, dates as the forms take them, and
+a snapshot of everything a page could have changed. Cases in a given state come from
+tests/builders.py."""
 
 import datetime
 import re
 
 from django.utils import timezone
 
-from cases import services
 from cases.models import (
     Agreement,
     Case,
@@ -18,6 +18,7 @@ from cases.models import (
     Party,
     PersonalDataAccess,
 )
+from tests.builders import today
 
 LOGIN_URL = "/accounts/login/"
 
@@ -60,85 +61,12 @@ def html_lang(response) -> str:
 # ---------------------------------------------------------------------------
 
 
-def today() -> datetime.date:
-    return timezone.localdate()
-
-
 def days_ago(days: int) -> datetime.date:
     return today() - datetime.timedelta(days=days)
 
 
-def now_minute() -> datetime.datetime:
-    """Now, to the minute: what a datetime-local input sends, and never in the future."""
-    return timezone.localtime().replace(second=0, microsecond=0)
-
-
 def datetime_input(value: datetime.datetime) -> str:
     return timezone.localtime(value).strftime("%Y-%m-%dT%H:%M")
-
-
-# ---------------------------------------------------------------------------
-# The workflow, through the services
-# ---------------------------------------------------------------------------
-
-
-def accept(case: Case, by, mediators, owner=None) -> Case:
-    return services.case_accept(case=case, by=by, owner=owner or by, mediators=list(mediators))
-
-
-def record_session(case: Case, by, mediators, result="continue", parties_present=()):
-    return services.session_record(
-        case=case,
-        by=by,
-        held_at=now_minute(),
-        place="mediation_room",
-        method="face_to_face",
-        content="双方陈述了各自意见。",
-        result=result,
-        mediators=list(mediators),
-        parties_present=list(parties_present),
-    )
-
-
-def mediating(case: Case, by, mediators) -> Case:
-    accept(case, by, mediators)
-    return record_session(case, by, mediators).case
-
-
-def resolved(case: Case, by, mediators) -> Case:
-    """Mediated to an oral agreement (in effect at once), not yet fulfilled."""
-    mediating(case, by, mediators)
-    services.agreement_record(
-        case=case,
-        by=by,
-        data={
-            "form": "oral",
-            "reached_on": today(),
-            "facts": "双方对院墙位置有争议。",
-            "terms": "院墙按原址重建,费用各半。",
-        },
-    )
-    return Case.objects.get(pk=case.pk)
-
-
-def fulfilled(case: Case, by) -> None:
-    services.agreement_update(case=case, by=by, data={"performance": "fulfilled"})
-
-
-def phoned(case: Case, by) -> None:
-    services.follow_up_record(
-        case=case,
-        by=by,
-        data={"kind": "phone", "done_at": now_minute(), "satisfaction": "satisfied"},
-    )
-
-
-def ready_to_close(case: Case, by, mediators) -> Case:
-    """Resolved, agreement fulfilled, follow-up call made: 销号 is allowed."""
-    resolved(case, by, mediators)
-    fulfilled(case, by)
-    phoned(case, by)
-    return Case.objects.get(pk=case.pk)
 
 
 # ---------------------------------------------------------------------------

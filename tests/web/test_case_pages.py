@@ -18,21 +18,16 @@ from cases.models import (
     Party,
     PersonalDataAccess,
 )
+from tests.builders import accept, mediating, now_minute, ready_to_close, resolved, today
 from tests.factories import make_id_number, party_rows, register_case
 from tests.web.helpers import (
-    accept,
     datetime_input,
     days_ago,
     html,
     ledger_numbers,
-    mediating,
     messages_of,
-    now_minute,
-    ready_to_close,
-    resolved,
     snapshot,
     timeline_kinds,
-    today,
 )
 
 BAD_ID_NUMBER = "360426199101010072"

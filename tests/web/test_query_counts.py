@@ -9,8 +9,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from cases.models import Case
+from tests.builders import accept, record_session
 from tests.factories import MediatorFactory, make_id_number, party_rows, register_case
-from tests.web.helpers import accept, ledger_numbers, record_session
+from tests.web.helpers import ledger_numbers
 
 # Every request ends by saving the session (SESSION_SAVE_EVERY_REQUEST: activity moves the
 # idle expiry on); in a test's transaction the UPDATE sits in a savepoint.

@@ -1,50 +1,26 @@
 """Nobody sees or touches a case outside their area (DOMAIN §1): every page that takes a
 case id answers 404 across the boundary, on GET and on POST, and changes nothing."""
 
-from dataclasses import dataclass
-
 import pytest
 from django.urls import reverse
 
-from cases import services
 from cases.models import Case, Party, PersonalDataAccess
 from cases.urls import urlpatterns
-from tests.factories import party_rows, register_case
-from tests.web.helpers import (
-    LOGIN_URL,
-    datetime_input,
-    ledger_numbers,
-    mediating,
+from tests.builders import (
+    VillageB,
+    accept,
+    cases_in_two_villages,
     now_minute,
-    ready_to_close,
-    snapshot,
     today,
+    village_b_in_every_state,
 )
-
-
-@dataclass
-class VillageB:
-    """Cases of village B in every state a case page needs, so that the 404 answered to
-    village A can only come from the scoping, never from the case's state."""
-
-    registered: Case
-    mediating: Case
-    escalated: Case
-    ready_to_close: Case
+from tests.factories import register_case
+from tests.web.helpers import LOGIN_URL, datetime_input, ledger_numbers, snapshot
 
 
 @pytest.fixture
 def village_b(world) -> VillageB:
-    by, mediators = world.secretary_b, [world.mediator_b]
-    registered = register_case(by, parties=party_rows("赵大宝", "钱小贝"), title="赵家村山林纠纷")
-    escalated = mediating(register_case(by), by, mediators)
-    services.escalation_propose(case=escalated, by=by, reason="村级调解未成")
-    return VillageB(
-        registered=registered,
-        mediating=mediating(register_case(by), by, mediators),
-        escalated=escalated,
-        ready_to_close=ready_to_close(register_case(by), by, mediators),
-    )
+    return village_b_in_every_state(world)
 
 
 def _post_data(url_name: str, world, case: Case) -> dict:
@@ -192,14 +168,7 @@ def test_the_reveal_page_answers_get_with_405_and_logs_nothing(client, world):
 
 @pytest.fixture
 def two_villages(world, village_b):
-    own = [register_case(world.secretary_a), register_case(world.secretary_a, world.grid_a)]
-    a2 = register_case(world.secretary_a2)
-    b_numbers = sorted(
-        Case.objects.filter(area__in=[world.village_b, world.grid_b]).values_list(
-            "number", flat=True
-        )
-    )
-    return {"own": own, "a2": a2, "b_numbers": b_numbers}
+    return cases_in_two_villages(world)
 
 
 def test_the_ledger_of_a_village_a_secretary_lists_their_cases_and_none_of_village_b(
@@ -294,19 +263,9 @@ def test_a_grid_member_sees_only_their_grid_not_the_rest_of_the_village(client, 
 
 
 def test_a_mediator_sees_only_the_cases_assigned_to_them(client, world, spread):
-    services.case_accept(
-        case=spread["grid_a"],
-        by=world.secretary_a,
-        owner=world.secretary_a,
-        mediators=[world.mediator_a],
-    )
+    accept(spread["grid_a"], world.secretary_a, [world.mediator_a])
     # Assigned to somebody else in the same village: not theirs.
-    other = services.case_accept(
-        case=spread["village_a"],
-        by=world.secretary_a,
-        owner=world.secretary_a,
-        mediators=[],
-    )
+    other = accept(spread["village_a"], world.secretary_a, [])
     assert other.mediators.count() == 0
 
     _assert_sees_exactly(client, world.mediator_user_a, spread, {"grid_a"})
