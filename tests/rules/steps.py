@@ -9,8 +9,9 @@ from django.utils import timezone
 
 from cases import services
 from cases.models import Agreement, Case
+from tests.builders import accept, mediating, now_minute, resolved
 from tests.factories import register_case
-from tests.web.helpers import accept, datetime_input, mediating, now_minute, resolved
+from tests.web.helpers import datetime_input
 
 # ---------------------------------------------------------------------------
 # Cases at each point of the workflow, in village A, handled by its secretary

@@ -13,6 +13,7 @@ from django.utils import timezone
 from cases.models import Agreement, Case
 from tests.admin.conftest import admin_url, post_data_from
 from tests.api.conftest import token_client
+from tests.builders import now_minute
 from tests.factories import register_case
 from tests.rules.doors import CASES_API, admin_refusal, api_refusal, page_refusal, state
 from tests.rules.steps import (
@@ -31,7 +32,7 @@ from tests.rules.steps import (
     registered,
     voided,
 )
-from tests.web.helpers import datetime_input, now_minute
+from tests.web.helpers import datetime_input
 
 OMIT = object()  # a field left out of the submission altogether
 
