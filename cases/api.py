@@ -3,7 +3,6 @@ write is the same service call the HTML pages make, so whatever a form refuses t
 refuses with the same message."""
 
 from django.db.models import Prefetch
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -284,16 +283,6 @@ class FollowUpSerializer(serializers.ModelSerializer):
         fields = ["id", *services.FOLLOW_UP_FIELDS, "due_at", "done_by", "created_at"]
         read_only_fields = ["id", "due_at", "done_by", "created_at"]
         extra_kwargs = {"done_at": {"required": True, "allow_null": False}}
-
-    def validate_done_at(self, value):
-        # As for a mediation session: not before the case was registered (a year-712
-        # visit was accepted, and came back with an offset no client can parse).
-        case = self.context.get("case")
-        if case is not None and timezone.localdate(value) < case.received_on:
-            raise serializers.ValidationError(
-                _("回访时间不能早于登记日期。"), code="before_received"
-            )
-        return value
 
 
 @extend_schema_serializer(component_name="FollowUp")  # FollowUpRequest is the other half

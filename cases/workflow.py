@@ -10,6 +10,7 @@ its status, record the event on its timeline).
 import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import MaxLengthValidator
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -50,6 +51,10 @@ ALLOWED_FROM: dict[Action, tuple[str, ...]] = {
     Action.REVEAL_MOBILE: (*OPEN_STATUSES, *ENDED_STATUSES, Status.VOIDED),
 }
 
+# What a person types as a reason or a note: the forms and the API cap it at this, and
+# so does every service, for the callers that have no form (commands, imports).
+NOTE_MAX_LENGTH = 2000
+
 
 class WorkflowError(ValidationError):
     """The case's status does not allow this step."""
@@ -80,6 +85,10 @@ def workflow_refusal(case: Case, action: Action) -> str | None:
         return _("该案件没有待接收的上报。")
     if action == Action.RECORD_AGREEMENT and case.agreement is not None:
         return _("该案件已记录调解协议。")
+    if action == Action.RECORD_PERFORMANCE and case.agreement is None:
+        # Performance is recorded against the agreement in force; a resolved case with
+        # none (its agreement superseded in older data) has nothing to update.
+        return _("该案件没有现行的调解协议。")
     if action == Action.CLOSE and case.status == Status.RESOLVED:
         agreement = case.agreement
         if agreement is None or agreement.effective_on is None:
@@ -121,11 +130,21 @@ def available_actions(user, case: Case) -> list[Action]:
 
 
 def require_reason(reason: str, field: str = "reason") -> str:
-    reason = (reason or "").strip()
-    refuse_control_characters(values={field: reason})
+    reason = clean_note(reason, field)
     if not reason:
         raise ValidationError({field: _("请填写原因。")})
     return reason
+
+
+def clean_note(note: str, field: str = "note") -> str:
+    """A reason or note as typed: trimmed, no control characters, not overlong."""
+    note = (note or "").strip()
+    refuse_control_characters(values={field: note})
+    try:
+        MaxLengthValidator(NOTE_MAX_LENGTH)(note)
+    except ValidationError as error:
+        raise ValidationError({field: error}) from None
+    return note
 
 
 def require_within_reach(by, area: Area) -> None:

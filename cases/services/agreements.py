@@ -103,6 +103,8 @@ def agreement_record(*, case: Case, by, data: dict) -> Agreement:
 def agreement_update(*, case: Case, by, data: dict) -> Agreement:
     """Signatures, judicial confirmation and performance, as they happen after the agreement."""
     case = lock_case(case)
+    # The workflow refuses a case with no agreement in force (WorkflowError), so the
+    # one below is there, and the case's lock keeps it so.
     check_allowed(by, case, Action.RECORD_PERFORMANCE)
     agreement = Agreement.objects.select_for_update().get(case=case, superseded_at__isnull=True)
     changes = {}

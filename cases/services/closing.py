@@ -10,12 +10,12 @@ from cases.policy import Action
 from cases.workflow import (
     cancel_pending_escalation,
     check_allowed,
+    clean_note,
     lock_case,
     record_event,
     require_reason,
     set_status,
 )
-from common.validators import refuse_control_characters
 
 
 @transaction.atomic
@@ -42,8 +42,7 @@ def case_fail(
     previous = set_status(case, Status.FAILED)
     case.failure_reason = failure_reason
     case.routes_explained = True
-    case.outcome_reason = (note or "").strip()
-    refuse_control_characters(values={"note": case.outcome_reason})
+    case.outcome_reason = clean_note(note)
     cancel_pending_escalation(case, by, _("调解不成,上报撤销。"))
     case.save()
     record_event(
@@ -57,10 +56,11 @@ def case_close(*, case: Case, by, note: str = "") -> Case:
     """Cross the case off (销号)."""
     case = lock_case(case)
     check_allowed(by, case, Action.CLOSE)
+    note = clean_note(note)
     previous = set_status(case, Status.CLOSED)
     case.closed_at = timezone.now()
     case.save()
-    record_event(case, EventKind.CLOSED, by, from_status=previous, note=(note or "").strip())
+    record_event(case, EventKind.CLOSED, by, from_status=previous, note=note)
     return case
 
 

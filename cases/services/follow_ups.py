@@ -41,6 +41,12 @@ def follow_up_record(*, case: Case, by, data: dict) -> FollowUp:
     follow_up.done_by = by
     if not follow_up.done_at:
         raise ValidationError({"done_at": _("请填写回访时间。")})
+    # As for a mediation session: not before the case was registered (a year-712 visit
+    # was once accepted, and came back with an offset no client could parse).
+    if timezone.localdate(follow_up.done_at) < case.received_on:
+        raise ValidationError(
+            {"done_at": ValidationError(_("回访时间不能早于登记日期。"), code="before_received")}
+        )
     validate_instance(follow_up, exclude=["case", "done_by"])
     follow_up.save()
     record_event(

@@ -11,6 +11,7 @@ from cases.policy import Action
 from cases.workflow import (
     cancel_pending_escalation,
     check_allowed,
+    clean_note,
     lock_case,
     record_event,
     require_reason,
@@ -43,8 +44,11 @@ def case_accept(*, case: Case, by, owner, mediators=(), organisation=None, note:
     """Accept the case (受理) and name who owns it and who mediates."""
     case = lock_case(case)
     check_allowed(by, case, Action.ACCEPT)
+    note = clean_note(note)
     if owner is None:
         raise ValidationError({"owner": _("请指定责任人。")})
+    if not owner.is_active:
+        raise ValidationError({"owner": _("“%(name)s”已停用,请选择其他选项。") % {"name": owner}})
     if owner.area_id is None or not case.area.is_within(owner.area):
         raise ValidationError({"owner": _("责任人必须是案件所在区域的工作人员。")})
     check_mediators(case, mediators)

@@ -32,6 +32,7 @@ from cases.workflow import (
     WorkflowError,
     cancel_pending_escalation,
     check_allowed,
+    clean_note,
     lock_case,
     pending_escalation,
     record_event,
@@ -204,10 +205,12 @@ def escalation_decide(*, case: Case, by, accept: bool, note: str = "") -> Escala
         raise WorkflowError(_("该案件没有待接收的上报。"))
     if not accept:
         note = require_reason(note, "note")
-    elif LEVEL_SEQUENCE.index(HandlingLevel(escalation.to_level)) <= LEVEL_SEQUENCE.index(
-        HandlingLevel(case.level)
-    ):
-        raise WorkflowError(_("案件已在该层级或更高层级处置,此上报已失效。"))
+    else:
+        note = clean_note(note, "note")
+        if LEVEL_SEQUENCE.index(HandlingLevel(escalation.to_level)) <= LEVEL_SEQUENCE.index(
+            HandlingLevel(case.level)
+        ):
+            raise WorkflowError(_("案件已在该层级或更高层级处置,此上报已失效。"))
     escalation.status = EscalationStatus.ACCEPTED if accept else EscalationStatus.RETURNED
     escalation.decided_by = by
     escalation.decided_at = timezone.now()

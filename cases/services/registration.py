@@ -240,6 +240,10 @@ def case_update(*, case: Case, by, data: dict, parties: list[dict] | None = None
     """Correct a case's details and parties; every change goes into the history."""
     case = lock_case(case)
     check_allowed(by, case, Action.EDIT)
+    # A case keeps a source or type deactivated since; it cannot be moved to one.
+    _refuse_inactive_choices(
+        {f: v for f, v in data.items() if f in LOOKUP_FIELDS and v != getattr(case, f)}
+    )
     changes: dict[str, list[str]] = {}
     for field in EDITABLE_CASE_FIELDS:
         if field not in data:
