@@ -57,17 +57,12 @@ ROLE_ACTIONS: dict[str, set[Action]] = {
     Role.GRID_MEMBER: {Action.REGISTER, Action.REVEAL_MOBILE, *_HANDLING},
     # Keeps the village ledger: everything about the village's cases.
     Role.VILLAGE_SECRETARY: set(Action),
-    # Records the mediation of the cases assigned to them.
+    # Records the mediation of the cases assigned to them: all of the handling but the
+    # decision to accept, and the parties' full numbers for the agreement.
     Role.MEDIATOR: {
-        Action.RECORD_SESSION,
-        Action.RECORD_AGREEMENT,
-        Action.RECORD_PERFORMANCE,
-        Action.RECORD_FOLLOW_UP,
-        Action.ESCALATE,
-        Action.FAIL,
+        *(_HANDLING - {Action.ACCEPT}),
         Action.REVEAL_ID_NUMBER,
         Action.REVEAL_MOBILE,
-        Action.ATTACH,
     },
     # The back office corrects and completes anything in its area.
     Role.CLERK: set(Action),

@@ -172,6 +172,20 @@ def set_status(case: Case, status: Status) -> str:
     return previous
 
 
+def move_case(
+    case: Case, by, status: Status, event: EventKind, *, note: str = "", lapses: str = ""
+) -> Case:
+    """The end of a step that moves the (locked, checked) case to ``status``: a pending
+    escalation lapses with the note ``lapses`` when one is given, the case is saved and
+    ``event`` recorded with ``note``."""
+    previous = set_status(case, status)
+    if lapses:
+        cancel_pending_escalation(case, by, lapses)
+    case.save()
+    record_event(case, event, by, from_status=previous, note=note)
+    return case
+
+
 def record_event(case: Case, kind: EventKind, by, *, from_status="", note="", changes=None) -> None:
     """Add an entry to the case's timeline; ``to_status`` is the status the step left."""
     # Every note a step takes (accept, fail, close, decide) passes here; the step's

@@ -14,8 +14,8 @@ from cases.workflow import (
     check_allowed,
     history_value,
     lock_case,
+    move_case,
     record_event,
-    set_status,
     validate_instance,
 )
 
@@ -90,11 +90,7 @@ def agreement_record(*, case: Case, by, data: dict) -> Agreement:
     _validate_agreement(agreement, case)
     validate_instance(agreement, exclude=["case", "recorded_by"])
     agreement.save()
-    previous = set_status(case, Status.RESOLVED)
-    case.save()
-    record_event(
-        case, EventKind.AGREEMENT, by, from_status=previous, note=agreement.get_form_display()
-    )
+    move_case(case, by, Status.RESOLVED, EventKind.AGREEMENT, note=agreement.get_form_display())
     followups.schedule_after_agreement(case, rebound_risk=agreement.rebound_risk, at=timezone.now())
     return agreement
 

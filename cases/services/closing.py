@@ -8,13 +8,11 @@ from django.utils.translation import gettext as _
 from cases.models import Case, EventKind, FailureReason, Status
 from cases.policy import Action
 from cases.workflow import (
-    cancel_pending_escalation,
     check_allowed,
     clean_note,
     lock_case,
-    record_event,
+    move_case,
     require_reason,
-    set_status,
 )
 
 
@@ -39,16 +37,17 @@ def case_fail(
                 )
             }
         )
-    previous = set_status(case, Status.FAILED)
     case.failure_reason = failure_reason
     case.routes_explained = True
     case.outcome_reason = clean_note(note)
-    cancel_pending_escalation(case, by, _("调解不成,上报撤销。"))
-    case.save()
-    record_event(
-        case, EventKind.FAILED, by, from_status=previous, note=case.get_failure_reason_display()
+    return move_case(
+        case,
+        by,
+        Status.FAILED,
+        EventKind.FAILED,
+        note=case.get_failure_reason_display(),
+        lapses=_("调解不成,上报撤销。"),
     )
-    return case
 
 
 @transaction.atomic
@@ -56,12 +55,8 @@ def case_close(*, case: Case, by, note: str = "") -> Case:
     """Cross the case off (销号)."""
     case = lock_case(case)
     check_allowed(by, case, Action.CLOSE)
-    note = clean_note(note)
-    previous = set_status(case, Status.CLOSED)
     case.closed_at = timezone.now()
-    case.save()
-    record_event(case, EventKind.CLOSED, by, from_status=previous, note=note)
-    return case
+    return move_case(case, by, Status.CLOSED, EventKind.CLOSED, note=clean_note(note))
 
 
 @transaction.atomic
@@ -69,11 +64,13 @@ def case_void(*, case: Case, by, reason: str) -> Case:
     """A case is evidence and is never deleted: a mistaken one is voided with a reason."""
     case = lock_case(case)
     check_allowed(by, case, Action.VOID)
-    reason = require_reason(reason)
-    previous = set_status(case, Status.VOIDED)
-    case.void_reason = reason
+    case.void_reason = require_reason(reason)
     case.voided_at = timezone.now()
-    cancel_pending_escalation(case, by, _("案件作废,上报撤销。"))
-    case.save()
-    record_event(case, EventKind.VOIDED, by, from_status=previous, note=reason)
-    return case
+    return move_case(
+        case,
+        by,
+        Status.VOIDED,
+        EventKind.VOIDED,
+        note=case.void_reason,
+        lapses=_("案件作废,上报撤销。"),
+    )

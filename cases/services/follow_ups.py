@@ -10,7 +10,7 @@ from cases import followups
 from cases.models import Agreement, Case, EventKind, FollowUp, FollowUpKind, Status
 from cases.policy import Action
 from cases.services.grading import deadline_for, grade_policy
-from cases.workflow import check_allowed, lock_case, record_event, set_status, validate_instance
+from cases.workflow import check_allowed, lock_case, move_case, record_event, validate_instance
 
 FOLLOW_UP_FIELDS = (
     "kind",
@@ -70,11 +70,7 @@ def follow_up_record(*, case: Case, by, data: dict) -> FollowUp:
         ):
             visit.cancelled_at = now
             visit.save(update_fields=["cancelled_at"])
-        previous = set_status(case, Status.MEDIATING)
         case.deadline = deadline_for(timezone.localdate(), grade_policy(case.grade))
         case.closed_at = None
-        case.save()
-        record_event(
-            case, EventKind.REOPENED, by, from_status=previous, note=_("回访发现纠纷再次激化")
-        )
+        move_case(case, by, Status.MEDIATING, EventKind.REOPENED, note=_("回访发现纠纷再次激化"))
     return follow_up

@@ -9,10 +9,10 @@ from django.utils.translation import gettext as _
 from cases.models import Case, EventKind, Status
 from cases.policy import Action
 from cases.workflow import (
-    cancel_pending_escalation,
     check_allowed,
     clean_note,
     lock_case,
+    move_case,
     record_event,
     require_reason,
     set_status,
@@ -80,22 +80,22 @@ def case_accept(*, case: Case, by, owner, mediators=(), organisation=None, note:
 def case_not_accept(*, case: Case, by, reason: str) -> Case:
     case = lock_case(case)
     check_allowed(by, case, Action.NOT_ACCEPT)
-    reason = require_reason(reason)
-    previous = set_status(case, Status.NOT_ACCEPTED)
-    case.outcome_reason = reason
-    case.save()
-    record_event(case, EventKind.NOT_ACCEPTED, by, from_status=previous, note=reason)
-    return case
+    case.outcome_reason = require_reason(reason)
+    return move_case(
+        case, by, Status.NOT_ACCEPTED, EventKind.NOT_ACCEPTED, note=case.outcome_reason
+    )
 
 
 @transaction.atomic
 def case_withdraw(*, case: Case, by, reason: str) -> Case:
     case = lock_case(case)
     check_allowed(by, case, Action.WITHDRAW)
-    reason = require_reason(reason)
-    previous = set_status(case, Status.WITHDRAWN)
-    case.outcome_reason = reason
-    cancel_pending_escalation(case, by, _("案件撤回,上报撤销。"))
-    case.save()
-    record_event(case, EventKind.WITHDRAWN, by, from_status=previous, note=reason)
-    return case
+    case.outcome_reason = require_reason(reason)
+    return move_case(
+        case,
+        by,
+        Status.WITHDRAWN,
+        EventKind.WITHDRAWN,
+        note=case.outcome_reason,
+        lapses=_("案件撤回,上报撤销。"),
+    )

@@ -86,12 +86,7 @@ PARTY_FIELDS = (
     "id_number",
     "mobile",
     "address",
-    "is_low_income",
-    "is_extreme_poverty",
-    "is_elderly_sick_disabled",
-    "is_veteran",
-    "is_poverty_alleviated",
-    "is_minor",
+    *Party.VULNERABILITY_FLAGS,
     "refused_mediation",
 )
 
