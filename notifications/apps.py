@@ -1,14 +1,15 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from cases.signals import escalation_proposed
+
 
 class NotificationsConfig(AppConfig):
     name = "notifications"
     verbose_name = _("通知")
 
     def ready(self):
-        # Imported here: they import models, which may load only once the registry is ready.
-        from cases.signals import escalation_proposed
+        # Imported here: the receivers import models, which load only once apps are ready.
         from notifications import receivers
 
         escalation_proposed.connect(
