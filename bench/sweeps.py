@@ -621,7 +621,7 @@ class FollowUpsDue:
         ).count() == len(ids)
 
     def run(self, now, today):
-        from cases.followups import sweep_due_follow_ups
+        from notifications.reminders import sweep_due_follow_ups
 
         return sweep_due_follow_ups(now=now)
 
@@ -665,7 +665,7 @@ class CasesOverdue:
         self.ids = ids
 
     def run(self, now, today):
-        from cases.followups import sweep_overdue_cases
+        from notifications.reminders import sweep_overdue_cases
 
         return sweep_overdue_cases(today=today)
 

@@ -38,7 +38,7 @@ from accounts.models import User
 from cases.models import Attachment, AttachmentKind, Case, EventKind, Status
 from cases.policy import Action, user_may
 from cases.selectors import visible_cases
-from cases.services import _lock, _record
+from cases.workflow import lock_case, record_event, require_reason, require_visible
 from common.validators import refuse_control_characters
 
 ATTACHMENTS_FOLDER = "attachments"
@@ -98,12 +98,6 @@ def may_void(user: User, attachment: Attachment) -> bool:
     if user_may(user, Action.EDIT, case):
         return True
     return attachment.uploaded_by_id == user.pk and user_may(user, Action.ATTACH, case)
-
-
-def _check_visible(by: User, case: Case) -> None:
-    # Pages look the case up through the scoping selector (404); this is the backstop.
-    if not visible_cases(by).filter(pk=case.pk).exists():
-        raise PermissionDenied(_("该案件不在您的管辖范围内。"))
 
 
 # ---------------------------------------------------------------------------
@@ -220,10 +214,10 @@ def attachment_add(*, case: Case, by: User, upload, kind: str, description: str 
     """Keep an uploaded file with the case. Refusals are PermissionDenied (role, reach)
     or ValidationError (state, kind, file); either way nothing is stored."""
     with transaction.atomic():
-        case = _lock(case)
+        case = lock_case(case)
         if not user_may(by, Action.ATTACH, case):
             raise PermissionDenied(_("您没有权限%(action)s。") % {"action": Action.ATTACH.label})
-        _check_visible(by, case)
+        require_visible(by, case)
         refusal = attach_refusal(case)
         if refusal:
             raise ValidationError(refusal, code="workflow")
@@ -251,7 +245,7 @@ def attachment_add(*, case: Case, by: User, upload, kind: str, description: str 
                 sha256=sha256,
                 uploaded_by=by,
             )
-            _record(
+            record_event(
                 case, EventKind.ATTACHMENT_ADDED, by, note=f"{attachment.get_kind_display()}:{name}"
             )
         except BaseException:
@@ -264,9 +258,9 @@ def attachment_add(*, case: Case, by: User, upload, kind: str, description: str 
 @transaction.atomic
 def attachment_void(*, attachment: Attachment, by: User, reason: str) -> Attachment:
     """Hide a mistaken attachment from the case page; the row and the file stay."""
-    _lock(attachment.case)
+    lock_case(attachment.case)
     attachment = Attachment.objects.select_for_update().select_related("case").get(pk=attachment.pk)
-    _check_visible(by, attachment.case)
+    require_visible(by, attachment.case)
     if attachment.is_voided:
         raise ValidationError(_("该附件已作废。"), code="workflow")
     refusal = attach_refusal(attachment.case)
@@ -274,14 +268,12 @@ def attachment_void(*, attachment: Attachment, by: User, reason: str) -> Attachm
         raise ValidationError(refusal, code="workflow")
     if not may_void(by, attachment):
         raise PermissionDenied(_("您没有权限作废该附件。"))
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError({"reason": _("请填写原因。")})
+    reason = require_reason(reason)
     attachment.voided_by = by
     attachment.voided_at = timezone.now()
     attachment.void_reason = reason
     attachment.save(update_fields=["voided_by", "voided_at", "void_reason"])
-    _record(
+    record_event(
         attachment.case,
         EventKind.ATTACHMENT_VOIDED,
         by,

@@ -4,8 +4,9 @@
   scheduled; the 1-month re-visit when rebound risk is flagged at resolution or by a visit;
 - offsets and who is responsible are policy (FollowUpRule, ResponsibilityRule) edited
   in admin;
-- what is due is a row with a ``remind_at``; the beat sweeps claim what is due and
-  notify, so nothing depends on the broker remembering a delayed task.
+- what is due is a row with a ``remind_at``; the beat sweeps (``notifications.reminders``)
+  claim what is due and notify, so nothing depends on the broker remembering a delayed
+  task.
 
 Month arithmetic follows one written rule: a month after a date is the same day of the
 next month, or that month's last day when it has no such day (a case resolved on 31
@@ -18,7 +19,6 @@ import datetime
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
 from cases.models import (
@@ -32,10 +32,6 @@ from cases.models import (
     ResponsibilityRule,
     Status,
 )
-from notifications.models import NotificationKind
-from notifications.services import notify
-
-SWEEP_BATCH = 500
 
 # Used only if the rule tables are empty (they are filled by a data migration).
 DEFAULT_RULES = {
@@ -117,84 +113,34 @@ def schedule_after_agreement(case: Case, *, rebound_risk: bool, at: datetime.dat
 
 
 # ---------------------------------------------------------------------------
-# Sweeps (run by beat; safe to run twice, concurrently, or after a long pause)
+# What is due, and who hears of it (notifications.reminders turns it into notifications)
 # ---------------------------------------------------------------------------
 
 
-def _claim_due_follow_ups(now: datetime.datetime, batch: int) -> list[FollowUp]:
-    """Take up to ``batch`` visits whose reminder is due. Rows locked by a concurrent
-    sweep are skipped (PostgreSQL), and the conditional update means a row is claimed
-    once even where row locks are not available."""
-    with transaction.atomic():
-        due = list(
-            FollowUp.objects.select_for_update(skip_locked=True, of=("self",))
-            .filter(
-                done_at__isnull=True,
-                reminded_at__isnull=True,
-                cancelled_at__isnull=True,
-                remind_at__lte=now,
-            )
-            .order_by("remind_at")
-            .values_list("pk", flat=True)[:batch]
-        )
-        claimed = []
-        for pk in due:
-            if FollowUp.objects.filter(pk=pk, reminded_at__isnull=True).update(reminded_at=now):
-                claimed.append(pk)
-        follow_ups = list(
-            FollowUp.objects.filter(pk__in=claimed).select_related(
-                "case", "responsible", "case__owner"
-            )
-        )
-        for follow_up in follow_ups:
-            _remind(follow_up)
-    return follow_ups
+def due_for_reminder(now: datetime.datetime):
+    """Visits whose reminder is due and not yet sent, oldest first. The filter is the
+    condition of the partial index follow_up_to_remind_idx, and the ordering walks it."""
+    return FollowUp.objects.filter(
+        done_at__isnull=True,
+        reminded_at__isnull=True,
+        cancelled_at__isnull=True,
+        remind_at__lte=now,
+    ).order_by("remind_at")
 
 
-def _remind(follow_up: FollowUp) -> None:
-    case = follow_up.case
-    recipient = follow_up.responsible or case.owner
+def claim_reminder(pk: int, now: datetime.datetime) -> bool:
+    """Mark the visit reminded; False when another sweep did first. A conditional
+    UPDATE, so a visit is claimed once even where row locks are not available."""
+    return bool(FollowUp.objects.filter(pk=pk, reminded_at__isnull=True).update(reminded_at=now))
+
+
+def reminder_recipient(follow_up: FollowUp) -> User | None:
+    """Who is reminded of a visit: its responsible person, else the case's owner; None
+    when no reminder is wanted any more."""
     # A case reopened (flared again) or voided since is back in mediation, not follow-up.
-    if recipient is None or case.status not in (Status.RESOLVED, Status.CLOSED):
-        return
-    due = timezone.localtime(follow_up.due_at)
-    notify(
-        recipient=recipient,
-        kind=NotificationKind.FOLLOW_UP_DUE,
-        case=case,
-        title=_("%(kind)s:%(number)s 应于 %(due)s 前完成")
-        % {
-            "kind": follow_up.get_kind_display(),
-            "number": case.number,
-            "due": f"{due:%Y-%m-%d %H:%M}",
-        },
-        body=case.title,
-        link=f"/cases/{case.pk}/",
-        dedupe_key=f"follow-up:{follow_up.pk}",
-    )
-
-
-def sweep_due_follow_ups(now: datetime.datetime | None = None, batch: int = SWEEP_BATCH) -> int:
-    """Remind everything due by ``now``, however long the beat was down; returns count."""
-    now = now or timezone.now()
-    total = 0
-    while True:
-        claimed = _claim_due_follow_ups(now, batch)
-        total += len(claimed)
-        if len(claimed) < batch:
-            return total
-
-
-def _overdue_recipients(case: Case) -> list[User]:
-    """Supervisors of the case's town and district, and the case's owner."""
-    supervisors = list(
-        User.objects.filter(
-            is_active=True, role=Role.SUPERVISOR, area__code__in=case.area.path_codes
-        )
-    )
-    if case.owner_id and case.owner not in supervisors:
-        supervisors.append(case.owner)
-    return supervisors
+    if follow_up.case.status not in (Status.RESOLVED, Status.CLOSED):
+        return None
+    return follow_up.responsible or follow_up.case.owner
 
 
 def overdue_unreported(today: datetime.date):
@@ -208,37 +154,25 @@ def overdue_unreported(today: datetime.date):
     )
 
 
-def sweep_overdue_cases(today: datetime.date | None = None, batch: int = SWEEP_BATCH) -> int:
-    """Report each case that passed its time limit, once per deadline."""
-    today = today or timezone.localdate()
-    total = 0
-    while True:
-        with transaction.atomic():
-            due = list(
-                overdue_unreported(today)
-                .select_for_update(skip_locked=True, of=("self",))
-                .values_list("pk", "deadline")[:batch]
-            )
-            for pk, deadline in due:
-                claimed = (
-                    Case.objects.filter(pk=pk, deadline=deadline)
-                    .exclude(overdue_reported_for=deadline)
-                    .update(overdue_reported_for=deadline)
-                )
-                if not claimed:
-                    continue
-                case = Case.objects.select_related("area", "owner").get(pk=pk)
-                for recipient in _overdue_recipients(case):
-                    notify(
-                        recipient=recipient,
-                        kind=NotificationKind.CASE_OVERDUE,
-                        case=case,
-                        title=_("案件 %(number)s 已超过化解期限(%(deadline)s)")
-                        % {"number": case.number, "deadline": deadline.isoformat()},
-                        body=case.title,
-                        link=f"/cases/{case.pk}/",
-                        dedupe_key=f"overdue:{case.pk}:{deadline.isoformat()}:{recipient.pk}",
-                    )
-                total += 1
-        if len(due) < batch:
-            return total
+def claim_overdue_report(pk: int, deadline: datetime.date) -> bool:
+    """Mark the case reported for this deadline; False when another sweep did first or
+    the deadline has moved since."""
+    claimed = (
+        Case.objects.filter(pk=pk, deadline=deadline)
+        .exclude(overdue_reported_for=deadline)
+        .update(overdue_reported_for=deadline)
+    )
+    return bool(claimed)
+
+
+def overdue_recipients(case: Case) -> list[User]:
+    """Who hears that a case is overdue: the supervisors of its town and district, and
+    the case's owner."""
+    supervisors = list(
+        User.objects.filter(
+            is_active=True, role=Role.SUPERVISOR, area__code__in=case.area.path_codes
+        )
+    )
+    if case.owner_id and case.owner not in supervisors:
+        supervisors.append(case.owner)
+    return supervisors

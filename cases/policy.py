@@ -1,14 +1,21 @@
 """What each role may do to a case (DOMAIN §1). One table, read by every entry point.
 
-The workflow (which actions a case's *status* allows) lives in ``cases.services``;
-this module answers the other half: may *this user* do it.
+The workflow (which actions a case's *status* allows) lives in ``cases.workflow``;
+this module answers the other half: may *this user* do it, and who answers a request
+to go up a level.
 """
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role
-from cases.models import LEVEL_SEQUENCE, Case, EscalationStatus, HandlingLevel
+from cases.models import (
+    AREA_LEVEL_FOR_HANDLING,
+    LEVEL_SEQUENCE,
+    Case,
+    EscalationStatus,
+    HandlingLevel,
+)
 from grids.models import LEVEL_ORDER, AreaLevel
 
 
@@ -30,7 +37,7 @@ class Action(models.TextChoices):
     VOID = "void", _("作废")
     REVEAL_ID_NUMBER = "reveal_id_number", _("查看完整身份证号码")
     REVEAL_MOBILE = "reveal_mobile", _("查看完整手机号码")
-    # Not a workflow step (no entry in services.ALLOWED_FROM): cases.attachments checks it.
+    # Not a workflow step (no entry in workflow.ALLOWED_FROM): cases.attachments checks it.
     ATTACH = "attach", _("上传附件")
 
 
@@ -50,17 +57,12 @@ ROLE_ACTIONS: dict[str, set[Action]] = {
     Role.GRID_MEMBER: {Action.REGISTER, Action.REVEAL_MOBILE, *_HANDLING},
     # Keeps the village ledger: everything about the village's cases.
     Role.VILLAGE_SECRETARY: set(Action),
-    # Records the mediation of the cases assigned to them.
+    # Records the mediation of the cases assigned to them: all of the handling but the
+    # decision to accept, and the parties' full numbers for the agreement.
     Role.MEDIATOR: {
-        Action.RECORD_SESSION,
-        Action.RECORD_AGREEMENT,
-        Action.RECORD_PERFORMANCE,
-        Action.RECORD_FOLLOW_UP,
-        Action.ESCALATE,
-        Action.FAIL,
+        *(_HANDLING - {Action.ACCEPT}),
         Action.REVEAL_ID_NUMBER,
         Action.REVEAL_MOBILE,
-        Action.ATTACH,
     },
     # The back office corrects and completes anything in its area.
     Role.CLERK: set(Action),
@@ -72,6 +74,15 @@ ROLE_ACTIONS: dict[str, set[Action]] = {
         Action.CLOSE,
         Action.VOID,
     },
+}
+
+
+# Who answers a request to go up to each level (at that level's area): the village
+# secretary for the village, the clerks and supervisors of the town or district.
+ESCALATION_RECEIVER_ROLES: dict[HandlingLevel, list[str]] = {
+    HandlingLevel.VILLAGE: [Role.VILLAGE_SECRETARY],
+    HandlingLevel.TOWN: [Role.CLERK, Role.SUPERVISOR],
+    HandlingLevel.DISTRICT: [Role.CLERK, Role.SUPERVISOR],
 }
 
 
@@ -108,14 +119,11 @@ def _may_receive_escalation(user, case: Case) -> bool:
     )
     if pending is None or user.area_id is None:
         return False
-    receiving_area_level = {
-        HandlingLevel.VILLAGE: AreaLevel.VILLAGE,
-        HandlingLevel.TOWN: AreaLevel.TOWN,
-        HandlingLevel.DISTRICT: AreaLevel.DISTRICT,
-    }.get(HandlingLevel(pending.to_level))
-    if receiving_area_level is None:
+    to_level = HandlingLevel(pending.to_level)
+    if to_level not in ESCALATION_RECEIVER_ROLES:
         return False
-    if user.role == Role.VILLAGE_SECRETARY and pending.to_level != HandlingLevel.VILLAGE:
+    receiving_area_level = AREA_LEVEL_FOR_HANDLING[to_level]
+    if user.role == Role.VILLAGE_SECRETARY and to_level != HandlingLevel.VILLAGE:
         return False
     # The receiving level, or anyone above it, answers the request.
     return _area_rank(user.area.level) <= _area_rank(receiving_area_level)

@@ -35,6 +35,7 @@ def backoff(attempts: int) -> datetime.timedelta:
 
 
 def _queue(delivery_ids: list[int]) -> None:
+    # Imported here: notifications.tasks imports this module to wrap its functions.
     from notifications.tasks import deliver
 
     for delivery_id in delivery_ids:

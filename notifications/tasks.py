@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from notifications import services
+from notifications import reminders, services
 
 
 # acks_late + reject_on_worker_lost: a worker killed mid-task leaves the message to be
@@ -15,3 +15,15 @@ def deliver(delivery_id: int) -> str:
 @shared_task(ignore_result=True)
 def sweep_deliveries() -> int:
     return services.sweep_deliveries()
+
+
+# The reminder sweeps keep the names they had in cases.tasks: the beat schedule and any
+# message already queued name them so.
+@shared_task(name="cases.tasks.sweep_follow_ups", ignore_result=True)
+def sweep_follow_ups() -> int:
+    return reminders.sweep_due_follow_ups()
+
+
+@shared_task(name="cases.tasks.sweep_overdue_cases", ignore_result=True)
+def sweep_overdue_cases() -> int:
+    return reminders.sweep_overdue_cases()

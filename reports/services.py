@@ -1,7 +1,7 @@
 """The monthly review (月例会): the beat sweep that opens each village's review and
 reminds its secretary, and recording what the meeting said and decided.
 
-The sweep follows the pattern of ``cases.followups``: what is due is read from the
+The sweep follows the pattern of ``notifications.reminders``: what is due is read from the
 database, each review is claimed with a conditional UPDATE of ``reminded_at`` (so two
 sweeps at once remind once), and every notification carries a dedupe key. It is safe to
 run twice, concurrently, or hours late: a beat that was down at 08:00 on the 1st catches

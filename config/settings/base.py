@@ -257,6 +257,8 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / "var" / "celerybeat-schedule")
 # Every entry names a task that exists (tests/notifications/test_beat_schedule.py checks).
 # The sweeps are cheap when nothing is due (partial indexes), and safe to run twice.
 CELERY_BEAT_SCHEDULE = {
+    # The two reminder sweeps live in notifications.tasks under the names they had when
+    # they lived in cases.tasks (queued messages name them so).
     # Follow-up visits: due within hours (the 24-hour call), so look every minute.
     "remind-due-follow-ups": {"task": "cases.tasks.sweep_follow_ups", "schedule": 60.0},
     # Cases past their time limit: a deadline is a date, so every ten minutes is plenty.

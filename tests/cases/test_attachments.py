@@ -165,7 +165,7 @@ def test_a_failure_after_the_file_is_written_leaves_no_file(world, case, private
     def broken_record(*args, **kwargs):
         raise RuntimeError("database gone")
 
-    monkeypatch.setattr(attachments, "_record", broken_record)
+    monkeypatch.setattr(attachments, "record_event", broken_record)
 
     with pytest.raises(RuntimeError):
         add(case, world.secretary_a)

@@ -15,10 +15,10 @@ from django.db import connection
 from django.utils import timezone
 
 from accounts.models import Role
-from cases.followups import sweep_due_follow_ups
 from cases.models import FollowUp
 from notifications import services as delivery
 from notifications.models import Delivery, DeliveryStatus, Notification
+from notifications.reminders import sweep_due_follow_ups
 from notifications.services import MAX_ATTEMPTS, STALE_CLAIM, sweep_deliveries
 from notifications.tasks import deliver
 from tests.factories import UserFactory, register_case

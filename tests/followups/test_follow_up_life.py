@@ -14,7 +14,6 @@ import time_machine
 
 from accounts.models import User
 from cases import services
-from cases.followups import sweep_due_follow_ups, sweep_overdue_cases
 from cases.models import (
     Escalation,
     EscalationStatus,
@@ -31,6 +30,7 @@ from cases.models import (
     WorkflowPolicy,
 )
 from notifications.models import Notification, NotificationKind
+from notifications.reminders import sweep_due_follow_ups, sweep_overdue_cases
 from tests.builders import (
     accepted_case,
     record_agreement,

@@ -13,10 +13,10 @@ from django.db import connection
 from django.utils import timezone
 
 from accounts.models import Role, User
-from cases.followups import sweep_due_follow_ups, sweep_overdue_cases
 from cases.models import Case, FollowUp, Status
 from grids.models import Area, AreaLevel
 from notifications.models import Notification, NotificationKind
+from notifications.reminders import sweep_due_follow_ups, sweep_overdue_cases
 from tests.concurrency import run_concurrently
 from tests.factories import AreaFactory, UserFactory, area_child, register_case
 from tests.followups.helpers import PYTHON, ROOT, child_env, clone_cases, due_follow_ups, stop
@@ -152,7 +152,7 @@ def test_two_then_four_concurrent_overdue_sweeps_report_each_of_200_cases_once(w
 BEAT_SCRIPT = textwrap.dedent(
     """
     import datetime, os, pathlib, time
-    from cases.followups import sweep_due_follow_ups, sweep_overdue_cases
+    from notifications.reminders import sweep_due_follow_ups, sweep_overdue_cases
     pathlib.Path(os.environ["DRILL_READY"]).touch()
     go = pathlib.Path(os.environ["DRILL_GO"])
     while not go.exists():

@@ -9,8 +9,8 @@ from django.db import connection
 from django.utils import timezone
 
 from accounts.models import Role
-from cases.followups import sweep_due_follow_ups
 from notifications.models import Delivery, DeliveryStatus, Notification
+from notifications.reminders import sweep_due_follow_ups
 from tests.factories import UserFactory, register_case
 from tests.followups.helpers import (
     SLOW_BACKEND,

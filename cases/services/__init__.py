@@ -1,0 +1,85 @@
+"""Everything that changes a case goes through here: the HTML views, the admin, the
+API, the commands and the imports all call these functions, so a rule is written once.
+
+Every service takes the acting user as ``by``, checks that the role may act and that
+the case's status allows the step (``cases.workflow``), locks the case row, writes, and
+records an event on the case's timeline. Refusals are ``ValidationError`` (shown next
+to the form) or ``PermissionDenied``.
+
+One module per stretch of a case's life; the public names are all here, so callers
+write ``from cases.services import case_accept``.
+"""
+
+from cases.services.agreements import (
+    AGREEMENT_FIELDS,
+    AGREEMENT_UPDATE_FIELDS,
+    agreement_record,
+    agreement_update,
+)
+from cases.services.closing import case_close, case_fail, case_void
+from cases.services.follow_ups import FOLLOW_UP_FIELDS, follow_up_record
+from cases.services.intake import (
+    case_accept,
+    case_not_accept,
+    case_withdraw,
+    mediators_available_for,
+    organisations_available_for,
+)
+from cases.services.mediation import (
+    FAILED_ATTEMPTS_BEFORE_ESCALATION,
+    SessionOutcome,
+    case_change_grade,
+    escalation_decide,
+    escalation_propose,
+    escalation_receivers,
+    session_record,
+)
+from cases.services.personal_data import personal_data_reveal
+from cases.services.registration import (
+    CASE_FIELDS,
+    EDITABLE_CASE_FIELDS,
+    PARTY_FIELDS,
+    Registration,
+    case_register,
+    case_register_once,
+    case_update,
+    numbering_area_for,
+)
+from cases.workflow import ALLOWED_FROM, WorkflowError, available_actions, workflow_refusal
+
+__all__ = [
+    "AGREEMENT_FIELDS",
+    "AGREEMENT_UPDATE_FIELDS",
+    "ALLOWED_FROM",
+    "CASE_FIELDS",
+    "EDITABLE_CASE_FIELDS",
+    "FAILED_ATTEMPTS_BEFORE_ESCALATION",
+    "FOLLOW_UP_FIELDS",
+    "PARTY_FIELDS",
+    "Registration",
+    "SessionOutcome",
+    "WorkflowError",
+    "agreement_record",
+    "agreement_update",
+    "available_actions",
+    "case_accept",
+    "case_change_grade",
+    "case_close",
+    "case_fail",
+    "case_not_accept",
+    "case_register",
+    "case_register_once",
+    "case_update",
+    "case_void",
+    "case_withdraw",
+    "escalation_decide",
+    "escalation_propose",
+    "escalation_receivers",
+    "follow_up_record",
+    "mediators_available_for",
+    "numbering_area_for",
+    "organisations_available_for",
+    "personal_data_reveal",
+    "session_record",
+    "workflow_refusal",
+]

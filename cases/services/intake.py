@@ -1,0 +1,101 @@
+"""Intake: the decision to accept a case (and who owns and mediates it), not to accept
+it, or the applicant's withdrawal."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from cases.models import Case, EventKind, Status
+from cases.policy import Action
+from cases.workflow import (
+    check_allowed,
+    clean_note,
+    lock_case,
+    move_case,
+    record_event,
+    require_reason,
+    set_status,
+)
+from mediators.models import Mediator, Organisation
+
+
+def mediators_available_for(case: Case):
+    """Active mediators of the case's town (or district) and of the levels above it."""
+    numbering = case.numbering_area
+    return Mediator.objects.active().filter(
+        Q(area__path__startswith=numbering.path) | Q(area__code__in=case.area.path_codes)
+    )
+
+
+def organisations_available_for(case: Case):
+    """Active organisations of the case's own area and the levels above it."""
+    return Organisation.objects.filter(is_active=True, area__code__in=case.area.path_codes)
+
+
+def check_mediators(case: Case, mediators) -> None:
+    available = set(mediators_available_for(case).values_list("pk", flat=True))
+    if any(m.pk not in available for m in mediators):
+        raise ValidationError({"mediators": _("所选调解员不在本辖区或已停用。")})
+
+
+@transaction.atomic
+def case_accept(*, case: Case, by, owner, mediators=(), organisation=None, note: str = "") -> Case:
+    """Accept the case (受理) and name who owns it and who mediates."""
+    case = lock_case(case)
+    check_allowed(by, case, Action.ACCEPT)
+    note = clean_note(note)
+    if owner is None:
+        raise ValidationError({"owner": _("请指定责任人。")})
+    if not owner.is_active:
+        raise ValidationError({"owner": _("“%(name)s”已停用,请选择其他选项。") % {"name": owner}})
+    if owner.area_id is None or not case.area.is_within(owner.area):
+        raise ValidationError({"owner": _("责任人必须是案件所在区域的工作人员。")})
+    check_mediators(case, mediators)
+    if (
+        organisation is not None
+        and not organisations_available_for(case).filter(pk=organisation.pk).exists()
+    ):
+        raise ValidationError({"organisation": _("所选调解组织不在本辖区或已停用。")})
+    previous = set_status(case, Status.ACCEPTED)
+    case.owner = owner
+    case.organisation = organisation
+    case.save()
+    case.mediators.set(mediators)
+    record_event(
+        case,
+        EventKind.ACCEPTED,
+        by,
+        from_status=previous,
+        note=note,
+        changes={
+            _("责任人"): ["", str(owner)],
+            _("调解员"): ["", "、".join(m.name for m in mediators)],
+        },
+    )
+    return case
+
+
+@transaction.atomic
+def case_not_accept(*, case: Case, by, reason: str) -> Case:
+    case = lock_case(case)
+    check_allowed(by, case, Action.NOT_ACCEPT)
+    case.outcome_reason = require_reason(reason)
+    return move_case(
+        case, by, Status.NOT_ACCEPTED, EventKind.NOT_ACCEPTED, note=case.outcome_reason
+    )
+
+
+@transaction.atomic
+def case_withdraw(*, case: Case, by, reason: str) -> Case:
+    case = lock_case(case)
+    check_allowed(by, case, Action.WITHDRAW)
+    case.outcome_reason = require_reason(reason)
+    return move_case(
+        case,
+        by,
+        Status.WITHDRAWN,
+        EventKind.WITHDRAWN,
+        note=case.outcome_reason,
+        lapses=_("案件撤回,上报撤销。"),
+    )

@@ -1,0 +1,315 @@
+"""Registering a case (one form, one transaction, one number) and correcting its
+details and parties afterwards; a pushed case registered once however often it comes."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from cases.models import (
+    Case,
+    CaseNumberCounter,
+    EventKind,
+    IdempotencyKey,
+    Party,
+    PartyRole,
+    Status,
+)
+from cases.policy import Action
+from cases.services.grading import deadline_for, grade_policy, handling_level_for
+from cases.workflow import (
+    check_allowed,
+    history_value,
+    lock_case,
+    record_event,
+    require_within_reach,
+    validate_instance,
+)
+from common.validators import normalise_id_number, normalise_mobile
+from grids.models import Area, AreaLevel
+
+
+def numbering_area_for(area: Area) -> Area:
+    """Numbers run per town; a case taken directly by the district runs on the district's."""
+    for ancestor in reversed(list(area.ancestors())):
+        if ancestor.level in (AreaLevel.TOWN, AreaLevel.DISTRICT):
+            return ancestor
+    return area
+
+
+def _allocate_number(numbering_area: Area, year: int) -> tuple[int, str]:
+    # Create the counter row if it is the year's first case (safe if two race to do it),
+    # then take the row lock: concurrent registrations queue here, one number each.
+    CaseNumberCounter.objects.bulk_create(
+        [CaseNumberCounter(numbering_area=numbering_area, year=year)], ignore_conflicts=True
+    )
+    counter = CaseNumberCounter.objects.select_for_update().get(
+        numbering_area=numbering_area, year=year
+    )
+    counter.last_sequence += 1
+    counter.save(update_fields=["last_sequence"])
+    return counter.last_sequence, f"{numbering_area.code}-{year}-{counter.last_sequence:05d}"
+
+
+def _refresh_search_text(case: Case) -> None:
+    names = " ".join(case.parties.order_by("id").values_list("name", flat=True))
+    text = " ".join([case.number, case.title, names, case.summary]).lower()
+    Case.objects.filter(pk=case.pk).update(search_text=text)
+    case.search_text = text
+
+
+CASE_FIELDS = (
+    "area",
+    "title",
+    "summary",
+    "source",
+    "dispute_type",
+    "grade",
+    "occurred_on",
+    "received_on",
+    "is_group",
+    "people_involved",
+    "amount_at_stake",
+    "violence_risk",
+    "petition_risk",
+    "external_reference",
+)
+EDITABLE_CASE_FIELDS = tuple(f for f in CASE_FIELDS if f != "grade")
+# Lookup tables that are deactivated rather than deleted.
+LOOKUP_FIELDS = ("source", "dispute_type")
+PARTY_FIELDS = (
+    "role",
+    "name",
+    "gender",
+    "id_number",
+    "mobile",
+    "address",
+    *Party.VULNERABILITY_FLAGS,
+    "refused_mediation",
+)
+
+
+def _clean_party_data(data: dict) -> dict:
+    cleaned = {field: data[field] for field in PARTY_FIELDS if field in data}
+    if "id_number" in cleaned:
+        cleaned["id_number"] = normalise_id_number(cleaned["id_number"])
+    if "mobile" in cleaned:
+        cleaned["mobile"] = normalise_mobile(cleaned["mobile"])
+    return cleaned
+
+
+def _refuse_inactive_choices(data: dict) -> None:
+    for field in LOOKUP_FIELDS:
+        if data.get(field) is not None and not data[field].is_active:
+            raise ValidationError(
+                {field: _("“%(name)s”已停用,请选择其他选项。") % {"name": data[field]}}
+            )
+
+
+def _check_sides(roles: Iterable[str]) -> None:
+    roles = list(roles)
+    if PartyRole.APPLICANT not in roles or PartyRole.RESPONDENT not in roles:
+        raise ValidationError(
+            {
+                "parties": ValidationError(
+                    _("纠纷至少需要两方当事人:请至少填写一名申请人和一名被申请人。"),
+                    code="parties",
+                )
+            }
+        )
+
+
+@transaction.atomic
+def case_register(*, by, data: dict, parties: list[dict], note: str = "") -> Case:
+    """Register a case with its parties (one form, one transaction). ``note`` is added to
+    the registration's history entry, e.g. the file and line a ledger import took it from."""
+    check_allowed(by, None, Action.REGISTER)
+    area = data["area"]
+    require_within_reach(by, area)
+    _refuse_inactive_choices(data)
+    policy = grade_policy(data["grade"])
+    party_rows = [_clean_party_data(p) for p in parties]
+    _check_sides(p.get("role") for p in party_rows)
+
+    duplicate = _already_registered(by, data)
+    if duplicate is not None:
+        raise ValidationError(
+            {
+                "external_reference": ValidationError(
+                    _("来文编号“%(reference)s”已登记为案件 %(number)s。"),
+                    code="duplicate_reference",
+                    params={"reference": duplicate.external_reference, "number": duplicate.number},
+                )
+            }
+        )
+    case = Case(**{field: data[field] for field in CASE_FIELDS if field in data})
+    case.created_by = by
+    case.level = handling_level_for(area, policy)
+    case.deadline = deadline_for(case.received_on, policy)
+    case.status = Status.REGISTERED
+    # Validate before a number is spent, so a refused form leaves no gap in the sequence.
+    validate_instance(
+        case, exclude=["number", "numbering_area", "number_year", "number_sequence", "created_by"]
+    )
+    party_objects = [Party(case=case, **row) for row in party_rows]
+    for party in party_objects:
+        validate_instance(party, exclude=["case"])
+
+    case.numbering_area = numbering_area_for(area)
+    case.number_year = case.received_on.year
+    case.number_sequence, case.number = _allocate_number(case.numbering_area, case.number_year)
+    case.save()
+    for party in party_objects:
+        party.case = case
+    # One by one, not bulk_create: a bulk insert sends no signal, and the audit trail
+    # must record each party (a handful per case).
+    for party in party_objects:
+        party.save()
+    _refresh_search_text(case)
+    record_event(case, EventKind.REGISTERED, by, note="\n".join(filter(None, (case.title, note))))
+    return case
+
+
+def _already_registered(by, data: dict) -> Case | None:
+    """The case this sender already registered under the same reference number, if any."""
+    reference = (data.get("external_reference") or "").strip()
+    if not reference or not data.get("source"):
+        return None
+    return Case.objects.filter(
+        created_by=by, source=data["source"], external_reference=reference
+    ).first()
+
+
+@dataclass(frozen=True)
+class Registration:
+    case: Case
+    created: bool  # False when this was a retry and the first result is returned
+
+
+@transaction.atomic
+def case_register_once(
+    *, by, data: dict, parties: list[dict], idempotency_key: str = ""
+) -> Registration:
+    """Register a case pushed by another system, which may retry: the same
+    ``Idempotency-Key`` (or the sender's own reference number for the same source)
+    registers it once and returns the first case every time."""
+    key = (idempotency_key or "").strip()
+    if len(key) > IdempotencyKey._meta.get_field("key").max_length:
+        raise ValidationError(
+            {"idempotency_key": _("Idempotency-Key 过长,最多255个字符。")}, code="max_length"
+        )
+    claim = None
+    if key:
+        try:
+            with transaction.atomic():
+                claim = IdempotencyKey.objects.create(user=by, key=key)
+        except IntegrityError:
+            # Another request with this key got there first (PostgreSQL made us wait for
+            # it to commit); its case is the answer.
+            earlier = IdempotencyKey.objects.select_related("case").get(user=by, key=key)
+            return Registration(case=earlier.case, created=False)
+    existing = _already_registered(by, data)
+    if existing is None:
+        try:
+            with transaction.atomic():
+                case = case_register(by=by, data=data, parties=parties)
+        except IntegrityError:
+            # A concurrent push of the same reference number won the unique constraint.
+            existing = _already_registered(by, data)
+            if existing is None:
+                raise
+    if existing is not None:
+        case, created = existing, False
+    else:
+        created = True
+    if claim is not None:
+        claim.case = case
+        claim.save(update_fields=["case"])
+    return Registration(case=case, created=created)
+
+
+@transaction.atomic
+def case_update(*, case: Case, by, data: dict, parties: list[dict] | None = None) -> Case:
+    """Correct a case's details and parties; every change goes into the history."""
+    case = lock_case(case)
+    check_allowed(by, case, Action.EDIT)
+    # A case keeps a source or type deactivated since; it cannot be moved to one.
+    _refuse_inactive_choices(
+        {f: v for f, v in data.items() if f in LOOKUP_FIELDS and v != getattr(case, f)}
+    )
+    changes: dict[str, list[str]] = {}
+    for field in EDITABLE_CASE_FIELDS:
+        if field not in data:
+            continue
+        old, new = getattr(case, field), data[field]
+        if field == "area" and new != old:
+            require_within_reach(by, new)
+        if old != new:
+            changes[str(case._meta.get_field(field).verbose_name)] = [
+                history_value(old),
+                history_value(new),
+            ]
+            setattr(case, field, new)
+    received_on_label = str(case._meta.get_field("received_on").verbose_name)
+    reference = (case.external_reference or "").strip()
+    if reference and (
+        Case.objects.filter(
+            created_by=case.created_by, source=case.source, external_reference=reference
+        )
+        .exclude(pk=case.pk)
+        .exists()
+    ):
+        # The sender's reference number names one case (a unique constraint); say so
+        # rather than fail on the constraint.
+        raise ValidationError(
+            {
+                "external_reference": ValidationError(
+                    _("来文编号“%(reference)s”已被该来源的另一案件使用。"),
+                    code="duplicate_reference",
+                    params={"reference": reference},
+                )
+            }
+        )
+    if received_on_label in changes and case.is_pending and case.status != Status.MEDIATING:
+        # The time limit runs from registration; a reopened case keeps the deadline it
+        # was given when it was reopened.
+        case.deadline = deadline_for(case.received_on, grade_policy(case.grade))
+    validate_instance(case)
+
+    if parties is not None:
+        existing = {p.pk: p for p in case.parties.all()}
+        roles = []
+        to_save = []
+        for row in parties:
+            cleaned = _clean_party_data(row)
+            party = existing.get(row.get("id")) if row.get("id") else Party(case=case)
+            if party is None:
+                raise ValidationError(_("当事人不属于该案件。"))
+            for field, value in cleaned.items():
+                old = getattr(party, field)
+                if old != value:
+                    label = f"{party.name or cleaned.get('name', '')}·{party._meta.get_field(field).verbose_name}"
+                    # Personal numbers never go into the history in clear.
+                    if field in ("id_number", "mobile"):
+                        changes[label] = ["***", "***"]
+                    else:
+                        changes[label] = [
+                            history_value(old),
+                            history_value(value),
+                        ]
+                    setattr(party, field, value)
+            validate_instance(party, exclude=["case"])
+            roles.append(party.role)
+            to_save.append(party)
+        untouched = [p for pk, p in existing.items() if pk not in {r.get("id") for r in parties}]
+        _check_sides([*roles, *(p.role for p in untouched)])
+        for party in to_save:
+            party.save()
+
+    if changes:
+        case.save()
+        _refresh_search_text(case)
+        record_event(case, EventKind.EDITED, by, changes=changes)
+    return case
