@@ -22,7 +22,6 @@ from django.utils import timezone
 
 from accounts.models import Role, User
 from cases.models import (
-    PENDING_STATUSES,
     Case,
     FollowUp,
     FollowUpKind,
@@ -31,6 +30,7 @@ from cases.models import (
     OffsetUnit,
     ResponsibilityRule,
     Status,
+    overdue_q,
 )
 
 # Used only if the rule tables are empty (they are filled by a data migration).
@@ -148,7 +148,7 @@ def overdue_unreported(today: datetime.date):
     of the partial index case_overdue_unreported_idx, and the ordering walks it, so this
     reads only what is due; without that PostgreSQL may walk every live case."""
     return (
-        Case.objects.filter(status__in=PENDING_STATUSES, deadline__lt=today)
+        Case.objects.filter(overdue_q(today))
         .exclude(overdue_reported_for=F("deadline"))
         .order_by("deadline", "pk")
     )
