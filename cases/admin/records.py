@@ -118,7 +118,10 @@ class AgreementAdmin(ServiceSaveMixin, CaseRecordAdmin):
         return super().get_queryset(request).select_related("case")
 
     def object_editable(self, request, obj):
-        return step_open(request.user, obj.case, Action.RECORD_PERFORMANCE)
+        # The service updates the case's agreement in force; a superseded one is history.
+        return obj.superseded_at is None and step_open(
+            request.user, obj.case, Action.RECORD_PERFORMANCE
+        )
 
     def save_service(self, **kwargs):
         return services.agreement_update(**kwargs)

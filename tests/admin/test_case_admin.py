@@ -3,8 +3,19 @@
 import pytest
 
 from cases import services
-from cases.models import Case, CaseEvent, EventKind, Grade, Party, PartyRole, Status
+from cases.models import (
+    Agreement,
+    Case,
+    CaseEvent,
+    EventKind,
+    Grade,
+    Party,
+    PartyRole,
+    SessionResult,
+    Status,
+)
 from tests.admin.conftest import admin_url, form_errors, post_data_from
+from tests.builders import follow_up, oral_agreement, record_session, resolved_case
 from tests.factories import make_id_number, party_rows, register_case
 
 
@@ -320,6 +331,27 @@ def test_a_voided_case_opens_read_only(client, world, case):
     assert response.context["has_change_permission"] is False
     data = {"title": "改名", "_save": "保存"}
     assert client.post(admin_url(Case, "change", case.pk), data).status_code == 403
+
+
+def test_a_superseded_agreement_opens_read_only_and_a_post_changes_neither_agreement(client, world):
+    case = resolved_case(world)
+    first = case.agreement
+    services.follow_up_record(case=case, by=world.secretary_a, data=follow_up(flared_again=True))
+    record_session(case, world.secretary_a, [world.mediator_a], SessionResult.RESOLVED)
+    second = services.agreement_record(
+        case=case, by=world.secretary_a, data=oral_agreement(terms="另行赔偿。")
+    )
+    client.force_login(world.clerk_a)
+
+    response = client.get(admin_url(Agreement, "change", first.pk))
+    assert response.status_code == 200
+    assert response.context["has_change_permission"] is False
+    data = {"performance": "fulfilled", "performance_note": "已履行", "_save": "保存"}
+    assert client.post(admin_url(Agreement, "change", first.pk), data).status_code == 403
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.performance_note, second.performance_note) == ("", "")
+    assert client.get(admin_url(Agreement, "change", second.pk)).context["has_change_permission"]
 
 
 # --- searching -----------------------------------------------------------------
