@@ -125,6 +125,14 @@ class CaseViewSet(
             "area", "source", "dispute_type", "owner"
         )
 
+    def filter_queryset(self, queryset):
+        # Only the list is filtered. Its default hides voided cases, but a voided case is
+        # kept (never deleted) and stays visible: its detail, and a step on it, find it
+        # and answer like the page does instead of 404.
+        if self.action != "list":
+            return queryset
+        return super().filter_queryset(queryset)
+
     def get_queryset(self):
         if self.action == "list":
             return self._scoped().prefetch_related(

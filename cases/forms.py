@@ -18,9 +18,10 @@ from cases.models import (
     PartyRole,
 )
 from cases.steps import SESSION_FIELDS
+from common.forms import offer_choices
 from common.validators import normalise_id_number, normalise_mobile
 from grids.selectors import areas_within_reach
-from mediators.models import Organisation
+from mediators.models import Mediator, Organisation
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -160,10 +161,16 @@ PARTY_INITIAL = [
 ]
 
 
-class ReasonForm(forms.Form):
-    reason = forms.CharField(
-        label=_("原因"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
+def reason_field(label) -> forms.CharField:
+    # Not required here: that a reason must be given is the service's rule, refused in
+    # its words (the API's too) beside the field.
+    return forms.CharField(
+        label=label, widget=forms.Textarea(attrs={"rows": 3}), max_length=2000, required=False
     )
+
+
+class ReasonForm(forms.Form):
+    reason = reason_field(_("原因"))
 
 
 class NoteForm(forms.Form):
@@ -173,6 +180,9 @@ class NoteForm(forms.Form):
 
 
 class AcceptForm(forms.Form):
+    """Offers the people and organisations the case may have; any other one posted is
+    handed to the service, which refuses it in its own words."""
+
     owner = forms.ModelChoiceField(label=_("责任人"), queryset=User.objects.none())
     mediators = forms.ModelMultipleChoiceField(
         label=_("调解员"),
@@ -190,18 +200,33 @@ class AcceptForm(forms.Form):
     def __init__(self, *args, case: Case, user: User, **kwargs):
         super().__init__(*args, **kwargs)
         codes = case.area.path_codes
-        self.fields["owner"].queryset = User.objects.filter(
-            is_active=True, area__code__in=codes
-        ).order_by("area__depth", "full_name")
+        offer_choices(
+            self.fields["owner"],
+            offered=User.objects.filter(is_active=True, area__code__in=codes).order_by(
+                "area__depth", "full_name"
+            ),
+            accepted=User.objects.filter(is_active=True),
+        )
         self.fields["owner"].label_from_instance = lambda u: (
             f"{u.display_name}({u.get_role_display()}·{u.area})"
         )
         self.fields["owner"].initial = user.pk if user.area and user.area.code in codes else None
-        self.fields["mediators"].queryset = services.mediators_available_for(case)
-        self.fields["organisation"].queryset = services.organisations_available_for(case)
+        offer_choices(
+            self.fields["mediators"],
+            offered=services.mediators_available_for(case),
+            accepted=Mediator.objects.all(),
+        )
+        offer_choices(
+            self.fields["organisation"],
+            offered=services.organisations_available_for(case),
+            accepted=Organisation.objects.all(),
+        )
 
 
 class SessionForm(forms.ModelForm):
+    """Offers the case's mediators and parties; that someone mediates, and who may, is
+    the service's rule, refused in its words whatever is posted."""
+
     class Meta:
         model = MediationSession
         fields = SESSION_FIELDS
@@ -214,8 +239,15 @@ class SessionForm(forms.ModelForm):
 
     def __init__(self, *args, case: Case, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["mediators"].queryset = services.mediators_available_for(case)
-        self.fields["parties_present"].queryset = case.parties.all()
+        offer_choices(
+            self.fields["mediators"],
+            offered=services.mediators_available_for(case),
+            accepted=Mediator.objects.all(),
+        )
+        self.fields["mediators"].required = False
+        offer_choices(
+            self.fields["parties_present"], offered=case.parties.all(), accepted=Party.objects.all()
+        )
         self.fields["held_at"].initial = timezone.localtime().replace(second=0, microsecond=0)
         assigned = list(case.mediators.values_list("pk", flat=True))
         if assigned:
@@ -224,9 +256,7 @@ class SessionForm(forms.ModelForm):
 
 class GradeForm(forms.Form):
     grade = forms.ChoiceField(label=_("新等级"), choices=Case._meta.get_field("grade").choices)
-    reason = forms.CharField(
-        label=_("调整原因"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
-    )
+    reason = reason_field(_("调整原因"))
 
 
 class EscalationDecisionForm(forms.Form):

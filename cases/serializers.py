@@ -294,8 +294,14 @@ class AcceptSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
 
 
+def reason_field() -> serializers.CharField:
+    # Blank passes: that a reason must be given is the service's rule, refused in its
+    # words (the page's too).
+    return serializers.CharField(max_length=2000, allow_blank=True, default="")
+
+
 class ReasonSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=2000)
+    reason = reason_field()
 
 
 class NoteSerializer(serializers.Serializer):
@@ -304,7 +310,7 @@ class NoteSerializer(serializers.Serializer):
 
 class GradeSerializer(serializers.Serializer):
     grade = serializers.ChoiceField(choices=Case._meta.get_field("grade").choices)
-    reason = serializers.CharField(max_length=2000)
+    reason = reason_field()
 
 
 class DecisionSerializer(serializers.Serializer):

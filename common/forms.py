@@ -1,8 +1,28 @@
 """Form helpers every app's pages share."""
 
 from django.core.exceptions import ValidationError
+from django.forms.models import ModelChoiceIterator
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import render
+
+
+class _OfferedChoices(ModelChoiceIterator):
+    def __init__(self, field):
+        super().__init__(field)
+        self.queryset = field.offered
+
+
+def offer_choices(field, *, offered, accepted) -> None:
+    """Let a model choice field show ``offered`` but accept any row of ``accepted``.
+
+    The page offers only the rows a rule allows; a row posted from outside them is
+    still read, so that the service refuses it in the rule's own words (the words the
+    API shows too) instead of the form answering "not a valid choice" first. An id that
+    is not in ``accepted`` at all is still refused by the field."""
+    field.offered = offered.all()
+    field.iterator = _OfferedChoices
+    # Set last: assigning the queryset rebuilds the widget's choices from the iterator.
+    field.queryset = accepted
 
 
 def show_refusal(form, error, formsets: dict | None = None) -> None:

@@ -3,6 +3,7 @@
 import datetime
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -92,6 +93,12 @@ class Agreement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case.number} {self.get_form_display()}"
+
+    def clean(self):
+        super().clean()
+        # The column takes negative numbers; what an agreement awards never is one.
+        if self.amount is not None and self.amount < 0:
+            raise ValidationError({"amount": _("协议金额不能为负数。")})
 
     @property
     def judicial_confirmation_deadline(self) -> datetime.date | None:

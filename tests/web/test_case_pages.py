@@ -528,7 +528,7 @@ def test_voiding_requires_a_reason(client, world, case):
     response = client.post(reverse("cases:void", args=[case.pk]), {"reason": ""})
 
     assert response.status_code == 200
-    assert response.context["form"].errors["reason"] == ["该字段是必填项。"]
+    assert response.context["form"].errors["reason"] == ["请填写原因。"]
     assert snapshot() == before
 
 
