@@ -34,7 +34,13 @@ def show_refusal(form, error, formsets: dict | None = None) -> None:
         form.add_error(None, error)
         return
     for field, errors in error.error_dict.items():
-        if field in formsets:
+        # "parties.1.name": the second form of the formset "parties", its field "name".
+        name, _dot, row_field = field.partition(".")
+        index, _dot, row_field = row_field.partition(".")
+        if name in formsets and index.isdigit() and int(index) < len(formsets[name].forms):
+            row = formsets[name].forms[int(index)]
+            row.add_error(row_field if row_field in row.fields else None, errors)
+        elif field in formsets:
             formset = formsets[field]
             messages = [m for e in errors for m in e.messages]
             formset._non_form_errors = formset.error_class(messages, error_class="nonform")

@@ -122,6 +122,19 @@ def _check_sides(roles: Iterable[str]) -> None:
 
 
 @transaction.atomic
+def _validate_parties(parties: list[Party]) -> None:
+    """Each party's own field rules, the refusal keyed ``parties.<n>.<field>`` so every
+    door can put it on that party's row (the form's formset, the API's field, the import's
+    column)."""
+    for index, party in enumerate(parties):
+        try:
+            validate_instance(party, exclude=["case"])
+        except ValidationError as error:
+            raise ValidationError(
+                {f"parties.{index}.{field}": errors for field, errors in error.error_dict.items()}
+            ) from error
+
+
 def case_register(*, by, data: dict, parties: list[dict], note: str = "") -> Case:
     """Register a case with its parties (one form, one transaction). ``note`` is added to
     the registration's history entry, e.g. the file and line a ledger import took it from."""
@@ -154,8 +167,7 @@ def case_register(*, by, data: dict, parties: list[dict], note: str = "") -> Cas
         case, exclude=["number", "numbering_area", "number_year", "number_sequence", "created_by"]
     )
     party_objects = [Party(case=case, **row) for row in party_rows]
-    for party in party_objects:
-        validate_instance(party, exclude=["case"])
+    _validate_parties(party_objects)
 
     case.numbering_area = numbering_area_for(area)
     case.number_year = case.received_on.year
@@ -300,9 +312,9 @@ def case_update(*, case: Case, by, data: dict, parties: list[dict] | None = None
                             history_value(value),
                         ]
                     setattr(party, field, value)
-            validate_instance(party, exclude=["case"])
             roles.append(party.role)
             to_save.append(party)
+        _validate_parties(to_save)
         untouched = [p for pk, p in existing.items() if pk not in {r.get("id") for r in parties}]
         _check_sides([*roles, *(p.role for p in untouched)])
         for party in to_save:

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from cases import services
 from cases.models import Case, CaseSource, DisputeType, Grade, Party, PartyRole
 from cases.selectors import visible_cases
+from cases.workflow import validate_instance
 from common.spreadsheets import cell_text, is_blank, loose_key
 from common.validators import normalise_id_number, normalise_mobile
 from grids.models import Area
@@ -289,7 +290,7 @@ def _check_party(row: Row, party: dict) -> None:
         }
     )
     try:
-        candidate.full_clean(exclude=["case"], validate_unique=False, validate_constraints=False)
+        validate_instance(candidate, exclude=["case"])
     except ValidationError as error:
         columns = _PARTY_FIELD_COLUMNS[party["role"]]
         for party_field, messages in error.message_dict.items():
@@ -304,7 +305,7 @@ def problems_from(line: int, error: ValidationError, skip_party_fields: bool) ->
     for field_name, errors in error_dict.items():
         if field_name in _CASE_FIELD_COLUMNS:
             column = COLUMN_BY_KEY[_CASE_FIELD_COLUMNS[field_name]].header
-        elif field_name in services.PARTY_FIELDS:
+        elif field_name.startswith("parties.") or field_name in services.PARTY_FIELDS:
             if skip_party_fields:
                 continue
             column = _("当事人")

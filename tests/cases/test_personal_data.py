@@ -239,7 +239,7 @@ def test_an_invalid_id_number_in_an_edit_is_refused_and_nothing_changes(world, a
         )
 
     assert excinfo.value.message_dict == {
-        "id_number": ["身份证号码校验位不正确,请核对后重新输入。"]
+        "parties.0.id_number": ["身份证号码校验位不正确,请核对后重新输入。"]
     }
     applicant.refresh_from_db()
     assert applicant.id_number == ID_NUMBER

@@ -315,15 +315,15 @@ REFUSALS = {
     ),
     "an ID number with a wrong check character": (
         _bad_check_char,
-        "id_number",
+        "parties.0.id_number",
         "身份证号码校验位不正确,请核对后重新输入。",
     ),
     "a respondent's ID number with a wrong check character": (
         _bad_id_on_respondent,
-        "id_number",
+        "parties.1.id_number",
         "身份证号码校验位不正确,请核对后重新输入。",
     ),
-    "a 12-digit mobile": (_bad_mobile, "mobile", "请输入正确的11位手机号码。"),
+    "a 12-digit mobile": (_bad_mobile, "parties.0.mobile", "请输入正确的11位手机号码。"),
     "a received date tomorrow": (_future_received_on, "received_on", "日期不能晚于今天。"),
     "an occurrence date tomorrow": (_future_occurred_on, "occurred_on", "日期不能晚于今天。"),
     "an area in another town": (_area_of_another_town, "area", "所选区域不在您的管辖范围内。"),
