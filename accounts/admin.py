@@ -25,23 +25,35 @@ admin.site.unregister(Group)
 scope_choices(User, users_in_reach)
 
 
-class AreaRequiredMixin:
-    """Every account hangs on an area (the model allows none for a superuser made with
-    ``createsuperuser``); the rest of the account's rules are the services'."""
+class AccountFormMixin:
+    """What the admin's account forms check themselves, and what they leave to the
+    services. Every account hangs on an area (the model allows none for a superuser made
+    with ``createsuperuser``), so the form asks for one. The rest of the account's rules
+    are the services': a username nobody else has is ``user_create``'s and
+    ``user_update``'s to refuse, in the words ``add_user`` shows too, so the form does not
+    check uniqueness first in Django's own."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if "area" in self.fields:
             self.fields["area"].required = True
 
+    def validate_unique(self):
+        # The username is the one unique field, and the service checks it (in any case).
+        pass
 
-class UserAddForm(AreaRequiredMixin, AdminUserCreationForm):
+
+class UserAddForm(AccountFormMixin, AdminUserCreationForm):
     class Meta(AdminUserCreationForm.Meta):
         model = User
         fields = ("username", "full_name", "mobile", "role", "area")
 
+    def clean_username(self):
+        # Django's creation form refuses a name taken in any case here; the service does.
+        return self.cleaned_data.get("username")
 
-class UserEditForm(AreaRequiredMixin, UserChangeForm):
+
+class UserEditForm(AccountFormMixin, UserChangeForm):
     class Meta(UserChangeForm.Meta):
         model = User
 

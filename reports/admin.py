@@ -2,6 +2,7 @@
 of a meeting; the reviews themselves are opened by the monthly sweep, never added or
 deleted here. Saving goes through ``reports.services.review_record``, as in the portal."""
 
+from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
@@ -21,8 +22,19 @@ class ReportAreaFilter(TownVillageFilter):
     area_field = "area"
 
 
+class ReviewRecordAdminForm(forms.ModelForm):
+    """The record's rules (a date not in the future nor before the month, the minutes)
+    are ``review_record``'s, in the words the review page shows too; the model's own
+    validators would refuse first, in theirs."""
+
+    def _get_validation_exclusions(self):
+        # Django's one hook for the fields its model validation skips.
+        return {*super()._get_validation_exclusions(), *services.RECORD_FIELDS}
+
+
 @admin.register(MonthlyReview)
 class MonthlyReviewAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    form = ReviewRecordAdminForm
     allow_add = False
     list_display = ("month_label", "village", "held_on", "reminded_at", "recorded_by")
     list_filter = (ReviewVillageFilter,)

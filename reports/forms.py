@@ -9,7 +9,10 @@ from reports.periods import PeriodError, period_from
 
 
 class ReviewRecordForm(forms.Form):
-    held_on = forms.DateField(label=_("召开日期"), widget=DATE_INPUT)
+    """Nothing here is required: a missing date or minutes is ``review_record``'s to
+    refuse, in the words the admin shows too."""
+
+    held_on = forms.DateField(label=_("召开日期"), required=False, widget=DATE_INPUT)
     attendees = forms.CharField(
         label=_("参会人员"),
         required=False,
@@ -18,7 +21,10 @@ class ReviewRecordForm(forms.Form):
         help_text=_("如:村书记、网格员、调解员、驻村民警等。"),
     )
     minutes = forms.CharField(
-        label=_("会议记录"), max_length=20000, widget=forms.Textarea(attrs={"rows": 8})
+        label=_("会议记录"),
+        required=False,
+        max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 8}),
     )
     decisions = forms.CharField(
         label=_("议定事项"),

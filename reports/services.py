@@ -176,20 +176,21 @@ def review_record(*, review: MonthlyReview, by, data: dict) -> MonthlyReview:
     for field in ("attendees", "minutes", "decisions"):
         if field in values:
             values[field] = (values[field] or "").strip()
+    # Both refusals at once, so that a form sent back with neither says so for both.
+    errors = {}
     held_on = values.get("held_on", review.held_on)
     if held_on is None:
-        raise ValidationError({"held_on": _("请填写召开日期。")})
-    if held_on > timezone.localdate():
-        raise ValidationError({"held_on": _("召开日期不能晚于今天。")})
-    if held_on < review.month:
-        raise ValidationError(
-            {
-                "held_on": _("召开日期不能早于所审议的月份(%(month)s)。")
-                % {"month": f"{review.month:%Y-%m}"}
-            }
-        )
+        errors["held_on"] = _("请填写召开日期。")
+    elif held_on > timezone.localdate():
+        errors["held_on"] = _("召开日期不能晚于今天。")
+    elif held_on < review.month:
+        errors["held_on"] = _("召开日期不能早于所审议的月份(%(month)s)。") % {
+            "month": f"{review.month:%Y-%m}"
+        }
     if not values.get("minutes", review.minutes):
-        raise ValidationError({"minutes": _("请填写会议记录。")})
+        errors["minutes"] = _("请填写会议记录。")
+    if errors:
+        raise ValidationError(errors)
 
     for field, value in values.items():
         setattr(review, field, value)
