@@ -1,0 +1,14 @@
+"""What the navigation offers of the case pages: the same question the page asks
+(``cases.policy``), so a link is shown exactly when its page has something for the user."""
+
+from django import template
+
+from cases.policy import Action, role_allows
+
+register = template.Library()
+
+
+@register.filter
+def decides_escalations(user) -> bool:
+    """The escalation inbox (上报待办) is for those who may accept or return one."""
+    return role_allows(user, Action.DECIDE_ESCALATION)
