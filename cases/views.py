@@ -22,6 +22,7 @@ from cases.models import Escalation, EscalationStatus
 from cases.policy import Action, role_allows, user_may
 from cases.services import available_actions
 from cases.steps import step_perform
+from cases.workflow import WorkflowError, check_allowed
 from common.forms import form_page, show_refusal
 
 
@@ -143,11 +144,10 @@ def case_edit(request, pk):
 def _refused(request, case, action: Action):
     """Refuse early what the role or the status does not allow: 403 for the role; for the
     status, back to the case with the words the service would use. None when allowed."""
-    if not user_may(request.user, action, case):
-        raise PermissionDenied
-    refusal = services.workflow_refusal(case, action)
-    if refusal:
-        messages.error(request, refusal)
+    try:
+        check_allowed(request.user, case, action)
+    except WorkflowError as refusal:
+        messages.error(request, refusal.message)
         return redirect("cases:detail", pk=case.pk)
     return None
 

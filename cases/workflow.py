@@ -118,15 +118,15 @@ def check_allowed(by, case: Case | None, action: Action) -> None:
             raise WorkflowError(refusal, code="workflow")
 
 
+def step_open(user, case: Case, action: Action) -> bool:
+    """May ``user`` take ``action`` on ``case`` now: allowed both by role and by status.
+    What the pages and the back office offer; ``check_allowed`` is its refusing twin."""
+    return user_may(user, action, case) and workflow_refusal(case, action) is None
+
+
 def available_actions(user, case: Case) -> list[Action]:
-    """The actions to offer on the case page: allowed both by role and by status."""
-    return [
-        action
-        for action in Action
-        if action in ALLOWED_FROM
-        and user_may(user, action, case)
-        and workflow_refusal(case, action) is None
-    ]
+    """The actions to offer on the case page."""
+    return [action for action in Action if action in ALLOWED_FROM and step_open(user, case, action)]
 
 
 def require_reason(reason: str, field: str = "reason") -> str:

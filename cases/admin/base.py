@@ -5,9 +5,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext
 
 from cases.models import Case
-from cases.policy import Action, user_may
+from cases.policy import Action
 from cases.selectors import cases_in_reach
-from cases.services import workflow_refusal
+from cases.workflow import step_open
 from common.admin_scoping import ScopedAdminMixin, call_service
 
 
@@ -24,12 +24,6 @@ class DistrictWideMixin(ScopedAdminMixin):
 
     def scope_queryset(self, request, queryset):
         return queryset
-
-
-def step_open(user, case: Case, action: Action) -> bool:
-    """The admin offers a form only while both the role and the case's status allow the
-    step that the form's service takes."""
-    return user_may(user, action, case) and workflow_refusal(case, action) is None
 
 
 def case_editable(user, case: Case) -> bool:

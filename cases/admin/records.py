@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from cases import services
-from cases.admin.base import CaseChildScopedMixin, ServiceSaveMixin, step_open
+from cases.admin.base import CaseChildScopedMixin, ServiceSaveMixin
 from cases.models import (
     Agreement,
     CaseEvent,
@@ -18,6 +18,7 @@ from cases.models import (
 )
 from cases.policy import Action
 from cases.selectors import cases_in_reach
+from cases.workflow import step_open
 from common.admin_scoping import ScopedAdminMixin
 from grids.selectors import areas_within_reach
 
