@@ -121,7 +121,6 @@ def _check_sides(roles: Iterable[str]) -> None:
         )
 
 
-@transaction.atomic
 def _validate_parties(parties: list[Party]) -> None:
     """Each party's own field rules, the refusal keyed ``parties.<n>.<field>`` so every
     door can put it on that party's row (the form's formset, the API's field, the import's
@@ -135,6 +134,7 @@ def _validate_parties(parties: list[Party]) -> None:
             ) from error
 
 
+@transaction.atomic
 def case_register(*, by, data: dict, parties: list[dict], note: str = "") -> Case:
     """Register a case with its parties (one form, one transaction). ``note`` is added to
     the registration's history entry, e.g. the file and line a ledger import took it from."""
