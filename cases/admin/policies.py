@@ -1,9 +1,6 @@
 """Local practice: district-wide rules that clerks edit (supervisors view), never delete."""
 
-from django import forms
 from django.contrib import admin
-from django.core.exceptions import ValidationError
-from django.utils.translation import gettext_lazy as _
 
 from cases.admin.base import DistrictWideMixin
 from cases.models import FollowUpRule, GradePolicy, ResponsibilityRule, WorkflowPolicy
@@ -27,29 +24,11 @@ class ResponsibilityRuleAdmin(DistrictWideMixin, admin.ModelAdmin):
     list_filter = ("grade", "level", "role")
 
 
-class WorkflowPolicyForm(forms.ModelForm):
-    class Meta:
-        model = WorkflowPolicy
-        fields = ["auto_propose_escalation", "review_day", "review_hour"]
-
-    def clean_review_day(self):
-        day = self.cleaned_data["review_day"]
-        if not 1 <= day <= 28:
-            raise ValidationError(_("请填写1至28之间的日期。"), code="review_day")
-        return day
-
-    def clean_review_hour(self):
-        hour = self.cleaned_data["review_hour"]
-        if not 0 <= hour <= 23:
-            raise ValidationError(_("请填写0至23之间的时刻。"), code="review_hour")
-        return hour
-
-
 @admin.register(WorkflowPolicy)
 class WorkflowPolicyAdmin(DistrictWideMixin, admin.ModelAdmin):
     """A single row (``WorkflowPolicy.current()`` reads pk 1): edited, never added twice."""
 
-    form = WorkflowPolicyForm
+    fields = ("auto_propose_escalation", "review_day", "review_hour")
     list_display = ("__str__", "auto_propose_escalation", "review_day", "review_hour")
 
     def has_add_permission(self, request):

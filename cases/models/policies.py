@@ -1,5 +1,6 @@
 """Policy that offices edit (DOMAIN §4 values are the defaults, set by a data migration)."""
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -91,6 +92,18 @@ class WorkflowPolicy(models.Model):
 
     def __str__(self) -> str:
         return str(self._meta.verbose_name)
+
+    def clean(self):
+        # Day 28 at most: every month has it, so the review is never skipped.
+        errors = {}
+        if not 1 <= self.review_day <= 28:
+            errors["review_day"] = ValidationError(_("请填写1至28之间的日期。"), code="review_day")
+        if not 0 <= self.review_hour <= 23:
+            errors["review_hour"] = ValidationError(
+                _("请填写0至23之间的时刻。"), code="review_hour"
+            )
+        if errors:
+            raise ValidationError(errors)
 
     @classmethod
     def current(cls) -> "WorkflowPolicy":

@@ -4,6 +4,7 @@ recipients in the user's area; nothing is deleted."""
 
 import pytest
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.test import RequestFactory
 
 from cases.models import FollowUpRule, ResponsibilityRule, WorkflowPolicy
@@ -123,6 +124,27 @@ def test_a_clerk_edits_the_workflow_policy_within_its_bounds(client, world):
     assert client.post(url, data).status_code == 302
     policy.refresh_from_db()
     assert (policy.review_day, policy.auto_propose_escalation) == (15, False)
+
+
+def test_the_review_day_and_hour_bounds_are_the_policys_own_and_the_admin_shows_its_words(
+    client, world
+):
+    policy = WorkflowPolicy.current()
+    policy.review_day, policy.review_hour = 29, 24
+    with pytest.raises(ValidationError) as excinfo:
+        policy.full_clean()
+    assert excinfo.value.message_dict == {
+        "review_day": ["请填写1至28之间的日期。"],
+        "review_hour": ["请填写0至23之间的时刻。"],
+    }
+
+    client.force_login(world.clerk_a)
+    url = admin_url(WorkflowPolicy, "change", policy.pk)
+    data = {**post_data_from(client.get(url)), "review_day": "29", "review_hour": "24"}
+    errors = form_errors(client.post(url, data))
+    assert errors["review_day"] == ["请填写1至28之间的日期。"]
+    assert errors["review_hour"] == ["请填写0至23之间的时刻。"]
+    assert (WorkflowPolicy.current().review_day, WorkflowPolicy.current().review_hour) == (1, 8)
 
 
 # ---------------------------------------------------------------------------
