@@ -300,6 +300,7 @@ class AgreementUpdateForm(forms.ModelForm):
         fields = services.AGREEMENT_UPDATE_FIELDS
         widgets = {
             "signed_on": DATE_INPUT,
+            "judicial_applied_on": DATE_INPUT,
             "judicial_confirmation_on": DATE_INPUT,
             "performance_note": forms.Textarea(attrs={"rows": 3}),
         }

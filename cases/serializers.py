@@ -181,10 +181,7 @@ class AgreementSerializer(serializers.ModelSerializer):
             *services.AGREEMENT_FIELDS,
             "effective_on",
             "judicial_confirmation_deadline",
-            "judicial_confirmation",
-            "judicial_confirmation_on",
-            "performance",
-            "performance_note",
+            *(f for f in services.AGREEMENT_UPDATE_FIELDS if f not in services.AGREEMENT_FIELDS),
             "superseded_at",
             "created_at",
         ]

@@ -107,7 +107,8 @@ class AgreementAdmin(ServiceSaveMixin, CaseRecordAdmin):
                 "fields": (
                     ("parties_signed", "mediator_signed", "sealed"),
                     "signed_on",
-                    ("judicial_confirmation", "judicial_confirmation_on"),
+                    ("judicial_confirmation", "judicial_applied_on"),
+                    ("judicial_court", "judicial_ruling_number", "judicial_confirmation_on"),
                 )
             },
         ),

@@ -19,6 +19,8 @@ class AgreementForm(models.TextChoices):
 
 class JudicialConfirmation(models.TextChoices):
     NOT_APPLIED = "not_applied", _("未申请")
+    # The parties mean to apply: the owner is reminded before the 30-day window closes.
+    INTENDED = "intended", _("拟申请")
     APPLIED = "applied", _("已申请")
     CONFIRMED = "confirmed", _("已确认")
     REJECTED = "rejected", _("被驳回")
@@ -64,6 +66,11 @@ class Agreement(models.Model):
         choices=JudicialConfirmation.choices,
         default=JudicialConfirmation.NOT_APPLIED,
     )
+    judicial_court = models.CharField(_("受理法院"), max_length=100, blank=True)
+    judicial_applied_on = models.DateField(
+        _("司法确认申请日期"), null=True, blank=True, validators=[validate_not_future_date]
+    )
+    judicial_ruling_number = models.CharField(_("裁定书文号"), max_length=64, blank=True)
     judicial_confirmation_on = models.DateField(
         _("司法确认日期"), null=True, blank=True, validators=[validate_not_future_date]
     )
@@ -88,6 +95,19 @@ class Agreement(models.Model):
                 fields=["case"],
                 condition=models.Q(superseded_at__isnull=True),
                 name="agreement_one_current_per_case",
+            )
+        ]
+        indexes = [
+            # The judicial confirmation reminder reads only agreements whose parties mean
+            # to apply and have not: a handful, however many agreements there are.
+            models.Index(
+                fields=["effective_on"],
+                name="agreement_judicial_due_idx",
+                condition=models.Q(
+                    judicial_confirmation="intended",
+                    judicial_applied_on__isnull=True,
+                    superseded_at__isnull=True,
+                ),
             )
         ]
 

@@ -8,7 +8,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases import followups
-from cases.models import Agreement, AgreementForm, Case, EventKind, Status
+from cases.models import (
+    Agreement,
+    AgreementForm,
+    Case,
+    EventKind,
+    JudicialConfirmation,
+    Status,
+)
 from cases.policy import Action
 from cases.workflow import (
     check_allowed,
@@ -39,10 +46,18 @@ AGREEMENT_UPDATE_FIELDS = (
     "sealed",
     "signed_on",
     "judicial_confirmation",
+    "judicial_court",
+    "judicial_applied_on",
+    "judicial_ruling_number",
     "judicial_confirmation_on",
     "performance",
     "performance_note",
 )
+# Judicial confirmation (art. 33), as the 司法所 records it: the result and the court's
+# application date, ruling number and court.
+JUDICIAL_FIELDS = tuple(f for f in AGREEMENT_UPDATE_FIELDS if f.startswith("judicial_"))
+# The results a court gives; each is on a ruling (裁定书) that names its court and number.
+RULED = (JudicialConfirmation.CONFIRMED, JudicialConfirmation.REJECTED)
 
 
 def _apply_effect(agreement: Agreement) -> None:
@@ -68,7 +83,10 @@ def _validate_agreement(agreement: Agreement, case: Case) -> None:
         and agreement.performance_due_on < agreement.reached_on
     ):
         raise ValidationError({"performance_due_on": _("履行期限不能早于达成日期。")})
-    if agreement.judicial_confirmation != "not_applied" and agreement.effective_on is None:
+    # Meaning to apply is not applying: the parties may say so before the agreement is
+    # signed, and are reminded once it is in effect.
+    not_yet_applied = (JudicialConfirmation.NOT_APPLIED, JudicialConfirmation.INTENDED)
+    if agreement.judicial_confirmation not in not_yet_applied and agreement.effective_on is None:
         raise ValidationError({"judicial_confirmation": _("协议生效后才能申请司法确认。")})
     if (
         agreement.judicial_confirmation_on
@@ -76,6 +94,45 @@ def _validate_agreement(agreement: Agreement, case: Case) -> None:
         and (agreement.judicial_confirmation_on < agreement.effective_on)
     ):
         raise ValidationError({"judicial_confirmation_on": _("司法确认日期不能早于协议生效日期。")})
+    _validate_application(agreement)
+
+
+def _validate_application(agreement: Agreement) -> None:
+    """Art. 33: the parties apply jointly within 30 days of the agreement taking effect;
+    a court does not hear a late application, so the ledger does not record one."""
+    applied_on = agreement.judicial_applied_on
+    if applied_on is None:
+        return
+    if agreement.effective_on is None:
+        raise ValidationError({"judicial_applied_on": _("协议生效后才能申请司法确认。")})
+    if applied_on < agreement.effective_on:
+        raise ValidationError({"judicial_applied_on": _("申请日期不能早于协议生效日期。")})
+    deadline = agreement.judicial_confirmation_deadline
+    if applied_on > deadline:
+        raise ValidationError(
+            {
+                "judicial_applied_on": _(
+                    "申请日期已超过司法确认申请期限(%(deadline)s):须在协议生效之日起30日内申请。"
+                )
+                % {"deadline": deadline.isoformat()}
+            }
+        )
+    if agreement.judicial_confirmation_on and agreement.judicial_confirmation_on < applied_on:
+        raise ValidationError({"judicial_confirmation_on": _("司法确认日期不能早于申请日期。")})
+
+
+def _validate_ruling(agreement: Agreement) -> None:
+    """A confirmation or a rejection is a court's ruling: the ledger names the court and
+    the ruling's number."""
+    if agreement.judicial_confirmation not in RULED:
+        return
+    missing = {}
+    if not agreement.judicial_court.strip():
+        missing["judicial_court"] = _("已确认或被驳回时,请填写受理法院。")
+    if not agreement.judicial_ruling_number.strip():
+        missing["judicial_ruling_number"] = _("已确认或被驳回时,请填写裁定书文号。")
+    if missing:
+        raise ValidationError(missing)
 
 
 @transaction.atomic
@@ -104,14 +161,20 @@ def agreement_update(*, case: Case, by, data: dict) -> Agreement:
     check_allowed(by, case, Action.RECORD_PERFORMANCE)
     agreement = Agreement.objects.select_for_update().get(case=case, superseded_at__isnull=True)
     changes = {}
+    changed = set()
     for field in AGREEMENT_UPDATE_FIELDS:
         if field in data and getattr(agreement, field) != data[field]:
+            changed.add(field)
             before = _display(agreement, field)
             setattr(agreement, field, data[field])
             label = str(agreement._meta.get_field(field).verbose_name)
             changes[label] = [before, _display(agreement, field)]
     _apply_effect(agreement)
     _validate_agreement(agreement, case)
+    # Checked when the judicial record changes, so that an agreement confirmed before the
+    # court and number were kept can still have its performance brought up to date.
+    if changed.intersection(JUDICIAL_FIELDS):
+        _validate_ruling(agreement)
     validate_instance(agreement, exclude=["case", "recorded_by"])
     agreement.save()
     if changes:

@@ -182,7 +182,13 @@ def test_judicial_confirmation_can_be_applied_for_and_confirmed_after_effect(wor
     services.agreement_update(
         case=case,
         by=world.secretary_a,
-        data={"judicial_confirmation": "confirmed", "judicial_confirmation_on": today()},
+        data={
+            "judicial_confirmation": "confirmed",
+            "judicial_confirmation_on": today(),
+            # A ruling names its court and number (tests/cases/test_judicial_confirmation.py).
+            "judicial_court": "诸暨市人民法院",
+            "judicial_ruling_number": "(2026)浙0681民特12号",
+        },
     )
 
     agreement = Agreement.objects.get(case=case)

@@ -54,20 +54,35 @@ def agreed_in_writing_unsigned(world) -> Case:
     return Case.objects.get(pk=case.pk)
 
 
-def agreed_three_days_ago(world) -> Case:
-    """An oral agreement reached (and so in effect) three days ago."""
-    case = in_mediation(world)
+def _agreed_orally(world, days: int) -> Case:
+    """An oral agreement reached (and so in effect) ``days`` days ago."""
+    case = mediating(
+        register_case(world.secretary_a, received_on=days_ago(days + 2)),
+        world.secretary_a,
+        [world.mediator_a],
+    )
     services.agreement_record(
         case=case,
         by=world.secretary_a,
         data={
             "form": "oral",
-            "reached_on": days_ago(3),
+            "reached_on": days_ago(days),
             "facts": "双方对院墙位置有争议。",
             "terms": "院墙按原址重建,费用各半。",
         },
     )
     return Case.objects.get(pk=case.pk)
+
+
+def agreed_three_days_ago(world) -> Case:
+    """An oral agreement reached (and so in effect) three days ago."""
+    return _agreed_orally(world, 3)
+
+
+def agreed_forty_days_ago(world) -> Case:
+    """An oral agreement in effect for forty days: its 30-day window for applying for
+    judicial confirmation closed ten days ago."""
+    return _agreed_orally(world, 40)
 
 
 def agreed_and_fulfilled(world) -> Case:
@@ -151,6 +166,9 @@ def _agreement_update_page(world, case):
     data = {
         "signed_on": agreement.signed_on.isoformat() if agreement.signed_on else "",
         "judicial_confirmation": agreement.judicial_confirmation,
+        "judicial_court": "",
+        "judicial_applied_on": "",
+        "judicial_ruling_number": "",
         "judicial_confirmation_on": "",
         "performance": agreement.performance,
         "performance_note": "",

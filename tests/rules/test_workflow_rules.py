@@ -21,6 +21,7 @@ from tests.rules.steps import (
     accepted,
     agreed,
     agreed_and_fulfilled,
+    agreed_forty_days_ago,
     agreed_in_writing_unsigned,
     agreed_three_days_ago,
     at_the_district,
@@ -367,6 +368,53 @@ AGREEMENT_RULES = {
         page={
             "judicial_confirmation": "confirmed",
             "judicial_confirmation_on": days_ago(4).isoformat(),
+        },
+    ),
+    "judicial confirmation applied for after the 30-day window closed": Rule(
+        agreed_forty_days_ago,
+        "agreement_update",
+        f"申请日期已超过司法确认申请期限({days_ago(10).isoformat()}):"
+        "须在协议生效之日起30日内申请。",
+        "judicial_applied_on",
+        page={"judicial_confirmation": "applied", "judicial_applied_on": days_ago(5).isoformat()},
+    ),
+    "judicial confirmation applied for before the agreement took effect, by date": Rule(
+        agreed_three_days_ago,
+        "agreement_update",
+        "申请日期不能早于协议生效日期。",
+        "judicial_applied_on",
+        page={"judicial_confirmation": "applied", "judicial_applied_on": days_ago(4).isoformat()},
+    ),
+    "judicial confirmation applied for in the future": Rule(
+        agreed_three_days_ago,
+        "agreement_update",
+        "日期不能晚于今天。",
+        "judicial_applied_on",
+        page={
+            "judicial_confirmation": "applied",
+            "judicial_applied_on": (timezone.localdate() + datetime.timedelta(days=1)).isoformat(),
+        },
+    ),
+    "a judicial confirmation without the court that ruled": Rule(
+        agreed_three_days_ago,
+        "agreement_update",
+        "已确认或被驳回时,请填写受理法院。",
+        "judicial_court",
+        page={
+            "judicial_confirmation": "confirmed",
+            "judicial_applied_on": days_ago(2).isoformat(),
+            "judicial_ruling_number": "(2026)浙0681民特12号",
+        },
+    ),
+    "a rejected judicial confirmation without the ruling's number": Rule(
+        agreed_three_days_ago,
+        "agreement_update",
+        "已确认或被驳回时,请填写裁定书文号。",
+        "judicial_ruling_number",
+        page={
+            "judicial_confirmation": "rejected",
+            "judicial_applied_on": days_ago(2).isoformat(),
+            "judicial_court": "诸暨市人民法院",
         },
     ),
 }
