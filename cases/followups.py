@@ -22,11 +22,14 @@ from django.utils import timezone
 
 from accounts.models import Role, User
 from cases.models import (
+    JUDICIAL_CONFIRMATION_WINDOW,
+    Agreement,
     Case,
     FollowUp,
     FollowUpKind,
     FollowUpRule,
     HandlingLevel,
+    JudicialConfirmation,
     OffsetUnit,
     ResponsibilityRule,
     Status,
@@ -176,3 +179,24 @@ def overdue_recipients(case: Case) -> list[User]:
     if case.owner_id and case.owner not in supervisors:
         supervisors.append(case.owner)
     return supervisors
+
+
+def judicial_confirmations_due(today: datetime.date, days_before: int):
+    """Agreements in force whose parties mean to apply for judicial confirmation and have
+    not, once the window (art. 33: 30 days from effect) closes within ``days_before``
+    days, and not after it has closed. The filter is the condition of the partial index
+    agreement_judicial_due_idx, so this reads only the few agreements it concerns."""
+    return Agreement.objects.filter(
+        judicial_confirmation=JudicialConfirmation.INTENDED,
+        judicial_applied_on__isnull=True,
+        superseded_at__isnull=True,
+        effective_on__gte=today - JUDICIAL_CONFIRMATION_WINDOW,
+        effective_on__lte=today - JUDICIAL_CONFIRMATION_WINDOW + datetime.timedelta(days_before),
+    ).order_by("effective_on")
+
+
+def judicial_reminder_recipient(agreement: Agreement) -> User | None:
+    """The case's owner, while the case stands resolved on this agreement."""
+    if agreement.case.status not in (Status.RESOLVED, Status.CLOSED):
+        return None
+    return agreement.case.owner

@@ -16,6 +16,7 @@ class NotificationKind(models.TextChoices):
     CASE_OVERDUE = "case_overdue", _("案件超期")
     ESCALATION = "escalation", _("上报待接收")
     MONTHLY_REVIEW = "monthly_review", _("月例会提醒")
+    JUDICIAL_CONFIRMATION = "judicial_confirmation", _("司法确认提醒")
 
 
 class Notification(models.Model):

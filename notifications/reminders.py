@@ -1,5 +1,6 @@
 """The beat sweeps that turn what the cases app says is due into notifications: a
-follow-up visit whose reminder time has come, a case past its time limit.
+follow-up visit whose reminder time has come, a case past its time limit, an agreement
+whose judicial confirmation window is about to close.
 
 What is due, how it is claimed and who hears of it are the cases app's rules
 (``cases.followups``); this module claims in batches and notifies. Safe to run twice,
@@ -10,6 +11,7 @@ commit together.
 
 import datetime
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,12 +20,14 @@ from cases.followups import (
     claim_overdue_report,
     claim_reminder,
     due_for_reminder,
+    judicial_confirmations_due,
+    judicial_reminder_recipient,
     overdue_recipients,
     overdue_unreported,
     reminder_recipient,
 )
-from cases.models import Case, FollowUp
-from notifications.models import NotificationKind
+from cases.models import Agreement, Case, FollowUp
+from notifications.models import Notification, NotificationKind
 from notifications.services import notify
 
 SWEEP_BATCH = 500
@@ -113,3 +117,50 @@ def sweep_overdue_cases(today: datetime.date | None = None, batch: int = SWEEP_B
                 total += 1
         if len(due) < batch:
             return total
+
+
+def _judicial_key(agreement: Agreement) -> str:
+    return f"judicial-confirmation:{agreement.pk}"
+
+
+def sweep_judicial_confirmations(
+    today: datetime.date | None = None, days_before: int | None = None
+) -> int:
+    """Remind each case's owner, once per agreement, that the parties mean to apply for
+    judicial confirmation and the 30-day window closes within ``days_before`` days
+    (FENGQIAO_JUDICIAL_REMINDER_DAYS). What is due is a few rows on a partial index; the
+    unique dedupe key, not this sweep's care, is what keeps a reminder single."""
+    today = today or timezone.localdate()
+    if days_before is None:
+        days_before = settings.FENGQIAO_JUDICIAL_REMINDER_DAYS
+    due = {
+        _judicial_key(agreement): agreement
+        for agreement in judicial_confirmations_due(today, days_before).select_related(
+            "case", "case__owner"
+        )
+    }
+    reminded = set(
+        Notification.objects.filter(dedupe_key__in=due).values_list("dedupe_key", flat=True)
+    )
+    total = 0
+    for key, agreement in due.items():
+        recipient = None if key in reminded else judicial_reminder_recipient(agreement)
+        if recipient is None:
+            continue
+        case = agreement.case
+        with transaction.atomic():
+            created = notify(
+                recipient=recipient,
+                kind=NotificationKind.JUDICIAL_CONFIRMATION,
+                case=case,
+                title=_("案件 %(number)s 的调解协议须于 %(deadline)s 前申请司法确认")
+                % {
+                    "number": case.number,
+                    "deadline": agreement.judicial_confirmation_deadline.isoformat(),
+                },
+                body=case.title,
+                link=f"/cases/{case.pk}/",
+                dedupe_key=key,
+            )[1]
+        total += created
+    return total

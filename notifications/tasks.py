@@ -27,3 +27,8 @@ def sweep_follow_ups() -> int:
 @shared_task(name="cases.tasks.sweep_overdue_cases", ignore_result=True)
 def sweep_overdue_cases() -> int:
     return reminders.sweep_overdue_cases()
+
+
+@shared_task(ignore_result=True)
+def sweep_judicial_confirmations() -> int:
+    return reminders.sweep_judicial_confirmations()

@@ -265,9 +265,18 @@ CELERY_BEAT_SCHEDULE = {
     "report-overdue-cases": {"task": "cases.tasks.sweep_overdue_cases", "schedule": 600.0},
     # The monthly review: the day and hour are policy (admin), so check every 15 minutes.
     "monthly-review-reminders": {"task": "reports.tasks.sweep_monthly_reviews", "schedule": 900.0},
+    # Judicial confirmation windows closing: a deadline is a date, so hourly is plenty.
+    "remind-judicial-confirmations": {
+        "task": "notifications.tasks.sweep_judicial_confirmations",
+        "schedule": 3600.0,
+    },
     # Email/SMS not yet sent (broker flushed, worker killed, backend down): every minute.
     "retry-deliveries": {"task": "notifications.tasks.sweep_deliveries", "schedule": 60.0},
 }
+
+# The case's owner is reminded this many days before the 30-day window for applying for
+# judicial confirmation (People's Mediation Law art. 33) closes, where the parties mean to.
+FENGQIAO_JUDICIAL_REMINDER_DAYS = env_int("FENGQIAO_JUDICIAL_REMINDER_DAYS", 7)
 
 FENGQIAO_SMS_BACKEND = env_str("FENGQIAO_SMS_BACKEND", "notifications.backends.ConsoleSmsBackend")
 DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", "fengqiao@localhost")
