@@ -107,6 +107,7 @@ def case_detail(request, pk):
             "may_reveal_mobile": user_may(request.user, Action.REVEAL_MOBILE, case),
             "escalation_due": case.failed_attempts >= services.FAILED_ATTEMPTS_BEFORE_ESCALATION
             and Action.ESCALATE in actions,
+            "failed_attempts_rule": services.failed_attempts_rule(),
             **related,
             **attachment_views.detail_context(request.user, case),
         },

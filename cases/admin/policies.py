@@ -28,8 +28,19 @@ class ResponsibilityRuleAdmin(DistrictWideMixin, admin.ModelAdmin):
 class WorkflowPolicyAdmin(DistrictWideMixin, admin.ModelAdmin):
     """A single row (``WorkflowPolicy.current()`` reads pk 1): edited, never added twice."""
 
-    fields = ("auto_propose_escalation", "review_day", "review_hour")
-    list_display = ("__str__", "auto_propose_escalation", "review_day", "review_hour")
+    fields = (
+        "auto_propose_escalation",
+        "continuing_session_counts_as_failed",
+        "review_day",
+        "review_hour",
+    )
+    list_display = (
+        "__str__",
+        "auto_propose_escalation",
+        "continuing_session_counts_as_failed",
+        "review_day",
+        "review_hour",
+    )
 
     def has_add_permission(self, request):
         return super().has_add_permission(request) and not WorkflowPolicy.objects.exists()

@@ -81,6 +81,16 @@ class WorkflowPolicy(models.Model):
         default=True,
         help_text=_("关闭后由办理人手动提请上报。"),
     )
+    # The seed's "三三调处" reads "3次以上" as three tries that did not settle the dispute,
+    # so by default a session that ends "继续调解" is one of them too.
+    continuing_session_counts_as_failed = models.BooleanField(
+        _("继续调解计入本级调解未成次数"),
+        default=True,
+        help_text=_(
+            "开启时,结果为“未达成一致”或“继续调解”的调解都计入本级调解未成次数;"
+            "关闭时只计入“未达成一致”。满三次即应提请上报上一级。"
+        ),
+    )
     review_day = models.PositiveSmallIntegerField(
         _("月例会提醒日"), default=1, help_text=_("每月几号提醒村(社区)书记召开月例会(1-28)。")
     )

@@ -29,9 +29,11 @@ from cases.services.mediation import (
     FAILED_ATTEMPTS_BEFORE_ESCALATION,
     SessionOutcome,
     case_change_grade,
+    counts_as_failed_attempt,
     escalation_decide,
     escalation_propose,
     escalation_receivers,
+    failed_attempts_rule,
     session_record,
 )
 from cases.services.personal_data import personal_data_reveal
@@ -72,9 +74,11 @@ __all__ = [
     "case_update",
     "case_void",
     "case_withdraw",
+    "counts_as_failed_attempt",
     "escalation_decide",
     "escalation_propose",
     "escalation_receivers",
+    "failed_attempts_rule",
     "follow_up_record",
     "mediators_available_for",
     "numbering_area_for",

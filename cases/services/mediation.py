@@ -52,6 +52,26 @@ class SessionOutcome:
     escalation_due: bool  # three failed attempts at this level: time to go up a level
 
 
+def counts_as_failed_attempt(result: str, policy: WorkflowPolicy | None = None) -> bool:
+    """Whether a session ending in ``result`` is a failed attempt of the three-three rule
+    at its level. "未达成一致" always is; "继续调解" is too while the policy says so (the
+    seed's "3次以上": three tries that did not settle it), and a settled session never is."""
+    if result == SessionResult.NOT_RESOLVED:
+        return True
+    policy = policy or WorkflowPolicy.current()
+    return result == SessionResult.CONTINUE and policy.continuing_session_counts_as_failed
+
+
+def failed_attempts_rule(policy: WorkflowPolicy | None = None) -> str:
+    """The counting rule in plain words, as ``counts_as_failed_attempt`` applies it."""
+    policy = policy or WorkflowPolicy.current()
+    if policy.continuing_session_counts_as_failed:
+        rule = _("未达成一致和继续调解均计入;满 %(count)d 次提请上报上一级(三三调处)")
+    else:
+        rule = _("仅未达成一致计入,继续调解不计入;满 %(count)d 次提请上报上一级(三三调处)")
+    return rule % {"count": FAILED_ATTEMPTS_BEFORE_ESCALATION}
+
+
 @transaction.atomic
 def session_record(
     *,
@@ -92,8 +112,9 @@ def session_record(
     session.mediators.set(mediators)
     session.parties_present.set(parties_present)
 
+    policy = WorkflowPolicy.current()
     previous = set_status(case, Status.MEDIATING)
-    if result == SessionResult.NOT_RESOLVED:
+    if counts_as_failed_attempt(result, policy):
         case.failed_attempts += 1
     case.save()
     record_event(
@@ -107,11 +128,7 @@ def session_record(
         case.failed_attempts >= FAILED_ATTEMPTS_BEFORE_ESCALATION
         and next_level(case.level) is not None
     )
-    if (
-        escalation_due
-        and WorkflowPolicy.current().auto_propose_escalation
-        and pending_escalation(case) is None
-    ):
+    if escalation_due and policy.auto_propose_escalation and pending_escalation(case) is None:
         _propose(
             case,
             by,

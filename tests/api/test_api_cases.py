@@ -449,6 +449,37 @@ def manual_escalation(db):
     WorkflowPolicy.objects.update_or_create(pk=1, defaults={"auto_propose_escalation": False})
 
 
+@pytest.mark.parametrize(
+    ("counts_continuing", "counted", "escalations"),
+    [
+        (True, [1, 2, 3], [("village", "town", "proposed")]),
+        (False, [0, 0, 0], []),
+    ],
+    ids=["continuing-counts", "continuing-not-counted"],
+)
+def test_continuing_sessions_through_the_api_count_and_propose_escalation_as_the_policy_says(
+    world, counts_continuing, counted, escalations
+):
+    WorkflowPolicy.objects.filter(pk=WorkflowPolicy.current().pk).update(
+        continuing_session_counts_as_failed=counts_continuing
+    )
+    village = token_client(world.secretary_a)
+    case = accept(register_case(world.secretary_a), world.secretary_a, [world.mediator_a])
+    url = f"{CASES}{case.pk}/sessions/"
+
+    bodies = []
+    for _ in range(3):
+        response = village.post(url, _session(world, "continue"), format="json")
+        assert response.status_code == 201
+        bodies.append(response.json())
+
+    assert [body["failed_attempts"] for body in bodies] == counted
+    assert [
+        (e["from_level"], e["to_level"], e["status"]) for e in bodies[-1]["escalations"]
+    ] == escalations
+    assert bodies[1]["escalations"] == []
+
+
 def test_a_case_goes_from_registration_to_closing_through_the_api(world, manual_escalation):
     village, town = token_client(world.secretary_a), token_client(world.supervisor_a)
     clerk = token_client(world.clerk_a)

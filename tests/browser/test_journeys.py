@@ -97,7 +97,7 @@ def test_village_secretary_on_a_phone_takes_a_case_from_registration_to_follow_u
         record_session(page, "未达成一致", f"第{attempt}次调解,双方各执己见。")
         expect(alert(page, "success")).to_contain_text("调解记录已保存。")
         expect(badges(page).first).to_have_text("调解中")
-        failed_attempts = page.locator(".case-facts dt", has_text="本级未成次数")
+        failed_attempts = page.locator(".case-facts dt", has_text="本级调解未成次数")
         expect(failed_attempts.locator("+ dd")).to_have_text(str(attempt))
         if attempt < 3:
             expect(alert(page, "warning")).to_have_count(0)

@@ -10,11 +10,14 @@ from django.utils import timezone
 from accounts.models import Role
 from cases import services
 from cases.models import (
+    CaseEvent,
+    Escalation,
     EventKind,
     HandlingLevel,
     MediationSession,
     SessionResult,
     Status,
+    WorkflowPolicy,
 )
 from cases.policy import Action
 from tests.builders import (
@@ -51,7 +54,10 @@ def test_three_failed_sessions_at_one_level_make_escalation_due(world):
     assert MediationSession.objects.filter(case=case).count() == 3
 
 
-def test_sessions_that_continue_or_resolve_do_not_count_as_failed_attempts(world):
+def test_with_the_policy_off_sessions_that_continue_or_resolve_do_not_count_as_failed_attempts(
+    world,
+):
+    set_policy(continuing_session_counts_as_failed=False)
     case = accepted_case(world)
     record_session(case, world.secretary_a, [world.mediator_a], SessionResult.NOT_RESOLVED)
     record_session(case, world.secretary_a, [world.mediator_a], SessionResult.CONTINUE)
@@ -59,6 +65,117 @@ def test_sessions_that_continue_or_resolve_do_not_count_as_failed_attempts(world
 
     assert outcome.case.failed_attempts == 1
     assert outcome.escalation_due is False
+
+
+def set_policy(**fields) -> WorkflowPolicy:
+    WorkflowPolicy.objects.filter(pk=WorkflowPolicy.current().pk).update(**fields)
+    return WorkflowPolicy.current()
+
+
+def test_the_default_policy_counts_a_continuing_session_as_a_failed_attempt(world):
+    WorkflowPolicy.objects.all().delete()
+    case = accepted_case(world)
+
+    outcome = record_session(case, world.secretary_a, [world.mediator_a], SessionResult.CONTINUE)
+
+    assert WorkflowPolicy.current().continuing_session_counts_as_failed is True
+    assert outcome.case.failed_attempts == 1
+    assert refresh(case).failed_attempts == 1
+
+
+@pytest.mark.parametrize(
+    ("counts_continuing", "result", "counts"),
+    [
+        (True, SessionResult.NOT_RESOLVED, True),
+        (True, SessionResult.CONTINUE, True),
+        (True, SessionResult.RESOLVED, False),
+        (False, SessionResult.NOT_RESOLVED, True),
+        (False, SessionResult.CONTINUE, False),
+        (False, SessionResult.RESOLVED, False),
+    ],
+)
+def test_a_session_counts_as_a_failed_attempt_by_its_result_and_the_policy(
+    db, counts_continuing, result, counts
+):
+    policy = set_policy(continuing_session_counts_as_failed=counts_continuing)
+
+    assert services.counts_as_failed_attempt(result, policy) is counts
+    assert services.counts_as_failed_attempt(result) is counts
+
+
+def _three_sessions_with_automatic_escalation(world, result):
+    set_policy(auto_propose_escalation=True)
+    case = accepted_case(world)
+    outcomes = [
+        record_session(case, world.secretary_a, [world.mediator_a], result) for _ in range(3)
+    ]
+    escalations = [
+        (e.from_level, e.to_level, e.status, e.reason, e.proposed_by)
+        for e in Escalation.objects.filter(case=case)
+    ]
+    events = list(
+        CaseEvent.objects.filter(case=case, kind=EventKind.ESCALATION_PROPOSED).values_list(
+            "note", "changes"
+        )
+    )
+    return outcomes, escalations, events
+
+
+def test_by_default_the_third_continuing_session_proposes_escalation_like_a_third_failure(
+    world,
+):
+    continuing = _three_sessions_with_automatic_escalation(world, SessionResult.CONTINUE)
+    failing = _three_sessions_with_automatic_escalation(world, SessionResult.NOT_RESOLVED)
+
+    for outcomes, escalations, events in (continuing, failing):
+        assert [o.case.failed_attempts for o in outcomes] == [1, 2, 3]
+        assert [o.escalation_due for o in outcomes] == [False, False, True]
+        assert escalations == [
+            (
+                HandlingLevel.VILLAGE,
+                HandlingLevel.TOWN,
+                "proposed",
+                "本级已调解3次未成,按“三三调处”规则自动提请上报。",
+                world.secretary_a,
+            )
+        ]
+        assert events == [
+            (
+                "本级已调解3次未成,按“三三调处”规则自动提请上报。",
+                {"上报至": ["村(社区)", "乡镇(街道)"]},
+            )
+        ]
+    assert continuing[1:] == failing[1:]
+
+
+def test_with_the_policy_off_three_continuing_sessions_count_nothing_and_propose_nothing(world):
+    set_policy(continuing_session_counts_as_failed=False, auto_propose_escalation=True)
+    case = accepted_case(world)
+
+    outcomes = [
+        record_session(case, world.secretary_a, [world.mediator_a], SessionResult.CONTINUE)
+        for _ in range(3)
+    ]
+
+    assert [o.case.failed_attempts for o in outcomes] == [0, 0, 0]
+    assert [o.escalation_due for o in outcomes] == [False, False, False]
+    assert not Escalation.objects.filter(case=case).exists()
+
+
+def test_continuing_sessions_are_counted_per_level_and_start_again_after_escalation(world):
+    case = accepted_grid_case(world)
+    for _ in range(3):
+        record_session(case, world.grid_member_a, [world.mediator_a], SessionResult.CONTINUE)
+    assert refresh(case).failed_attempts == 3
+    services.escalation_propose(case=case, by=world.grid_member_a, reason="三次调解未成")
+    services.escalation_decide(case=case, by=world.secretary_a, accept=True)
+    assert refresh(case).failed_attempts == 0
+
+    first = record_session(case, world.secretary_a, [world.mediator_a], SessionResult.CONTINUE)
+
+    assert first.case.failed_attempts == 1
+    assert first.escalation_due is False
+    assert first.session.level == HandlingLevel.VILLAGE
 
 
 def test_only_the_first_session_moves_the_case_on_the_timeline(world):

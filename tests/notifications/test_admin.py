@@ -126,6 +126,26 @@ def test_a_clerk_edits_the_workflow_policy_within_its_bounds(client, world):
     assert (policy.review_day, policy.auto_propose_escalation) == (15, False)
 
 
+def test_a_clerk_switches_off_counting_continuing_sessions_as_failed_attempts(client, world):
+    policy = WorkflowPolicy.current()
+    assert policy.continuing_session_counts_as_failed is True
+    client.force_login(world.clerk_a)
+    url = admin_url(WorkflowPolicy, "change", policy.pk)
+    form = client.get(url)
+    assert "继续调解计入本级调解未成次数" in form.content.decode()
+    data = post_data_from(form)
+    assert data["continuing_session_counts_as_failed"] == "on"
+
+    data.pop("continuing_session_counts_as_failed")
+    assert client.post(url, data).status_code == 302
+
+    policy.refresh_from_db()
+    assert (policy.continuing_session_counts_as_failed, policy.auto_propose_escalation) == (
+        False,
+        True,
+    )
+
+
 def test_the_review_day_and_hour_bounds_are_the_policys_own_and_the_admin_shows_its_words(
     client, world
 ):

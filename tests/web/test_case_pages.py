@@ -13,10 +13,12 @@ from cases.models import (
     CaseEvent,
     CaseSource,
     DisputeType,
+    Escalation,
     FollowUp,
     MediationSession,
     Party,
     PersonalDataAccess,
+    WorkflowPolicy,
 )
 from tests.builders import accept, mediating, now_minute, ready_to_close, resolved, today
 from tests.factories import make_id_number, party_rows, register_case
@@ -273,6 +275,74 @@ def test_the_session_page_records_a_session_and_the_case_is_being_mediated(clien
     assert case.failed_attempts == 1
     assert timeline_kinds(page) == ["登记", "受理", "调解记录"]
     assert "双方同意退让半米。" in html(page)
+
+
+def _continuing_session(world) -> dict:
+    return {
+        "held_at": datetime_input(now_minute()),
+        "place": "mediation_room",
+        "method": "face_to_face",
+        "mediators": [world.mediator_a.pk],
+        "content": "双方各让一步,约定下周再谈。",
+        "result": "continue",
+    }
+
+
+def _failed_attempts_shown(page) -> tuple[str, str]:
+    """The case page's count of failed attempts and the counting rule under it."""
+    match = re.search(
+        r"本级调解未成次数</dt><dd[^>]*>([^<]*)</dd>\s*"
+        r'<dd class="[^"]*failed-attempts-rule">([^<]*)</dd>',
+        html(page),
+    )
+    assert match, "no failed attempts on the case page"
+    return match.group(1), match.group(2)
+
+
+def test_by_default_the_third_continuing_session_on_the_session_page_proposes_escalation(
+    client, world, case
+):
+    accept(case, world.secretary_a, [world.mediator_a])
+
+    pages = [_step(client, world, case, "session_create", _continuing_session(world))]
+    assert case.failed_attempts == 1
+    pages.append(_step(client, world, case, "session_create", _continuing_session(world)))
+    assert case.failed_attempts == 2
+    assert not Escalation.objects.filter(case=case).exists()
+    pages.append(_step(client, world, case, "session_create", _continuing_session(world)))
+
+    assert case.failed_attempts == 3
+    escalation = Escalation.objects.get(case=case)
+    assert (escalation.from_level, escalation.to_level, escalation.status) == (
+        "village",
+        "town",
+        "proposed",
+    )
+    assert "本级已调解3次未成,按“三三调处”规则应提请上报上一级。" in messages_of(pages[-1])
+    assert [_failed_attempts_shown(page)[0] for page in pages] == ["1", "2", "3"]
+
+
+@pytest.mark.parametrize(
+    ("counts_continuing", "count", "rule"),
+    [
+        (True, "1", "未达成一致和继续调解均计入;满 3 次提请上报上一级(三三调处)"),
+        (False, "0", "仅未达成一致计入,继续调解不计入;满 3 次提请上报上一级(三三调处)"),
+    ],
+    ids=["continuing-counts", "continuing-not-counted"],
+)
+def test_the_case_page_shows_the_failed_attempts_and_the_rule_the_policy_sets(
+    client, world, case, counts_continuing, count, rule
+):
+    WorkflowPolicy.objects.filter(pk=WorkflowPolicy.current().pk).update(
+        continuing_session_counts_as_failed=counts_continuing
+    )
+    accept(case, world.secretary_a, [world.mediator_a])
+
+    page = _step(client, world, case, "session_create", _continuing_session(world))
+
+    assert case.failed_attempts == int(count)
+    assert _failed_attempts_shown(page) == (count, rule)
+    assert messages_of(page) == ["调解记录已保存。"]
 
 
 def test_the_agreement_page_records_the_agreement_and_the_case_is_resolved(client, world, case):

@@ -47,6 +47,7 @@ CASE_PAGE_QUERIES = [
     "cases_escalation",  # may this user receive an escalation?
     "cases_escalation",  # is an escalation already pending?
     "cases_agreement",  # the agreement in force (Case.agreement, read once and cached)
+    "cases_workflowpolicy",  # which sessions count as failed attempts, for the rule's words
     "cases_attachment",  # the attachments shown, uploaders joined
     "notifications_notification",  # the unread count in the navigation bar
     "grids_area",  # the area's ancestors, for its full name
@@ -131,4 +132,4 @@ def test_the_case_page_query_count_does_not_grow_with_parties_and_sessions(
     assert all(f"当事人{i}" in page for i in range(size))
     assert len(response.context["sessions"]) == sessions
     assert _tables(queries) == CASE_PAGE_QUERIES
-    assert len(queries) == 22
+    assert len(queries) == 23
