@@ -9,7 +9,7 @@ class Role(models.TextChoices):
     VILLAGE_SECRETARY = "village_secretary", _("村(社区)书记")
     MEDIATOR = "mediator", _("人民调解员")
     CLERK = "clerk", _("综治中心工作人员")
-    SUPERVISOR = "supervisor", _("督导(政法委员/综治中心主任/司法所长)")
+    SUPERVISOR = "supervisor", _("分管领导")
 
 
 class User(AbstractUser):

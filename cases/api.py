@@ -227,7 +227,7 @@ class CaseViewSet(
         "escalate",
         Action.ESCALATE,
         ReasonSerializer,
-        "提请上报上一级",
+        "提级调处",
         code=status.HTTP_201_CREATED,
     )
     decide_escalation = _step_action(

@@ -15,10 +15,10 @@ from cases import attachments, selectors
 from cases.forms import ReasonForm
 from cases.models import AttachmentKind, Case
 from cases.policy import Action, user_may
-from common.forms import form_page
+from common.forms import PlainFormMixin, form_page
 
 
-class AttachmentForm(forms.Form):
+class AttachmentForm(PlainFormMixin, forms.Form):
     kind = forms.ChoiceField(
         label=gettext_lazy("附件类型"),
         choices=AttachmentKind.choices,

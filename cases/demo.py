@@ -63,8 +63,8 @@ LOGINS = [
     ("wangge", "网格员 · 枫源村第1网格"),
     ("tiaojie", "人民调解员 · 宝大叔"),
     ("zongzhi", "综治中心工作人员 · 枫桥镇(后台 /admin/)"),
-    ("dudao", "督导 · 枫桥镇"),
-    ("quzhuren", "督导 · 诸暨市"),
+    ("dudao", "分管领导 · 枫桥镇"),
+    ("quzhuren", "分管领导 · 诸暨市"),
     ("shuji_b", "村(社区)书记 · 赵家村(另一镇)"),
 ]
 
@@ -157,7 +157,7 @@ class DemoBuilder:
             "secretary": make("shuji", Role.VILLAGE_SECRETARY, village_a, "村书记 杨建国"),
             "mediator": make("tiaojie", Role.MEDIATOR, village_a, "调解员 宝大叔"),
             "clerk": make("zongzhi", Role.CLERK, town_a, "综治中心 徐敏"),
-            "supervisor": make("dudao", Role.SUPERVISOR, town_a, "司法所长 周强"),
+            "supervisor": make("dudao", Role.SUPERVISOR, town_a, "司法所所长 周强"),
             "district": make("quzhuren", Role.SUPERVISOR, areas["district"], "矛调中心主任 何平"),
             "secretary_b": make(
                 "shuji_b", Role.VILLAGE_SECRETARY, areas["villages"][3], "村书记 赵林"

@@ -22,6 +22,7 @@ from cases.outcomes import (
     Outcome,
 )
 from cases.search import search_cases
+from common.forms import PLEASE_SELECT
 from grids.models import Area
 from grids.selectors import areas_within_reach
 
@@ -43,16 +44,25 @@ class CaseFilter(django_filters.FilterSet):
         widget=forms.TextInput(attrs={"placeholder": _("编号、当事人姓名或案情")}),
     )
     status = django_filters.ChoiceFilter(
-        label=_("状态"), choices=Status.choices, method="filter_status"
+        label=_("状态"), choices=Status.choices, empty_label=PLEASE_SELECT, method="filter_status"
     )
-    grade = django_filters.ChoiceFilter(label=_("风险等级"), choices=Grade.choices)
-    level = django_filters.ChoiceFilter(label=_("处置层级"), choices=HandlingLevel.choices)
+    grade = django_filters.ChoiceFilter(
+        label=_("风险等级"), choices=Grade.choices, empty_label=PLEASE_SELECT
+    )
+    level = django_filters.ChoiceFilter(
+        label=_("处置层级"), choices=HandlingLevel.choices, empty_label=PLEASE_SELECT
+    )
     dispute_type = django_filters.ModelChoiceFilter(
-        label=_("纠纷类型"), queryset=DisputeType.objects.all()
+        label=_("纠纷类型"), queryset=DisputeType.objects.all(), empty_label=PLEASE_SELECT
     )
-    source = django_filters.ModelChoiceFilter(label=_("来源"), queryset=CaseSource.objects.all())
+    source = django_filters.ModelChoiceFilter(
+        label=_("来源"), queryset=CaseSource.objects.all(), empty_label=PLEASE_SELECT
+    )
     area = django_filters.ModelChoiceFilter(
-        label=_("区域"), queryset=_areas_for_request, method="filter_area"
+        label=_("区域"),
+        queryset=_areas_for_request,
+        empty_label=PLEASE_SELECT,
+        method="filter_area",
     )
     received_after = django_filters.DateFilter(
         label=_("登记日期自"),
@@ -72,10 +82,16 @@ class CaseFilter(django_filters.FilterSet):
     # What the statistics count (reports/statistics.py): each figure on the dashboard
     # links here with these, so the ledger lists exactly the cases behind it.
     outcome = django_filters.ChoiceFilter(
-        label=_("调解结果"), choices=OUTCOME_CHOICES, method="filter_outcome"
+        label=_("调解结果"),
+        choices=OUTCOME_CHOICES,
+        empty_label=PLEASE_SELECT,
+        method="filter_outcome",
     )
     resolution = django_filters.ChoiceFilter(
-        label=_("化解方式"), choices=RESOLUTION_CHOICES, method="filter_resolution"
+        label=_("化解情形"),
+        choices=RESOLUTION_CHOICES,
+        empty_label=PLEASE_SELECT,
+        method="filter_resolution",
     )
     overdue_as_of = django_filters.DateFilter(
         label=_("截至该日超期"),

@@ -18,7 +18,7 @@ from cases.models import (
     PartyRole,
 )
 from cases.steps import SESSION_FIELDS
-from common.forms import offer_choices
+from common.forms import PlainFormMixin, offer_choices
 from common.validators import normalise_id_number, normalise_mobile
 from grids.selectors import areas_within_reach
 from mediators.models import Mediator, Organisation
@@ -33,7 +33,7 @@ class AreaChoiceField(forms.ModelChoiceField):
         return f"{'　' * obj.depth}{obj.name}"
 
 
-class CaseForm(forms.ModelForm):
+class CaseForm(PlainFormMixin, forms.ModelForm):
     area = AreaChoiceField(label=_("发生地(村/网格)"), queryset=None)
 
     class Meta:
@@ -62,7 +62,7 @@ class CaseEditForm(CaseForm):
         fields = services.EDITABLE_CASE_FIELDS
 
 
-class PartyForm(forms.ModelForm):
+class PartyForm(PlainFormMixin, forms.ModelForm):
     class Meta:
         model = Party
         fields = services.PARTY_FIELDS
@@ -81,6 +81,11 @@ class PartyForm(forms.ModelForm):
 class BasePartyFormSet(forms.BaseFormSet):
     # That a dispute has two sides is the service's rule (one place for forms and API);
     # its refusal is shown at the top of the form.
+    # Django's own "请至少提交 2 个表单" speaks of forms, not of parties.
+    default_error_messages = {
+        "too_few_forms": _("纠纷至少需要两方当事人:请至少填写一名申请人和一名被申请人。"),
+        "too_many_forms": _("一件纠纷最多登记 %(num)d 方当事人。"),
+    }
 
     def party_rows(self) -> list[dict]:
         return [f.cleaned_data for f in self.forms if f.cleaned_data]
@@ -133,6 +138,8 @@ class PartyEditForm(PartyForm):
 
 
 class BasePartyEditFormSet(forms.BaseModelFormSet):
+    default_error_messages = BasePartyFormSet.default_error_messages
+
     def party_rows(self) -> list[dict]:
         """The parties for ``services.case_update``: every existing one (by ``id``) and
         the new one if it was filled in."""
@@ -169,17 +176,17 @@ def reason_field(label) -> forms.CharField:
     )
 
 
-class ReasonForm(forms.Form):
+class ReasonForm(PlainFormMixin, forms.Form):
     reason = reason_field(_("原因"))
 
 
-class NoteForm(forms.Form):
+class NoteForm(PlainFormMixin, forms.Form):
     note = forms.CharField(
         label=_("说明"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000, required=False
     )
 
 
-class AcceptForm(forms.Form):
+class AcceptForm(PlainFormMixin, forms.Form):
     """Offers the people and organisations the case may have; any other one posted is
     handed to the service, which refuses it in its own words."""
 
@@ -223,7 +230,7 @@ class AcceptForm(forms.Form):
         )
 
 
-class SessionForm(forms.ModelForm):
+class SessionForm(PlainFormMixin, forms.ModelForm):
     """Offers the case's mediators and parties; that someone mediates, and who may, is
     the service's rule, refused in its words whatever is posted."""
 
@@ -254,12 +261,12 @@ class SessionForm(forms.ModelForm):
             self.fields["mediators"].initial = assigned
 
 
-class GradeForm(forms.Form):
+class GradeForm(PlainFormMixin, forms.Form):
     grade = forms.ChoiceField(label=_("新等级"), choices=Case._meta.get_field("grade").choices)
     reason = reason_field(_("调整原因"))
 
 
-class EscalationDecisionForm(forms.Form):
+class EscalationDecisionForm(PlainFormMixin, forms.Form):
     accept = forms.TypedChoiceField(
         label=_("处理"),
         choices=[("yes", _("接收")), ("no", _("退回"))],
@@ -275,7 +282,7 @@ class EscalationDecisionForm(forms.Form):
     )
 
 
-class AgreementForm(forms.ModelForm):
+class AgreementForm(PlainFormMixin, forms.ModelForm):
     class Meta:
         model = Agreement
         fields = services.AGREEMENT_FIELDS
@@ -294,7 +301,7 @@ class AgreementForm(forms.ModelForm):
         self.fields["reached_on"].initial = timezone.localdate
 
 
-class AgreementUpdateForm(forms.ModelForm):
+class AgreementUpdateForm(PlainFormMixin, forms.ModelForm):
     class Meta:
         model = Agreement
         fields = services.AGREEMENT_UPDATE_FIELDS
@@ -306,7 +313,7 @@ class AgreementUpdateForm(forms.ModelForm):
         }
 
 
-class FollowUpForm(forms.ModelForm):
+class FollowUpForm(PlainFormMixin, forms.ModelForm):
     class Meta:
         model = FollowUp
         fields = services.FOLLOW_UP_FIELDS
@@ -318,7 +325,7 @@ class FollowUpForm(forms.ModelForm):
         self.fields["done_at"].initial = timezone.localtime().replace(second=0, microsecond=0)
 
 
-class FailForm(forms.Form):
+class FailForm(PlainFormMixin, forms.Form):
     failure_reason = forms.ChoiceField(
         label=_("调解不成原因"), choices=FailureReason.choices, widget=forms.RadioSelect
     )

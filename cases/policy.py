@@ -27,7 +27,7 @@ class Action(models.TextChoices):
     WITHDRAW = "withdraw", _("撤回")
     RECORD_SESSION = "record_session", _("记录调解")
     CHANGE_GRADE = "change_grade", _("调整等级")
-    ESCALATE = "escalate", _("提请上报")
+    ESCALATE = "escalate", _("提级调处")
     DECIDE_ESCALATION = "decide_escalation", _("接收/退回上报")
     RECORD_AGREEMENT = "record_agreement", _("记录调解协议")
     RECORD_PERFORMANCE = "record_performance", _("记录履行情况")

@@ -194,7 +194,7 @@ def _warn_if_escalation_due(request, outcome) -> None:
     if outcome.escalation_due:
         messages.warning(
             request,
-            _("本级已调解%(count)d次未成,按“三三调处”规则应提请上报上一级。")
+            _("本级已调解%(count)d次未成,按“三三调处”规则应提级调处。")
             % {"count": outcome.case.failed_attempts},
         )
 
@@ -218,7 +218,7 @@ case_change_grade = _step_page(
     Action.CHANGE_GRADE, forms.GradeForm, gettext_lazy("风险等级已调整。")
 )
 case_escalate = _step_page(
-    Action.ESCALATE, forms.ReasonForm, gettext_lazy("已提请上报,等待上级接收。")
+    Action.ESCALATE, forms.ReasonForm, gettext_lazy("已提级调处,等待上级接收。")
 )
 escalation_decide = _step_page(
     Action.DECIDE_ESCALATION, forms.EscalationDecisionForm, gettext_lazy("上报已处理。")

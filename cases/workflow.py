@@ -78,9 +78,9 @@ def workflow_refusal(case: Case, action: Action) -> str | None:
         }
     if action == Action.ESCALATE:
         if next_level(case.level) is None:
-            return _("案件已在区级处置,无法继续上报。")
+            return _("案件已在县级处置,无法继续上报。")
         if pending_escalation(case) is not None:
-            return _("案件已提请上报,正在等待上级接收。")
+            return _("案件已提级调处,正在等待上级接收。")
     if action == Action.DECIDE_ESCALATION and pending_escalation(case) is None:
         return _("该案件没有待接收的上报。")
     if action == Action.RECORD_AGREEMENT and case.agreement is not None:

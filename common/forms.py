@@ -1,9 +1,46 @@
 """Form helpers every app's pages share."""
 
+from django import forms
 from django.core.exceptions import ValidationError
 from django.forms.models import ModelChoiceIterator
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
+
+# What a drop-down shows before anything is chosen: words, not Django's "---------".
+PLEASE_SELECT = _("请选择")
+
+# Django's own words for a limit ("确保该变量包含不超过…") speak like a programmer.
+PLAIN_LIMITS = {
+    "max_length": _("最多填写 %(limit_value)d 个字。"),
+    "min_length": _("至少填写 %(limit_value)d 个字。"),
+    "min_value": _("不能小于 %(limit_value)s。"),
+    "max_value": _("不能大于 %(limit_value)s。"),
+    "max_digits": _("数字太长:最多 %(max)s 位。"),
+    "max_decimal_places": _("最多保留 %(max)s 位小数。"),
+    "max_whole_digits": _("整数部分最多 %(max)s 位。"),
+}
+
+
+class PlainFormMixin:
+    """A portal form that speaks plainly: its drop-downs offer 请选择 as their blank
+    choice and its limits are told in everyday words. Put it first among the form's
+    bases. Radio buttons keep their choices; the back office keeps Django's words."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.error_messages.update(PLAIN_LIMITS)
+            if not isinstance(field.widget, forms.Select):
+                continue
+            if isinstance(field, forms.ModelChoiceField):
+                if field.empty_label is not None:
+                    field.empty_label = PLEASE_SELECT
+            elif isinstance(field, forms.ChoiceField):
+                field.choices = [
+                    (value, PLEASE_SELECT if value == "" else label)
+                    for value, label in field.choices
+                ]
 
 
 class _OfferedChoices(ModelChoiceIterator):

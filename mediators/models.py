@@ -11,7 +11,7 @@ class OrganisationKind(models.TextChoices):
     INDUSTRY_COMMITTEE = "industry_committee", _("行业性专业性人民调解委员会")
     STUDIO = "studio", _("个人调解工作室")
     EXPERT_POOL = "expert_pool", _("专家库")
-    DISTRICT_CENTRE = "district_centre", _("区矛盾纠纷多元化解服务中心")
+    DISTRICT_CENTRE = "district_centre", _("县级矛盾纠纷多元化解服务中心")
     PROFESSIONAL_TEAM = "professional_team", _("专业调处团队(派出所/司法所/人民法庭)")
 
 

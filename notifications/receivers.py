@@ -19,7 +19,7 @@ def escalation_proposed(sender, escalation: Escalation, **kwargs) -> None:
             recipient=receiver,
             kind=NotificationKind.ESCALATION,
             case=case,
-            title=_("案件 %(number)s 提请上报至%(level)s,等待接收")
+            title=_("案件 %(number)s 提级调处至%(level)s,等待接收")
             % {"number": case.number, "level": level.label},
             body=escalation.reason,
             link=f"/cases/{case.pk}/",

@@ -53,7 +53,7 @@ LEDGER_COLUMNS: tuple[Column, ...] = (
     Column("level", "处置层级", 10),
     Column("summary", "简要案情", 40, Kind.LONG_TEXT, importable=True, required=True),
     Column("amount_at_stake", "涉及金额(元)", 12, Kind.MONEY, importable=True),
-    Column("external_reference", "来文编号", 14, importable=True),
+    Column("external_reference", "转办编号", 14, importable=True),
     Column("mediators", "调解员", 14, Kind.LONG_TEXT),
     Column("sessions", "调解次数", 8, Kind.INTEGER),
     Column("status", "状态", 9),

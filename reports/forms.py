@@ -4,11 +4,12 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from cases.forms import DATE_INPUT
+from common.forms import PlainFormMixin
 from grids.models import AreaLevel
 from reports.periods import PeriodError, period_from
 
 
-class ReviewRecordForm(forms.Form):
+class ReviewRecordForm(PlainFormMixin, forms.Form):
     """Nothing here is required: a missing date or minutes is ``review_record``'s to
     refuse, in the words the admin shows too."""
 
@@ -35,7 +36,7 @@ class ReviewRecordForm(forms.Form):
     )
 
 
-class ReportScopeForm(forms.Form):
+class ReportScopeForm(PlainFormMixin, forms.Form):
     """Which area and which period a report covers (the ledger export and the dashboard).
 
     ``areas`` is the user's reach (``grids.selectors.areas_within_reach``), so an area

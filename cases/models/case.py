@@ -31,7 +31,7 @@ class HandlingLevel(models.TextChoices):
     GRID = "grid", _("网格")
     VILLAGE = "village", _("村(社区)")
     TOWN = "town", _("乡镇(街道)")
-    DISTRICT = "district", _("区矛调中心")
+    DISTRICT = "district", _("县级矛调中心")
 
 
 LEVEL_SEQUENCE = [
@@ -136,7 +136,10 @@ class Case(models.Model):
     violence_risk = models.BooleanField(_("有民转刑风险"), default=False)
     petition_risk = models.BooleanField(_("有信访风险"), default=False)
     external_reference = models.CharField(
-        _("来文编号"), max_length=64, blank=True, help_text=_("法院、公安、信访、12345等转来的编号")
+        _("转办编号"),
+        max_length=64,
+        blank=True,
+        help_text=_("法院委托调解的案号、110警情单号、12345工单号或信访件编号"),
     )
 
     owner = models.ForeignKey(

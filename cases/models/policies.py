@@ -77,9 +77,9 @@ class WorkflowPolicy(models.Model):
     """Switches of local practice that are not per-grade: one row, edited in admin."""
 
     auto_propose_escalation = models.BooleanField(
-        _("三次调解未成自动提请上报"),
+        _("三次调解未成自动提级调处"),
         default=True,
-        help_text=_("关闭后由办理人手动提请上报。"),
+        help_text=_("关闭后由办理人手动提级调处。"),
     )
     # The seed's "三三调处" reads "3次以上" as three tries that did not settle the dispute,
     # so by default a session that ends "继续调解" is one of them too.
@@ -88,7 +88,7 @@ class WorkflowPolicy(models.Model):
         default=True,
         help_text=_(
             "开启时,结果为“未达成一致”或“继续调解”的调解都计入本级调解未成次数;"
-            "关闭时只计入“未达成一致”。满三次即应提请上报上一级。"
+            "关闭时只计入“未达成一致”。满三次即应提级调处。"
         ),
     )
     review_day = models.PositiveSmallIntegerField(

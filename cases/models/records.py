@@ -18,7 +18,7 @@ class EventKind(models.TextChoices):
     WITHDRAWN = "withdrawn", _("撤回")
     SESSION = "session", _("调解记录")
     GRADE_CHANGED = "grade_changed", _("调整等级")
-    ESCALATION_PROPOSED = "escalation_proposed", _("提请上报")
+    ESCALATION_PROPOSED = "escalation_proposed", _("提级调处")
     ESCALATION_ACCEPTED = "escalation_accepted", _("上级接收")
     ESCALATION_RETURNED = "escalation_returned", _("上级退回")
     AGREEMENT = "agreement", _("达成协议")

@@ -66,9 +66,9 @@ def failed_attempts_rule(policy: WorkflowPolicy | None = None) -> str:
     """The counting rule in plain words, as ``counts_as_failed_attempt`` applies it."""
     policy = policy or WorkflowPolicy.current()
     if policy.continuing_session_counts_as_failed:
-        rule = _("未达成一致和继续调解均计入;满 %(count)d 次提请上报上一级(三三调处)")
+        rule = _("未达成一致和继续调解均计入;满 %(count)d 次提级调处(三三调处)")
     else:
-        rule = _("仅未达成一致计入,继续调解不计入;满 %(count)d 次提请上报上一级(三三调处)")
+        rule = _("仅未达成一致计入,继续调解不计入;满 %(count)d 次提级调处(三三调处)")
     return rule % {"count": FAILED_ATTEMPTS_BEFORE_ESCALATION}
 
 
@@ -132,7 +132,7 @@ def session_record(
         _propose(
             case,
             by,
-            _("本级已调解%(count)d次未成,按“三三调处”规则自动提请上报。")
+            _("本级已调解%(count)d次未成,按“三三调处”规则自动提级调处。")
             % {"count": case.failed_attempts},
         )
     return SessionOutcome(session=session, case=case, escalation_due=escalation_due)
@@ -194,7 +194,7 @@ def _propose(case: Case, by, reason: str) -> Escalation:
                 case=case, from_level=case.level, to_level=target, reason=reason, proposed_by=by
             )
     except IntegrityError:
-        raise WorkflowError(_("案件已提请上报,正在等待上级接收。")) from None
+        raise WorkflowError(_("案件已提级调处,正在等待上级接收。")) from None
     record_event(
         case,
         EventKind.ESCALATION_PROPOSED,

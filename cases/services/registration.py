@@ -151,7 +151,7 @@ def case_register(*, by, data: dict, parties: list[dict], note: str = "") -> Cas
         raise ValidationError(
             {
                 "external_reference": ValidationError(
-                    _("来文编号“%(reference)s”已登记为案件 %(number)s。"),
+                    _("转办编号“%(reference)s”已登记为案件 %(number)s。"),
                     code="duplicate_reference",
                     params={"reference": duplicate.external_reference, "number": duplicate.number},
                 )
@@ -278,7 +278,7 @@ def case_update(*, case: Case, by, data: dict, parties: list[dict] | None = None
         raise ValidationError(
             {
                 "external_reference": ValidationError(
-                    _("来文编号“%(reference)s”已被该来源的另一案件使用。"),
+                    _("转办编号“%(reference)s”已被该来源的另一案件使用。"),
                     code="duplicate_reference",
                     params={"reference": reference},
                 )

@@ -92,7 +92,7 @@ def _duplicate(
             return Problem(
                 row.line,
                 COLUMN_BY_KEY["external_reference"].header,
-                _("来文编号“%(reference)s”与第 %(line)d 行重复。")
+                _("转办编号“%(reference)s”与第 %(line)d 行重复。")
                 % {"reference": reference, "line": seen_references[key]},
             )
         seen_references[key] = row.line

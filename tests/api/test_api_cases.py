@@ -356,7 +356,7 @@ def test_a_form_user_registering_a_reference_twice_is_told_which_case_has_it(wor
         )
 
     assert refused.value.message_dict == {
-        "external_reference": [f"来文编号“诸信转〔2025〕17号”已登记为案件 {first.number}。"]
+        "external_reference": [f"转办编号“诸信转〔2025〕17号”已登记为案件 {first.number}。"]
     }
     assert refused.value.error_dict["external_reference"][0].code == "duplicate_reference"
     assert Case.objects.count() == 1
@@ -611,7 +611,7 @@ def test_the_third_failed_session_proposes_escalation_by_itself_when_the_policy_
     assert [(e["to_level"], e["status"]) for e in body["escalations"]] == [("town", "proposed")]
     assert manual.status_code == 400
     assert errors(manual) == [
-        {"field": None, "code": "workflow", "message": "案件已提请上报,正在等待上级接收。"}
+        {"field": None, "code": "workflow", "message": "案件已提级调处,正在等待上级接收。"}
     ]
 
 

@@ -101,10 +101,8 @@ def test_village_secretary_on_a_phone_takes_a_case_from_registration_to_follow_u
         expect(failed_attempts.locator("+ dd")).to_have_text(str(attempt))
         if attempt < 3:
             expect(alert(page, "warning")).to_have_count(0)
-    expect(alert(page, "warning")).to_contain_text(
-        "本级已调解3次未成,按“三三调处”规则应提请上报上一级。"
-    )
-    expect(alert(page, "info")).to_contain_text(re.compile(r"提请上报至乡镇\(街道\),等待接收"))
+    expect(alert(page, "warning")).to_contain_text("本级已调解3次未成,按“三三调处”规则应提级调处。")
+    expect(alert(page, "info")).to_contain_text(re.compile(r"提级调处至乡镇\(街道\),等待接收"))
     expect(badges(page).last).to_have_text("村(社区)")
 
     # The town's supervisor takes the case up (on a desktop, in the back office's way).

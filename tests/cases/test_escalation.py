@@ -58,7 +58,7 @@ def test_a_second_escalation_while_one_is_pending_is_refused(world):
         lambda: services.escalation_propose(case=case, by=world.secretary_a, reason="再次上报")
     )
 
-    assert error.messages == ["案件已提请上报,正在等待上级接收。"]
+    assert error.messages == ["案件已提级调处,正在等待上级接收。"]
     assert Escalation.objects.filter(case=case).count() == 1
 
 

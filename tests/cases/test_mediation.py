@@ -135,13 +135,13 @@ def test_by_default_the_third_continuing_session_proposes_escalation_like_a_thir
                 HandlingLevel.VILLAGE,
                 HandlingLevel.TOWN,
                 "proposed",
-                "本级已调解3次未成,按“三三调处”规则自动提请上报。",
+                "本级已调解3次未成,按“三三调处”规则自动提级调处。",
                 world.secretary_a,
             )
         ]
         assert events == [
             (
-                "本级已调解3次未成,按“三三调处”规则自动提请上报。",
+                "本级已调解3次未成,按“三三调处”规则自动提级调处。",
                 {"上报至": ["村(社区)", "乡镇(街道)"]},
             )
         ]
@@ -203,7 +203,7 @@ def test_escalation_is_never_due_for_a_case_already_at_the_district(world):
     assert outcomes[-1].case.failed_attempts == 3
     assert outcomes[-1].escalation_due is False
     assert services.workflow_refusal(refresh(case), Action.ESCALATE) == (
-        "案件已在区级处置,无法继续上报。"
+        "案件已在县级处置,无法继续上报。"
     )
 
 

@@ -46,7 +46,7 @@ def row(**values) -> dict:
         "风险等级": "黄色(较大)",
         "简要案情": "双方因院墙边界发生争执。",
         "涉及金额(元)": "",
-        "来文编号": "",
+        "转办编号": "",
     }
     data.update(values)
     return data
@@ -107,7 +107,7 @@ def three_rows() -> list[dict]:
             纠纷类型="劳动争议",
             风险等级="红",
             **{"涉及金额(元)": 35000.5},
-            来文编号="2026-0001",
+            转办编号="2026-0001",
         ),
         row(
             区域代码="33068110100101",
@@ -281,14 +281,14 @@ def test_every_problem_of_a_row_is_reported_at_once(world):
 
 
 def test_same_reference_twice_in_a_file_is_refused_and_an_earlier_import_too(world):
-    rows = [row(来文编号="X-1"), row(来文编号="X-1", 案件名称="另一件")]
+    rows = [row(转办编号="X-1"), row(转办编号="X-1", 案件名称="另一件")]
     result = importing.import_ledger(by=world.clerk_a, content=xlsx(rows), file_name="d.xlsx")
-    assert lines_and_columns(result) == [(3, "来文编号")]
+    assert lines_and_columns(result) == [(3, "转办编号")]
     assert Case.objects.count() == 0
 
     assert importing.import_ledger(by=world.clerk_a, content=xlsx(rows[:1]), file_name="d.xlsx").ok
     again = importing.import_ledger(by=world.clerk_a, content=xlsx(rows[:1]), file_name="d.xlsx")
-    assert lines_and_columns(again) == [(2, "来文编号")]
+    assert lines_and_columns(again) == [(2, "转办编号")]
     assert "已登记为案件" in again.problems[0].message
     assert Case.objects.count() == 1
 

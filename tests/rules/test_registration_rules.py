@@ -197,7 +197,7 @@ def test_each_registration_rule_refuses_alike_when_a_clerk_corrects_the_case_in_
 # A reference number names one case of its sender
 # ---------------------------------------------------------------------------
 
-CLASH = "来文编号“(2026)浙0681民诉前调7号”已被该来源的另一案件使用。"
+CLASH = "转办编号“(2026)浙0681民诉前调7号”已被该来源的另一案件使用。"
 
 
 @pytest.fixture

@@ -99,10 +99,10 @@ WRONG_STATUS = {
         in_mediation, "follow_up", "案件当前状态为“调解中”,不能记录回访。"
     ),
     "escalating a case already waiting for the level above": Rule(
-        escalation_pending, "escalate", "案件已提请上报,正在等待上级接收。"
+        escalation_pending, "escalate", "案件已提级调处,正在等待上级接收。"
     ),
     "escalating a case already at the district": Rule(
-        at_the_district, "escalate", "案件已在区级处置,无法继续上报。"
+        at_the_district, "escalate", "案件已在县级处置,无法继续上报。"
     ),
     "failing a case not yet accepted": Rule(
         registered, "fail", "案件当前状态为“已登记”,不能调解不成。"

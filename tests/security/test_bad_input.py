@@ -36,7 +36,7 @@ TOMORROW = (timezone.localdate() + datetime.timedelta(days=1)).isoformat()
 BEFORE_1950 = "1949-12-31"
 
 # Messages, by kind of refusal (Chinese; the English sample is in its own test).
-TOO_LONG = "不超过"
+TOO_LONG = "最多填写"
 NO_NUL = "空字符"
 NO_CONTROL = "控制字符"
 FUTURE = "日期不能晚于今天"
@@ -214,9 +214,9 @@ ROWS = [
     ("register", "parties-0-mobile", "23912345678", MOBILE),
     ("register", "parties-0-name", "王" * 101, TOO_LONG),
     ("register", "people_involved", "-5", "0"),
-    ("register", "people_involved", "99999999999999999999", "确保"),
+    ("register", "people_involved", "99999999999999999999", "不能大于"),
     ("register", "amount_at_stake", "-1", "不能为负数"),
-    ("register", "amount_at_stake", "1e30", "不超过 14 个数字"),
+    ("register", "amount_at_stake", "1e30", "最多 14 位"),
     ("register", "area", "99999999", "选择"),
     ("edit", "title", "长" * 101, TOO_LONG),
     ("edit", "title", BELL, NO_CONTROL),

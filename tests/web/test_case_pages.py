@@ -178,6 +178,44 @@ def test_a_dispute_with_only_one_side_is_refused_and_nothing_is_created(client, 
     assert not Case.objects.exists()
 
 
+def test_a_registration_with_only_one_party_filled_in_is_refused_in_the_words_of_the_domain(
+    client, world
+):
+    client.force_login(world.secretary_a)
+    blank_second = {
+        f"parties-1-{name}": "" for name in ("name", "gender", "id_number", "mobile", "address")
+    }
+    data = registration(world, **blank_second, **{"parties-2-name": ""})
+
+    response = client.post(reverse("cases:create"), data)
+
+    assert response.status_code == 200
+    assert response.context["parties"].non_form_errors() == [
+        "纠纷至少需要两方当事人:请至少填写一名申请人和一名被申请人。"
+    ]
+    assert "表单" not in html(response)
+    assert not Case.objects.exists()
+
+
+def test_a_title_too_long_is_refused_in_plain_words(client, world):
+    client.force_login(world.secretary_a)
+
+    response = client.post(reverse("cases:create"), registration(world, title="纠" * 101))
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["title"] == ["最多填写 100 个字。"]
+    assert not Case.objects.exists()
+
+
+def test_the_registration_page_and_the_ledger_offer_please_choose_instead_of_dashes(client, world):
+    client.force_login(world.secretary_a)
+
+    for url in (reverse("cases:create"), reverse("cases:list")):
+        page = html(client.get(url))
+        assert '<option value="" selected>请选择</option>' in page, url
+        assert "---------" not in page, url
+
+
 def test_a_received_date_in_the_future_is_refused(client, world):
     client.force_login(world.secretary_a)
     tomorrow = days_ago(-1).isoformat()
@@ -318,15 +356,15 @@ def test_by_default_the_third_continuing_session_on_the_session_page_proposes_es
         "town",
         "proposed",
     )
-    assert "本级已调解3次未成,按“三三调处”规则应提请上报上一级。" in messages_of(pages[-1])
+    assert "本级已调解3次未成,按“三三调处”规则应提级调处。" in messages_of(pages[-1])
     assert [_failed_attempts_shown(page)[0] for page in pages] == ["1", "2", "3"]
 
 
 @pytest.mark.parametrize(
     ("counts_continuing", "count", "rule"),
     [
-        (True, "1", "未达成一致和继续调解均计入;满 3 次提请上报上一级(三三调处)"),
-        (False, "0", "仅未达成一致计入,继续调解不计入;满 3 次提请上报上一级(三三调处)"),
+        (True, "1", "未达成一致和继续调解均计入;满 3 次提级调处(三三调处)"),
+        (False, "0", "仅未达成一致计入,继续调解不计入;满 3 次提级调处(三三调处)"),
     ],
     ids=["continuing-counts", "continuing-not-counted"],
 )
@@ -560,7 +598,7 @@ def test_escalating_and_accepting_the_escalation_moves_the_case_up(client, world
     case.refresh_from_db()
     assert (case.level, case.status, case.owner) == ("town", "accepted", world.supervisor_a)
     page = client.get(reverse("cases:detail", args=[case.pk]))
-    assert timeline_kinds(page) == ["登记", "受理", "调解记录", "提请上报", "上级接收"]
+    assert timeline_kinds(page) == ["登记", "受理", "调解记录", "提级调处", "上级接收"]
 
 
 def test_failing_mediation_requires_telling_the_parties_their_other_routes(client, world, case):
