@@ -29,6 +29,8 @@ class Column:
     kind: Kind = Kind.TEXT
     importable: bool = False
     required: bool = False
+    # Headers this column had before a rename, so a ledger exported then still imports.
+    former_headers: tuple[str, ...] = ()
 
 
 LEDGER_COLUMNS: tuple[Column, ...] = (
@@ -53,7 +55,7 @@ LEDGER_COLUMNS: tuple[Column, ...] = (
     Column("level", "处置层级", 10),
     Column("summary", "简要案情", 40, Kind.LONG_TEXT, importable=True, required=True),
     Column("amount_at_stake", "涉及金额(元)", 12, Kind.MONEY, importable=True),
-    Column("external_reference", "转办编号", 14, importable=True),
+    Column("external_reference", "转办编号", 14, importable=True, former_headers=("来文编号",)),
     Column("mediators", "调解员", 14, Kind.LONG_TEXT),
     Column("sessions", "调解次数", 8, Kind.INTEGER),
     Column("status", "状态", 9),

@@ -37,7 +37,9 @@ def header_key(text: str) -> str:
     return loose_key(text).strip("*")
 
 
-COLUMN_BY_HEADER_KEY = {header_key(c.header): c for c in LEDGER_COLUMNS}
+COLUMN_BY_HEADER_KEY = {
+    header_key(header): c for c in LEDGER_COLUMNS for header in (c.header, *c.former_headers)
+}
 
 
 @dataclass

@@ -198,6 +198,18 @@ def test_csv_in_gbk_or_utf8_with_bom_imports(world, encoding):
     assert Party.objects.filter(name="张三", id_number=ID_A).exists()
 
 
+def test_a_ledger_exported_before_the_column_was_renamed_still_imports_its_reference(world):
+    headers = ["来文编号" if h == "转办编号" else h for h in IMPORT_HEADERS]
+    old = {("来文编号" if k == "转办编号" else k): v for k, v in row(转办编号="2025-0007").items()}
+
+    result = importing.import_ledger(
+        by=world.clerk_a, content=xlsx([old], headers=headers), file_name="old.xlsx"
+    )
+
+    assert result.problems == []
+    assert Case.objects.get().external_reference == "2025-0007"
+
+
 def test_title_row_above_the_header_and_exported_ledger_columns_are_accepted(world):
     exported = dict.fromkeys(HEADERS, "")
     exported.update(row(), 序号=1, 案件编号="330681101-2025-00009", 状态="已销号", 调解员="宝大叔")
