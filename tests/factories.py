@@ -152,3 +152,38 @@ def case_edit_form_data(case, *, with_personal_data: bool = True, **overrides) -
             data[f"{prefix}mobile"] = party.mobile
     data.update(overrides)
     return data
+
+
+def registration_page_data(world, **overrides) -> dict:
+    """What the registration page posts: a good case with an applicant and a respondent."""
+    data = {
+        "parties-TOTAL_FORMS": "2",
+        "parties-INITIAL_FORMS": "0",
+        "parties-MIN_NUM_FORMS": "2",
+        "parties-MAX_NUM_FORMS": "30",
+        "area": world.village_a.pk,
+        "title": "王某与陈某宅基地纠纷",
+        "summary": "两家因宅基地界址发生争吵。",
+        "source": CaseSource.objects.get(code="walk_in").pk,
+        "dispute_type": DisputeType.objects.get(code="housing_homestead").pk,
+        "grade": "yellow",
+        "received_on": timezone.localdate().isoformat(),
+        "occurred_on": "",
+        "people_involved": "",
+        "amount_at_stake": "",
+        "external_reference": "",
+        "parties-0-role": "applicant",
+        "parties-0-name": "王大山",
+        "parties-0-gender": "male",
+        "parties-0-id_number": make_id_number(),
+        "parties-0-mobile": "13912345678",
+        "parties-0-address": "枫源村三组8号",
+        "parties-1-role": "respondent",
+        "parties-1-name": "陈小河",
+        "parties-1-gender": "female",
+        "parties-1-id_number": "",
+        "parties-1-mobile": "",
+        "parties-1-address": "",
+    }
+    data.update(overrides)
+    return data

@@ -14,7 +14,6 @@ from django.contrib.messages import constants as message_levels
 from django.utils import timezone
 
 from accounts.models import User
-from cases.models import CaseSource, DisputeType
 from grids.models import Area
 from reports import importing
 from reports.columns import LEDGER_COLUMNS
@@ -96,41 +95,6 @@ def admin_refusal(response) -> list[str]:
 # ---------------------------------------------------------------------------
 # What each door is sent
 # ---------------------------------------------------------------------------
-
-
-def registration_page_data(world, **overrides) -> dict:
-    """What the registration page posts: a good case with an applicant and a respondent."""
-    data = {
-        "parties-TOTAL_FORMS": "2",
-        "parties-INITIAL_FORMS": "0",
-        "parties-MIN_NUM_FORMS": "2",
-        "parties-MAX_NUM_FORMS": "30",
-        "area": world.village_a.pk,
-        "title": "王某与陈某宅基地纠纷",
-        "summary": "两家因宅基地界址发生争吵。",
-        "source": CaseSource.objects.get(code="walk_in").pk,
-        "dispute_type": DisputeType.objects.get(code="housing_homestead").pk,
-        "grade": "yellow",
-        "received_on": timezone.localdate().isoformat(),
-        "occurred_on": "",
-        "people_involved": "",
-        "amount_at_stake": "",
-        "external_reference": "",
-        "parties-0-role": "applicant",
-        "parties-0-name": "王大山",
-        "parties-0-gender": "male",
-        "parties-0-id_number": GOOD_ID_NUMBER,
-        "parties-0-mobile": GOOD_MOBILE,
-        "parties-0-address": "枫源村三组8号",
-        "parties-1-role": "respondent",
-        "parties-1-name": "陈小河",
-        "parties-1-gender": "female",
-        "parties-1-id_number": "",
-        "parties-1-mobile": "",
-        "parties-1-address": "",
-    }
-    data.update(overrides)
-    return data
 
 
 def registration_api_data(world, *, applicant=None, respondent=None, **overrides) -> dict:

@@ -12,7 +12,12 @@ from django.utils import timezone
 from cases.models import Case
 from tests.admin.conftest import admin_url, post_data_from
 from tests.api.conftest import token_client
-from tests.factories import case_edit_form_data, party_rows, register_case
+from tests.factories import (
+    case_edit_form_data,
+    party_rows,
+    register_case,
+    registration_page_data,
+)
 from tests.rules.doors import (
     BAD_CHECK_CHAR,
     CASES_API,
@@ -22,7 +27,6 @@ from tests.rules.doors import (
     ledger_row,
     page_refusal,
     registration_api_data,
-    registration_page_data,
     state,
 )
 

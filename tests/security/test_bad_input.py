@@ -17,12 +17,17 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.models import User
-from cases.models import Attachment, Case, CaseSource, DisputeType
+from cases.models import Attachment, Case
 from common.validators import id_number_check_char
 from reports.models import GeneratedReport, MonthlyReview
 from tests.api.conftest import errors, token_client
 from tests.builders import mediating, now_minute, ready_to_close
-from tests.factories import case_edit_form_data, make_id_number, register_case
+from tests.factories import (
+    case_edit_form_data,
+    make_id_number,
+    register_case,
+    registration_page_data,
+)
 from tests.web.helpers import datetime_input, snapshot
 
 SCRIPT = "<script>alert(1)</script>"
@@ -84,28 +89,7 @@ def a_cases(world):
 
 
 def registration(world, a_cases) -> dict:
-    return {
-        "parties-TOTAL_FORMS": "2",
-        "parties-INITIAL_FORMS": "0",
-        "parties-MIN_NUM_FORMS": "2",
-        "parties-MAX_NUM_FORMS": "30",
-        "area": world.village_a.pk,
-        "title": "王某与陈某宅基地纠纷",
-        "summary": "两家因宅基地界址发生争吵。",
-        "source": CaseSource.objects.get(code="walk_in").pk,
-        "dispute_type": DisputeType.objects.get(code="housing_homestead").pk,
-        "grade": "yellow",
-        "received_on": timezone.localdate().isoformat(),
-        "parties-0-role": "applicant",
-        "parties-0-name": "王大山",
-        "parties-0-gender": "male",
-        "parties-0-id_number": make_id_number(),
-        "parties-0-mobile": "13912345678",
-        "parties-0-address": "枫源村三组8号",
-        "parties-1-role": "respondent",
-        "parties-1-name": "陈小河",
-        "parties-1-gender": "female",
-    }
+    return registration_page_data(world)
 
 
 def case_edit(world, a_cases) -> dict:
