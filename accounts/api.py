@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, serializers
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.permissions import AllowAny
 
 from accounts.lockout import LOCKED_OUT_CODE, lockout_message
 from accounts.middleware import PASSWORD_CHANGE_REQUIRED_CODE, password_change_required_message
@@ -51,6 +52,10 @@ class TokenView(ObtainAuthToken):
 
     serializer_class = TokenLoginSerializer
     throttle_classes = [TokenLoginRateThrottle]
+    # The endpoint is how one logs in: a credential sent along is no business of it, and
+    # must not change how it is limited.
+    authentication_classes = []
+    permission_classes = [AllowAny]
 
     def get_serializer_context(self):
         # django-axes marks the lockout on the request object it is given; the Django

@@ -127,6 +127,18 @@ def test_guessing_passwords_is_stopped_after_the_login_limit_even_for_the_right_
     assert not Token.objects.exists()
 
 
+def test_a_token_sent_along_does_not_lift_the_login_limit(world, login_limit_of_three):
+    holder = token_client(world.clerk_a)
+    guesses = [
+        holder.post(TOKEN_URL, {"username": "clerk_a", "password": f"guess-{n}"}) for n in range(3)
+    ]
+
+    fourth = holder.post(TOKEN_URL, {"username": "clerk_a", "password": "guess-4"})
+
+    assert [r.status_code for r in guesses] == [400, 400, 400]
+    _assert_throttled(fourth)
+
+
 def test_a_token_client_over_its_rate_gets_429_with_retry_after(world, client_limit_of_three):
     client = token_client(world.clerk_a)
 
