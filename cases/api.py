@@ -3,7 +3,12 @@ read and shape input; every write is the step the HTML pages take (``cases.steps
 whatever a form refuses the API refuses with the same message."""
 
 from django.db.models import Prefetch
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
@@ -42,6 +47,7 @@ from cases.serializers import (
     SourceSerializer,
 )
 from cases.steps import step_perform
+from common.api import ErrorSerializer, Unprocessable
 
 
 class LookupViewSet(viewsets.ReadOnlyModelViewSet):
@@ -182,7 +188,12 @@ class CaseViewSet(
         parameters=[IDEMPOTENCY_HEADER],
         # JSON only: a form cannot carry the list of parties, which is required.
         request={"application/json": CaseCreateSerializer},
-        responses={201: CaseDetailSerializer},
+        responses={
+            201: CaseDetailSerializer,
+            422: OpenApiResponse(
+                ErrorSerializer, description="该 Idempotency-Key 已用于内容不同的请求"
+            ),
+        },
     )
     def create(self, request, *args, **kwargs):
         try:
@@ -193,12 +204,15 @@ class CaseViewSet(
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         parties = data.pop("parties")
-        registration = services.case_register_once(
-            by=request.user,
-            data=data,
-            parties=parties,
-            idempotency_key=key,
-        )
+        try:
+            registration = services.case_register_once(
+                by=request.user,
+                data=data,
+                parties=parties,
+                idempotency_key=key,
+            )
+        except services.IdempotencyKeyReused as exc:
+            raise Unprocessable(exc.message, exc.code) from exc
         headers = {} if registration.created else {"Idempotent-Replayed": "true"}
         return self._detail(registration.case, status.HTTP_201_CREATED, headers)
 

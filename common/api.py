@@ -69,6 +69,13 @@ def api_exception_handler(exc, context):
     return response
 
 
+class Unprocessable(exceptions.APIException):
+    """422: the request is well formed but cannot be carried out as sent."""
+
+    status_code = 422
+    default_code = "unprocessable"
+
+
 class ErrorItemSerializer(serializers.Serializer):
     field = serializers.CharField(
         allow_null=True, help_text="出错的字段,如 parties.0.id_number;整体错误为 null"

@@ -67,6 +67,9 @@ class IdempotencyKey(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     key = models.CharField(max_length=255)
     case = models.ForeignKey(Case, on_delete=models.PROTECT, null=True, related_name="+")
+    # A hash of the first request's content: a reuse of the key for other content is
+    # refused rather than answered with the first case as if it were a retry.
+    request_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -1,11 +1,13 @@
 """Registering a case (one form, one transaction, one number) and correcting its
 details and parties afterwards; a pushed case registered once however often it comes."""
 
+import hashlib
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils.translation import gettext as _
 
 from cases.models import (
@@ -194,6 +196,25 @@ def _already_registered(by, data: dict) -> Case | None:
     ).first()
 
 
+class IdempotencyKeyReused(ValidationError):
+    """A retry under an ``Idempotency-Key`` whose first request said something else."""
+
+
+def request_fingerprint(data: dict, parties: list[dict]) -> str:
+    """A hash of what a push asks to register, so that a retry can be told from a
+    different request that reuses the key (a sender's bug that must not pass silently)."""
+
+    def plain(value):
+        if isinstance(value, models.Model):
+            return value.pk
+        return str(value)  # dates, decimals
+
+    body = json.dumps(
+        {"case": data, "parties": parties}, sort_keys=True, default=plain, ensure_ascii=False
+    )
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
 @dataclass(frozen=True)
 class Registration:
     case: Case
@@ -214,13 +235,22 @@ def case_register_once(
         )
     claim = None
     if key:
+        fingerprint = request_fingerprint(data, parties)
         try:
             with transaction.atomic():
-                claim = IdempotencyKey.objects.create(user=by, key=key)
+                claim = IdempotencyKey.objects.create(
+                    user=by, key=key, request_fingerprint=fingerprint
+                )
         except IntegrityError:
             # Another request with this key got there first (PostgreSQL made us wait for
-            # it to commit); its case is the answer.
+            # it to commit); its case is the answer, if it asked for the same thing.
             earlier = IdempotencyKey.objects.select_related("case").get(user=by, key=key)
+            # Keys kept before fingerprints were recorded have none: taken as a retry.
+            if earlier.request_fingerprint and earlier.request_fingerprint != fingerprint:
+                raise IdempotencyKeyReused(
+                    _("该 Idempotency-Key 已用于内容不同的另一次登记请求,请换用新的键。"),
+                    code="idempotency_key_reused",
+                ) from None
             return Registration(case=earlier.case, created=False)
     existing = _already_registered(by, data)
     if existing is None:

@@ -299,7 +299,7 @@ def test_case_registration_documents_the_idempotency_key_header(schema):
     assert [(p["name"], p.get("required", False), p["schema"]) for p in headers] == [
         ("Idempotency-Key", False, {"type": "string", "maxLength": 255})
     ]
-    assert set(operation["responses"]) == {"201", "400", "401", "403", "415", "429"}
+    assert set(operation["responses"]) == {"201", "400", "401", "403", "415", "422", "429"}
     assert operation["responses"]["201"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/CaseDetail"
     }

@@ -271,6 +271,21 @@ def test_the_same_idempotency_key_twice_registers_once_and_replays_the_first_cas
     assert written() == {"cases": 1, "parties": 2, "events": 1, "idempotency_keys": 1}
 
 
+def test_the_same_idempotency_key_with_a_different_body_is_refused_with_422(world, court):
+    client = token_client(court)
+    first = client.post(CASES, push(world.village_a), format="json", HTTP_IDEMPOTENCY_KEY="k-1")
+    other = {**push(world.village_a), "title": "另一件纠纷", "external_reference": "OTHER-1"}
+
+    reused = client.post(CASES, other, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
+
+    assert first.status_code == 201
+    assert reused.status_code == 422
+    [error] = errors(reused)
+    assert error["code"] == "idempotency_key_reused"
+    assert "Idempotency-Key" in error["message"]
+    assert written() == {"cases": 1, "parties": 2, "events": 1, "idempotency_keys": 1}
+
+
 def test_a_new_key_with_the_same_reference_and_source_replays_the_first_case(world, court):
     client = token_client(court)
 
