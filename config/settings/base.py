@@ -52,6 +52,9 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Before the CSRF check: a body whose upload was stopped at the limit is answered
+    # 413, whatever part of the form (the token included) it never got to.
+    "common.uploads.RefusedUploadMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Who changed what, from which address (needs the user).
@@ -305,6 +308,13 @@ FENGQIAO_IMPORT_MAX_ROWS = env_int("FENGQIAO_IMPORT_MAX_ROWS", 2000)
 # One file may be at most this many bytes; the reverse proxy's body limit
 # (client_max_body_size) should be a little above it so the portal gives the message.
 FENGQIAO_ATTACHMENT_MAX_BYTES = env_int("FENGQIAO_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
+# Reading an upload stops as soon as one file passes the largest of the limits above
+# (common.uploads), so an oversized body is never received whole.
+FILE_UPLOAD_HANDLERS = [
+    "common.uploads.SizeLimitUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 # ---------------------------------------------------------------------------
 # Browser security: Content-Security-Policy and response headers
