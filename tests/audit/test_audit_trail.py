@@ -275,3 +275,22 @@ def test_the_database_refuses_to_update_or_delete_audit_rows(world, two_towns):
 
     assert LogEntry.objects.filter(object_repr=str(two_towns[0])).exists()
     assert PersonalDataAccess.objects.get().field == "mobile"
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the append-only triggers are PostgreSQL's"
+)
+def test_the_database_refuses_to_truncate_audit_tables_outside_maintenance(world, two_towns):
+    party = two_towns[0].parties.first()
+    services.personal_data_reveal(party=party, by=world.secretary_a, action=Action.REVEAL_MOBILE)
+    entries = LogEntry.objects.count()
+
+    for table in ("auditlog_logentry", "cases_personaldataaccess"):
+        with pytest.raises(DatabaseError, match="TRUNCATE"), transaction.atomic():
+            with connection.cursor() as cursor:
+                # The portal's sessions: not a maintenance session (the test runner's is).
+                cursor.execute("SET LOCAL fengqiao.audit_maintenance = 'off'")
+                cursor.execute(f"TRUNCATE {table} CASCADE")
+
+    assert LogEntry.objects.count() == entries > 0
+    assert PersonalDataAccess.objects.count() == 1
