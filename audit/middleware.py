@@ -1,7 +1,7 @@
 from auditlog.middleware import AuditlogMiddleware
 
-from accounts.client_address import client_address
 from audit.registration import current_request
+from common.client_address import client_address
 
 
 class AuditMiddleware(AuditlogMiddleware):

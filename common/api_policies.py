@@ -10,6 +10,8 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import CursorPagination
 from rest_framework.throttling import SimpleRateThrottle, UserRateThrottle
 
+from common.client_address import client_address
+
 
 class LedgerCursorPagination(CursorPagination):
     """Cursor pages: stable while pushing systems add cases, and cheap at any depth."""
@@ -61,3 +63,8 @@ class TokenLoginRateThrottle(SimpleRateThrottle):
 
     def get_cache_key(self, request, view):
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+    def get_ident(self, request):
+        # The same reading of the address as the log-in page's lockout: the forwarded
+        # header only from our own proxies.
+        return client_address(request) or ""

@@ -2,9 +2,11 @@
 from the environment through the strict readers in ``config.env``."""
 
 from datetime import timedelta
+from ipaddress import ip_network
 from pathlib import Path
 
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from config.env import env_bool, env_database, env_int, env_list, env_str
@@ -128,7 +130,19 @@ AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
 # nginx in front: how many proxies of ours append to X-Forwarded-For (production: 1).
 # 0 reads REMOTE_ADDR only, so a client cannot choose its address with a header.
 FENGQIAO_TRUSTED_PROXY_COUNT = env_int("FENGQIAO_TRUSTED_PROXY_COUNT", 0)
-AXES_CLIENT_IP_CALLABLE = "accounts.client_address.client_address"
+# ... and only from connections made by those proxies (addresses or networks, comma
+# separated): the header of a client that reaches the application port directly is ignored.
+FENGQIAO_TRUSTED_PROXY_ADDRESSES = env_list(
+    "FENGQIAO_TRUSTED_PROXY_ADDRESSES", ["127.0.0.1", "::1"]
+)
+for _proxy in FENGQIAO_TRUSTED_PROXY_ADDRESSES:
+    try:
+        ip_network(_proxy, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"FENGQIAO_TRUSTED_PROXY_ADDRESSES: {_proxy!r} is not an address or network"
+        ) from None
+AXES_CLIENT_IP_CALLABLE = "common.client_address.client_address"
 
 # Idle sessions end (a shared office computer left logged in): each request moves the
 # expiry on, so only inactivity counts.
@@ -171,7 +185,8 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "common.api.api_exception_handler",
     "DEFAULT_THROTTLE_CLASSES": ["common.api_policies.TokenClientRateThrottle"],
     # Throttles key on the client address: X-Forwarded-For only as far as our own proxies
-    # (None would take the whole header, which a client can vary at will).
+    # (None would take the whole header, which a client can vary at will). The log-in
+    # throttle asks common.client_address, which also checks the peer is our proxy.
     "NUM_PROXIES": FENGQIAO_TRUSTED_PROXY_COUNT,
     "DEFAULT_THROTTLE_RATES": {
         # A pushing system gets a steady allowance; a log-in attempt far less.

@@ -14,8 +14,8 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from accounts.client_address import client_address
 from accounts.models import LoginFailure, LoginLockout
+from common.client_address import client_address
 from tests.factories import UserFactory
 
 PASSWORD = "correct-horse-battery"  # tests.factories.UserFactory's
@@ -133,6 +133,9 @@ def _request(remote_addr, forwarded=None):
         (1, "127.0.0.1", "6.6.6.6,7.7.7.7, 203.0.113.9", "203.0.113.9"),
         # Reached without passing the proxy: nothing to believe in the header.
         (1, "203.0.113.5", None, "203.0.113.5"),
+        # Reached directly, with a forged entry: the header is not from our proxy.
+        (1, "203.0.113.5", "6.6.6.6", "203.0.113.5"),
+        (1, "203.0.113.5", "6.6.6.6, 7.7.7.7", "203.0.113.5"),
         (2, "127.0.0.1", "6.6.6.6, 198.51.100.4, 10.1.1.1", "198.51.100.4"),
     ],
 )
@@ -142,6 +145,35 @@ def test_the_client_address_reads_forwarded_for_only_as_far_as_trusted_proxies(
     settings.FENGQIAO_TRUSTED_PROXY_COUNT = trusted
 
     assert client_address(_request(remote_addr, forwarded)) == expected
+
+
+def test_a_proxy_on_a_configured_network_is_believed_and_no_other(settings):
+    settings.FENGQIAO_TRUSTED_PROXY_COUNT = 1
+    settings.FENGQIAO_TRUSTED_PROXY_ADDRESSES = ["10.20.0.0/24"]
+
+    through_proxy = client_address(_request("10.20.0.7", "6.6.6.6, 198.51.100.4"))
+    from_loopback = client_address(_request("127.0.0.1", "198.51.100.4"))
+
+    assert (through_proxy, from_loopback) == ("198.51.100.4", "127.0.0.1")
+
+
+@override_settings(FENGQIAO_TRUSTED_PROXY_COUNT=1)
+def test_a_client_reaching_the_app_directly_cannot_escape_the_lockout_with_a_header(world, limit):
+    direct = "203.0.113.5"
+    for n in range(limit):
+        log_in(
+            world.secretary_a.username,
+            f"guess-{n}",
+            address=direct,
+            HTTP_X_FORWARDED_FOR=f"6.6.6.{n}",
+        )
+
+    response = log_in(
+        world.secretary_a.username, PASSWORD, address=direct, HTTP_X_FORWARDED_FOR="6.6.6.99"
+    )
+
+    assert response.status_code == 429
+    assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {direct}
 
 
 def test_with_no_trusted_proxy_a_spoofed_header_cannot_escape_the_lockout(world, limit):
