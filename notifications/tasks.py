@@ -1,13 +1,20 @@
 """Celery tasks: thin wrappers that take ids and call the services."""
 
 from celery import shared_task
+from django.conf import settings
 
 from notifications import reminders, services
 
 
 # acks_late + reject_on_worker_lost: a worker killed mid-task leaves the message to be
-# redelivered; the claim in ``deliver`` keeps a redelivery from sending twice.
-@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+# redelivered; the claim in ``deliver`` keeps a redelivery from sending twice. The time
+# limit ends a hung send before that claim may be taken again (config/settings/base.py).
+@shared_task(
+    acks_late=True,
+    reject_on_worker_lost=True,
+    ignore_result=True,
+    time_limit=settings.FENGQIAO_SEND_TASK_SECONDS,
+)
 def deliver(delivery_id: int) -> str:
     return services.deliver(delivery_id)
 

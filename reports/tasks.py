@@ -2,6 +2,7 @@
 background ledger export."""
 
 from celery import shared_task
+from django.conf import settings
 
 from reports import archive, services
 
@@ -11,7 +12,13 @@ def sweep_monthly_reviews() -> int:
     return services.sweep_monthly_reviews()
 
 
-@shared_task(ignore_result=True)
+# The soft limit raises inside the export a minute before the hard one, so the report is
+# marked failed with a message rather than left "running".
+@shared_task(
+    ignore_result=True,
+    soft_time_limit=settings.FENGQIAO_LONG_TASK_SECONDS - 60,
+    time_limit=settings.FENGQIAO_LONG_TASK_SECONDS,
+)
 def export_ledger_report(report_id: int) -> bool:
     """Make a queued archive report's file; a duplicate delivery finds it claimed and
     does nothing (see ``reports.archive.run_report``)."""

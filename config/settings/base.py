@@ -255,9 +255,12 @@ LOGGING = {
 # so web, worker and beat run together on a laptop with nothing else installed.
 # Nothing that is due lives only in the broker: the sweeps below find it in the database.
 CELERY_BROKER_DIR = BASE_DIR / "var" / "celery-broker"
+CELERY_VISIBILITY_TIMEOUT = 2 * 60 * 60
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    # Redis hands an unacknowledged message to another worker after this long: it must
+    # outlast the longest task (late acks), or a long export would run twice.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
 else:
     CELERY_BROKER_URL = "filesystem://"
     (CELERY_BROKER_DIR / "processed").mkdir(parents=True, exist_ok=True)
@@ -274,6 +277,29 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / "var" / "celerybeat-schedule")
+
+# Three queues, each with its own workers in production (deploy/), so a big export never
+# holds up a reminder and a slow mail server never holds up a sweep:
+# - reminders: the beat sweeps (quick, frequent), the default;
+# - deliveries: sending email and SMS (and, when they come, webhooks), each with a timeout;
+# - long: exports, dossiers and archives (minutes, bounded by FENGQIAO_LONG_TASK_SECONDS).
+CELERY_TASK_DEFAULT_QUEUE = "reminders"
+CELERY_QUEUES_ALL = ["reminders", "deliveries", "long"]
+CELERY_TASK_ROUTES = {
+    "notifications.tasks.deliver": {"queue": "deliveries"},
+    "reports.tasks.export_ledger_report": {"queue": "long"},
+}
+# A send that hangs is cut off well inside the window after which another worker may
+# claim the same delivery (notifications.services.STALE_CLAIM, 5 minutes), so it can never
+# be sent twice: the SMTP or SMS call gives up after FENGQIAO_SEND_TIMEOUT_SECONDS, and the
+# task itself is killed after FENGQIAO_SEND_TASK_SECONDS.
+FENGQIAO_SEND_TIMEOUT_SECONDS = env_int("FENGQIAO_SEND_TIMEOUT_SECONDS", 30)
+EMAIL_TIMEOUT = FENGQIAO_SEND_TIMEOUT_SECONDS
+FENGQIAO_SEND_TASK_SECONDS = 2 * 60
+# A long job is killed after this (hard limit; the soft one a minute earlier lets it mark
+# the report failed), inside the stale window after which a redelivery may claim it again
+# (FENGQIAO_EXPORT_STALE_SECONDS) and the broker's visibility timeout.
+FENGQIAO_LONG_TASK_SECONDS = env_int("FENGQIAO_LONG_TASK_SECONDS", 50 * 60)
 
 # Every entry names a task that exists (tests/notifications/test_beat_schedule.py checks).
 # The sweeps are cheap when nothing is due (partial indexes), and safe to run twice.

@@ -126,7 +126,7 @@ def stop(process: subprocess.Popen, sig: int = signal.SIGTERM, timeout: float = 
 
 @contextlib.contextmanager
 def worker(log: Path, **env: str) -> Iterator[subprocess.Popen]:
-    """A real Celery worker (one process, solo pool) consuming the ``celery`` queue."""
+    """A real Celery worker (one process, solo pool) consuming every queue."""
     with log.open("ab") as out:
         process = subprocess.Popen(  # noqa: S603 - fixed argv, our own venv
             [
@@ -137,7 +137,7 @@ def worker(log: Path, **env: str) -> Iterator[subprocess.Popen]:
                 "--concurrency=1",
                 "--pool=solo",
                 "-Q",
-                "celery",
+                ",".join(settings.CELERY_QUEUES_ALL),
                 "--loglevel=INFO",
                 "--without-heartbeat",
                 "--without-gossip",
@@ -187,14 +187,16 @@ def broker_redis():
     return redis.Redis.from_url(settings.CELERY_BROKER_URL)
 
 
-def queued_tasks(client, queue: str = "celery") -> list[tuple[str, tuple]]:
-    """(task name, args) of every message waiting in a Redis queue, oldest first."""
+def queued_tasks(client, queue: str | None = None) -> list[tuple[str, tuple]]:
+    """(task name, args) of every message waiting in a Redis queue (by default in each of
+    the portal's queues in turn), oldest first."""
     tasks = []
-    for raw in reversed(client.lrange(queue, 0, -1)):  # LPUSHed; consumed from the right
-        message = json.loads(raw)
-        body = message["body"]
-        if message["properties"].get("body_encoding") == "base64":
-            body = base64.b64decode(body)
-        args, _kwargs, _embed = json.loads(body)
-        tasks.append((message["headers"]["task"], tuple(args)))
+    for name in [queue] if queue else settings.CELERY_QUEUES_ALL:
+        for raw in reversed(client.lrange(name, 0, -1)):  # LPUSHed; consumed from the right
+            message = json.loads(raw)
+            body = message["body"]
+            if message["properties"].get("body_encoding") == "base64":
+                body = base64.b64decode(body)
+            args, _kwargs, _embed = json.loads(body)
+            tasks.append((message["headers"]["task"], tuple(args)))
     return tasks
