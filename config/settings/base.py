@@ -327,6 +327,12 @@ FENGQIAO_JUDICIAL_REMINDER_DAYS = env_int("FENGQIAO_JUDICIAL_REMINDER_DAYS", 7)
 
 FENGQIAO_SMS_BACKEND = env_str("FENGQIAO_SMS_BACKEND", "notifications.backends.ConsoleSmsBackend")
 DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", "fengqiao@localhost")
+# The office's mail server (production; laptops print mail to the console, tests keep it).
+EMAIL_HOST = env_str("DJANGO_EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("DJANGO_EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("DJANGO_EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("DJANGO_EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS", False)
 
 # ---------------------------------------------------------------------------
 # Generated reports (ledger exports)
