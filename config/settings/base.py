@@ -93,6 +93,23 @@ TEMPLATES = [
 
 # With no DATABASE_URL the portal runs on a SQLite file, so a laptop needs nothing else.
 DATABASES = {"default": env_database("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    _db_options = DATABASES["default"].setdefault("OPTIONS", {})
+    # One runaway query must not hold a web worker (and its connection) for ever: the web
+    # unit sets 30 s, the workers far longer, migrations none (deploy/systemd).
+    _statement_timeout = env_int("FENGQIAO_DB_STATEMENT_TIMEOUT_MS", 0)
+    if _statement_timeout:
+        _db_options["options"] = f"-c statement_timeout={_statement_timeout}"
+    # psycopg's connection pool, per process (Django 5.1+): instead of a connection per
+    # thread kept for CONN_MAX_AGE. With PgBouncer in transaction mode in front, leave it
+    # off and keep CONN_MAX_AGE (README "Deploying").
+    if env_bool("FENGQIAO_DB_POOL", False):
+        DATABASES["default"]["CONN_MAX_AGE"] = 0
+        _db_options["pool"] = {
+            "min_size": env_int("FENGQIAO_DB_POOL_MIN", 2),
+            "max_size": env_int("FENGQIAO_DB_POOL_MAX", 8),
+            "timeout": 10,
+        }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

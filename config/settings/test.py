@@ -28,3 +28,4 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":  # noqa: F405
     _options = DATABASES["default"].setdefault("OPTIONS", {})  # noqa: F405
     _options["options"] = f"{_options.get('options', '')} -c fengqiao.audit_maintenance=on".strip()
+    _options.pop("pool", None)  # the test runner makes and drops databases itself
