@@ -103,6 +103,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # psycopg's connection pool, per process (Django 5.1+): instead of a connection per
     # thread kept for CONN_MAX_AGE. With PgBouncer in transaction mode in front, leave it
     # off and keep CONN_MAX_AGE (README "Deploying").
+    # Transaction-mode PgBouncer cannot keep a server-side cursor (.iterator()) across
+    # transactions: Django then fetches in chunks on the client instead.
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env_bool(
+        "FENGQIAO_DB_BEHIND_PGBOUNCER", False
+    )
     if env_bool("FENGQIAO_DB_POOL", False):
         DATABASES["default"]["CONN_MAX_AGE"] = 0
         _db_options["pool"] = {
