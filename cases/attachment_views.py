@@ -82,11 +82,11 @@ def attachment_upload(request, pk):
 @login_required
 def attachment_download(request, pk):
     attachment = attachments.attachment_get(user=request.user, pk=pk)
-    path = attachments.stored_file(attachment)
-    if path is None:
+    stored = attachments.open_stored_file(attachment)
+    if stored is None:
         raise Http404(_("附件文件不存在,请联系管理员。"))
     response = FileResponse(
-        open(path, "rb"),  # noqa: SIM115 - FileResponse closes it when sent
+        stored,  # FileResponse closes it when sent
         as_attachment=True,
         filename=attachment.original_name,
         content_type=attachment.content_type,

@@ -10,20 +10,18 @@ functions. The rules:
   extension must say the same. An SVG or HTML file can carry script, an .exe renamed
   .jpg is not a photo; both are refused, as are empty files and files over
   ``FENGQIAO_ATTACHMENT_MAX_BYTES``. A refusal stores nothing: no row, no file.
-- Where: ``FENGQIAO_PRIVATE_DIR/attachments/<case id>/<uuid>.<ext>``, outside anything
-  the web server serves; the name the user gave is kept (cleaned) for display and as
-  the download name only.
+- Where: ``attachments/<case id>/<uuid>.<ext>`` in the private storage
+  (``common.private_files``: a folder outside anything the web server serves, or an
+  object store all nodes share); the name the user gave is kept (cleaned) for display
+  and as the download name only.
 - Evidence: never deleted. Voiding (with a reason) hides it from the case page and
   keeps the row and the file.
 """
 
-import hashlib
-import os
 import re
 import unicodedata
 import uuid
 from dataclasses import dataclass
-from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -39,6 +37,7 @@ from cases.models import Attachment, AttachmentKind, Case, EventKind, Status
 from cases.policy import Action, user_may
 from cases.selectors import visible_cases
 from cases.workflow import lock_case, record_event, require_reason, require_visible
+from common import private_files
 from common.validators import refuse_control_characters
 
 ATTACHMENTS_FOLDER = "attachments"
@@ -62,10 +61,6 @@ ACCEPT_ATTRIBUTE = ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"
 # Characters Windows refuses in a file name, and path separators: never in a download name.
 _UNSAFE_NAME_CHARACTERS = re.compile(r'[\\/<>:"|?*]')
 _MAX_STEM_LENGTH = 100
-
-
-def private_root() -> Path:
-    return Path(settings.FENGQIAO_PRIVATE_DIR)
 
 
 def max_bytes() -> int:
@@ -189,27 +184,6 @@ def check_upload(upload) -> tuple[str, FileType]:
 # ---------------------------------------------------------------------------
 
 
-def _write(upload, folder: Path, stored: Path) -> tuple[int, str]:
-    """Copy the upload to ``stored`` (through a temporary name, so a half-written file is
-    never there under its final name); return its size and SHA-256."""
-    folder.mkdir(parents=True, exist_ok=True)
-    partial = folder / f".{stored.name}.part"
-    digest = hashlib.sha256()
-    size = 0
-    try:
-        with open(partial, "xb") as target:
-            for chunk in upload.chunks():
-                digest.update(chunk)
-                size += len(chunk)
-                target.write(chunk)
-            target.flush()
-            os.fsync(target.fileno())
-        os.replace(partial, stored)
-    finally:
-        partial.unlink(missing_ok=True)
-    return size, digest.hexdigest()
-
-
 def attachment_add(*, case: Case, by: User, upload, kind: str, description: str = "") -> Attachment:
     """Keep an uploaded file with the case. Refusals are PermissionDenied (role, reach)
     or ValidationError (state, kind, file); either way nothing is stored."""
@@ -230,16 +204,16 @@ def attachment_add(*, case: Case, by: User, upload, kind: str, description: str 
         name, file_type = check_upload(upload)
 
         extension = _extension(name)
-        relative = Path(ATTACHMENTS_FOLDER) / str(case.pk) / f"{uuid.uuid4().hex}.{extension}"
-        stored = private_root() / relative
+        wanted = f"{ATTACHMENTS_FOLDER}/{case.pk}/{uuid.uuid4().hex}.{extension}"
+        stored = None
         try:
-            size, sha256 = _write(upload, stored.parent, stored)
+            stored, size, sha256 = private_files.save_private(wanted, upload)
             attachment = Attachment.objects.create(
                 case=case,
                 kind=kind,
                 description=description,
                 original_name=name,
-                stored_name=relative.as_posix(),
+                stored_name=stored,
                 content_type=file_type.content_type,
                 size=size,
                 sha256=sha256,
@@ -250,7 +224,8 @@ def attachment_add(*, case: Case, by: User, upload, kind: str, description: str 
             )
         except BaseException:
             # The row is rolled back with the transaction; the file must go with it.
-            stored.unlink(missing_ok=True)
+            if stored is not None:
+                private_files.delete_private(stored)
             raise
     return attachment
 
@@ -296,11 +271,7 @@ def attachment_get(*, user: User, pk) -> Attachment:
     return get_object_or_404(queryset, pk=pk)
 
 
-def stored_file(attachment: Attachment) -> Path | None:
-    """The file on disk, or None when it is missing. The path is checked to stay inside
-    the private folder, whatever the row says."""
-    root = private_root().resolve()
-    path = (root / attachment.stored_name).resolve()
-    if root not in path.parents or not path.is_file():
-        return None
-    return path
+def open_stored_file(attachment: Attachment):
+    """The stored file opened for reading, or None when it is missing. The name is
+    checked to stay inside the private storage, whatever the row says."""
+    return private_files.open_private(attachment.stored_name)

@@ -10,11 +10,10 @@ data in the answer, only which checks failed. Cheap enough to poll every few sec
 the migration check, the only costly one, is remembered once it has passed.
 """
 
+import io
 import json
 import uuid
-from pathlib import Path
 
-from django.conf import settings
 from django.contrib.staticfiles.storage import ManifestStaticFilesStorage
 from django.core.exceptions import ImproperlyConfigured
 from django.core.files.storage import storages
@@ -50,11 +49,12 @@ def _broker() -> bool:
 
 
 def _private_storage() -> bool:
-    root = Path(settings.FENGQIAO_PRIVATE_DIR)
-    root.mkdir(parents=True, exist_ok=True)
-    probe = root / f".ready-{uuid.uuid4().hex}"
-    probe.write_bytes(b"ok")
-    probe.unlink()
+    from common import private_files
+
+    name, _size, _sha256 = private_files.save_private(
+        f".ready-{uuid.uuid4().hex}", io.BytesIO(b"ok")
+    )
+    private_files.delete_private(name)
     return True
 
 

@@ -2,20 +2,18 @@
 it (the Celery task calls ``run_report``), and finding a report a user may download.
 
 A report is visible to everyone whose reach covers its area (the area's subtree rule of
-the whole portal); outside it, it answers 404 whether it exists or not. Files live under
-``settings.FENGQIAO_PRIVATE_DIR``; the row keeps their path relative to it.
+the whole portal); outside it, it answers 404 whether it exists or not. Files live in the
+private storage (``common.private_files``); the row keeps their name there.
 
 Running is safe against the broker: the task claims the row with a conditional update
-(queued → running), so a duplicate delivery does nothing; the file is written to a
-temporary name and renamed into place, so a half-written file is never offered; any
-exception marks the report failed with a message the user can read.
+(queued → running), so a duplicate delivery does nothing; the file is built in a scratch
+file and stored whole before the row names it, so a half-written file is never offered;
+any exception marks the report failed with a message the user can read.
 """
 
 import datetime
 import logging
-import os
 import secrets
-from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
@@ -25,6 +23,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from common import private_files
 from grids.models import Area
 from grids.selectors import areas_within_reach
 from reports import exporters
@@ -36,10 +35,6 @@ from reports.policy import may_export
 logger = logging.getLogger(__name__)
 
 EXPORTS_FOLDER = "exports"
-
-
-def private_dir() -> Path:
-    return Path(settings.FENGQIAO_PRIVATE_DIR)
 
 
 def reports_visible_to(user: User) -> QuerySet:
@@ -56,16 +51,13 @@ def report_get(*, user: User, pk) -> GeneratedReport:
     return report
 
 
-def report_file(report: GeneratedReport) -> Path | None:
-    """The finished file of a report, or None (not done, or the file is gone). The path is
-    checked to stay inside the private folder, whatever the row says."""
+def open_report_file(report: GeneratedReport):
+    """The finished file of a report opened for reading, or None (not done, or the file
+    is gone). The name is checked to stay inside the private storage, whatever the row
+    says."""
     if report.status != ReportStatus.DONE or not report.file_path:
         return None
-    root = private_dir().resolve()
-    path = (root / report.file_path).resolve()
-    if root not in path.parents or not path.is_file():
-        return None
-    return path
+    return private_files.open_private(report.file_path)
 
 
 def request_export(*, by: User, area: Area, period: Period, fmt: str) -> GeneratedReport:
@@ -109,29 +101,28 @@ def run_report(report_id: int) -> bool:
     if not _claim(report_id):
         return False
     report = GeneratedReport.objects.select_related("area").get(pk=report_id)
-    folder = private_dir() / EXPORTS_FOLDER / f"{report.created_at:%Y}" / f"{report.created_at:%m}"
-    name = f"ledger-{report.pk}-{secrets.token_hex(8)}.{report.format}"
-    final = folder / name
-    partial = folder / f".{name}.part"
+    name = (
+        f"{EXPORTS_FOLDER}/{report.created_at:%Y}/{report.created_at:%m}/"
+        f"ledger-{report.pk}-{secrets.token_hex(8)}.{report.format}"
+    )
     running = GeneratedReport.objects.filter(pk=report.pk, status=ReportStatus.RUNNING)
 
     def progress(rows_done: int) -> None:
         running.update(rows_done=rows_done)
 
+    stored = None
     with translation.override(report.language or settings.LANGUAGE_CODE):
         try:
             running.update(rows_total=count_rows(report.area, report.period))
-            folder.mkdir(parents=True, exist_ok=True)
-            with open(partial, "wb") as target:
+            with private_files.spooled_file() as scratch:
                 rows = exporters.write(
-                    report.format, target, report.area, report.period, progress=progress
+                    report.format, scratch, report.area, report.period, progress=progress
                 )
-                target.flush()
-                os.fsync(target.fileno())
-            os.replace(partial, final)
+                stored, size, _sha256 = private_files.save_private(name, scratch)
         except Exception:
             logger.exception("Ledger export %s failed", report.pk)
-            partial.unlink(missing_ok=True)
+            if stored is not None:
+                private_files.delete_private(stored)
             GeneratedReport.objects.filter(pk=report.pk).update(
                 status=ReportStatus.FAILED,
                 finished_at=timezone.now(),
@@ -142,8 +133,8 @@ def run_report(report_id: int) -> bool:
         status=ReportStatus.DONE,
         rows_done=rows,
         rows_total=rows,
-        file_path=str(final.relative_to(private_dir())),
-        size=final.stat().st_size,
+        file_path=stored,
+        size=size,
         finished_at=timezone.now(),
     )
     return True

@@ -200,7 +200,7 @@ def export_progress(request, pk):
 def export_download(request, pk):
     _require_exporter(request.user)
     report = archive.report_get(user=request.user, pk=pk)
-    path = archive.report_file(report)
-    if path is None:
+    stored = archive.open_report_file(report)
+    if stored is None:
         raise Http404(_("该报表尚未生成完成,或文件已不存在。"))
-    return _file_response(open(path, "rb"), report.file_name, report.format)
+    return _file_response(stored, report.file_name, report.format)

@@ -362,6 +362,40 @@ EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS", False)
 # Files made for users (the export archive) live here: outside static/ and anything the
 # web server serves; the portal hands them out after checking the user's reach.
 FENGQIAO_PRIVATE_DIR = Path(env_str("FENGQIAO_PRIVATE_DIR", str(BASE_DIR / "var" / "private")))
+# Where private files are kept (common.private_files): "folder" (FENGQIAO_PRIVATE_DIR, one
+# node) or "s3", an S3-compatible object store every node shares (MinIO, a domestic cloud's
+# object storage). Never public: no URL is ever handed out, downloads go through the views.
+FENGQIAO_PRIVATE_STORAGE = env_str("FENGQIAO_PRIVATE_STORAGE", "folder")
+if FENGQIAO_PRIVATE_STORAGE == "s3":
+    PRIVATE_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env_str("FENGQIAO_S3_BUCKET"),
+            "endpoint_url": env_str("FENGQIAO_S3_ENDPOINT_URL"),
+            "access_key": env_str("FENGQIAO_S3_ACCESS_KEY"),
+            "secret_key": env_str("FENGQIAO_S3_SECRET_KEY"),
+            "region_name": env_str("FENGQIAO_S3_REGION", "us-east-1"),
+            "location": env_str("FENGQIAO_S3_PREFIX", ""),
+            "default_acl": "private",
+            "file_overwrite": False,
+            "addressing_style": "path",
+            "signature_version": "s3v4",
+            # Were a URL ever asked for, it would be signed and short-lived.
+            "querystring_auth": True,
+            "querystring_expire": 300,
+        },
+    }
+elif FENGQIAO_PRIVATE_STORAGE == "folder":
+    PRIVATE_STORAGE = {"BACKEND": "common.private_files.PrivateFolderStorage"}
+else:
+    raise ImproperlyConfigured(
+        "Environment variable FENGQIAO_PRIVATE_STORAGE must be 'folder' or 's3'."
+    )
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "private": PRIVATE_STORAGE,
+}
 # A ledger export of at most this many rows is made during the request; a larger one
 # becomes a background task with a progress bar and lands in the archive.
 FENGQIAO_EXPORT_SYNC_MAX_ROWS = env_int("FENGQIAO_EXPORT_SYNC_MAX_ROWS", 5000)

@@ -46,7 +46,7 @@ def ask(client, user, django_capture_on_commit_callbacks, **data):
 
 
 def test_a_large_export_is_queued_on_commit_and_made_by_the_task(
-    client, world, cases, django_capture_on_commit_callbacks, monkeypatch
+    private_dir, client, world, cases, django_capture_on_commit_callbacks, monkeypatch
 ):
     sent = []
     monkeypatch.setattr(export_ledger_report, "delay", lambda *args: sent.append(args))
@@ -84,7 +84,7 @@ def test_a_large_export_is_queued_on_commit_and_made_by_the_task(
     assert report.status == ReportStatus.DONE
     assert report.rows_total == report.rows_done == 3
     assert report.started_at and report.finished_at
-    path = Path(archive.private_dir()) / report.file_path
+    path = Path(private_dir) / report.file_path
     assert path.is_file() and report.size == path.stat().st_size
     assert not list(path.parent.glob(".*.part"))
 
@@ -161,7 +161,7 @@ def test_a_report_not_finished_has_no_download(client, world, cases):
     assert client.get(reverse("reports:export_download", args=[report.pk])).status_code == 404
 
 
-def test_a_duplicate_delivery_does_nothing(world, cases):
+def test_a_duplicate_delivery_does_nothing(world, cases, private_dir):
     report = done_report(world, cases)
     finished_at, path = report.finished_at, report.file_path
 
@@ -169,7 +169,7 @@ def test_a_duplicate_delivery_does_nothing(world, cases):
 
     report.refresh_from_db()
     assert (report.status, report.finished_at, report.file_path) == ("done", finished_at, path)
-    assert len(list(Path(archive.private_dir()).rglob("ledger-*"))) == 1
+    assert len(list(Path(private_dir).rglob("ledger-*"))) == 1
 
 
 def test_a_report_claimed_by_a_live_worker_is_left_alone_a_dead_one_is_taken_over(
@@ -194,7 +194,7 @@ def test_a_report_claimed_by_a_live_worker_is_left_alone_a_dead_one_is_taken_ove
     assert report.status == ReportStatus.DONE and report.rows_done == 3
 
 
-def test_a_failing_write_marks_the_report_failed(client, world, cases, monkeypatch):
+def test_a_failing_write_marks_the_report_failed(client, world, cases, monkeypatch, private_dir):
     def broken(target, area, period, *, progress=None, **kwargs):
         target.write(b"half a file")
         progress(2000)
@@ -216,7 +216,7 @@ def test_a_failing_write_marks_the_report_failed(client, world, cases, monkeypat
     assert "生成报表时出错" in report.error
     assert "No space" not in report.error  # the log has the details, not the user
     assert report.file_path == ""
-    assert not [p for p in Path(archive.private_dir()).rglob("*") if p.is_file()]
+    assert not [p for p in Path(private_dir).rglob("*") if p.is_file()]
 
     client.force_login(world.supervisor_a)
     data = client.get(reverse("reports:export_progress", args=[report.pk])).json()
