@@ -41,6 +41,7 @@ class LookupSerializer(serializers.Serializer):
 
 class SourceSerializer(LookupSerializer):
     is_petition = serializers.BooleanField(read_only=True)
+    has_applicant = serializers.BooleanField(read_only=True)
 
 
 # ---------------------------------------------------------------------------
