@@ -36,6 +36,7 @@ from cases.services.mediation import (
     failed_attempts_rule,
     session_record,
 )
+from cases.services.on_the_spot import case_settle_on_spot
 from cases.services.personal_data import personal_data_reveal
 from cases.services.registration import (
     CASE_FIELDS,
@@ -71,6 +72,7 @@ __all__ = [
     "case_not_accept",
     "case_register",
     "case_register_once",
+    "case_settle_on_spot",
     "case_update",
     "case_void",
     "case_withdraw",
