@@ -36,7 +36,13 @@ from cases.services.mediation import (
     failed_attempts_rule,
     session_record,
 )
-from cases.services.on_the_spot import case_settle_on_spot
+from cases.services.on_the_spot import (
+    ON_SPOT_PARTY_FIELDS,
+    ON_SPOT_SOURCE_CODE,
+    case_settle_on_spot,
+    mediators_offered_to,
+    own_mediator,
+)
 from cases.services.personal_data import personal_data_reveal
 from cases.services.registration import (
     CASE_FIELDS,
@@ -58,6 +64,8 @@ __all__ = [
     "EDITABLE_CASE_FIELDS",
     "FAILED_ATTEMPTS_BEFORE_ESCALATION",
     "FOLLOW_UP_FIELDS",
+    "ON_SPOT_PARTY_FIELDS",
+    "ON_SPOT_SOURCE_CODE",
     "PARTY_FIELDS",
     "Registration",
     "SessionOutcome",
@@ -83,8 +91,10 @@ __all__ = [
     "failed_attempts_rule",
     "follow_up_record",
     "mediators_available_for",
+    "mediators_offered_to",
     "numbering_area_for",
     "organisations_available_for",
+    "own_mediator",
     "personal_data_reveal",
     "session_record",
     "workflow_refusal",

@@ -11,6 +11,7 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -30,12 +31,12 @@ from cases.services.agreements import agreement_record
 from cases.services.grading import grade_policy, handling_level_for
 from cases.services.intake import case_accept
 from cases.services.mediation import session_record
-from cases.services.registration import case_register
+from cases.services.registration import case_register, numbering_area_for
 from cases.workflow import check_allowed
 from mediators.models import Mediator
 
 # Where nobody names one: the dispute was found on the grid member's patrol.
-DEFAULT_SOURCE_CODE = "grid_patrol"
+ON_SPOT_SOURCE_CODE = "grid_patrol"
 # What the light path asks of each party (the registration form asks more).
 ON_SPOT_PARTY_FIELDS = ("name", "mobile")
 MIN_PARTIES = 2
@@ -56,8 +57,20 @@ _FIELD_FROM_INNER = {
 def own_mediator(user) -> Mediator | None:
     """The grid member's own entry in the mediator register, if they have an active one:
     who mediates on the spot unless the form names someone else."""
-    mediator = Mediator.objects.filter(user=user, is_active=True).first() if user.pk else None
-    return mediator
+    if not user.is_authenticated:
+        return None
+    return Mediator.objects.active().filter(user=user).first()
+
+
+def mediators_offered_to(user):
+    """Who the form offers as mediator: those a case in the user's grid may have (its
+    town's, and the levels above), as ``mediators_available_for`` reads a case's."""
+    if user.area_id is None:
+        return Mediator.objects.active()
+    town = numbering_area_for(user.area)
+    return Mediator.objects.active().filter(
+        Q(area__path__startswith=town.path) | Q(area__code__in=user.area.path_codes)
+    )
 
 
 def _parties_with_sides(parties: list[dict]) -> list[dict]:
@@ -133,7 +146,7 @@ def case_settle_on_spot(
     check_allowed(by, None, Action.SETTLE_ON_SPOT)
     data = {"grade": Grade.BLUE, **data}
     if data.get("source") is None:
-        data["source"] = CaseSource.objects.filter(code=DEFAULT_SOURCE_CODE).first()
+        data["source"] = CaseSource.objects.filter(code=ON_SPOT_SOURCE_CODE).first()
     _refuse_off_the_light_path(by, data, parties)
     held_at = held_at or timezone.localtime().replace(second=0, microsecond=0)
     if mediators is None:
