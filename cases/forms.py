@@ -16,9 +16,10 @@ from cases.models import (
     MediationSession,
     Party,
     PartyRole,
+    party_role_choices,
 )
 from cases.steps import SESSION_FIELDS
-from common.forms import PlainFormMixin, offer_choices
+from common.forms import PLEASE_SELECT, PlainFormMixin, offer_choices
 from common.validators import normalise_id_number, normalise_mobile
 from grids.models import AreaLevel
 from grids.selectors import areas_within_reach
@@ -161,6 +162,15 @@ PartyEditFormSet = forms.modelformset_factory(
     validate_max=True,
     can_delete=False,
 )
+
+
+def label_party_roles(parties, case_or_source) -> None:
+    """Name the roles on every party row as ``party_role_choices`` says for this case or
+    source (当事人 where nobody applied); None while the source is not chosen yet."""
+    choices = [("", PLEASE_SELECT), *party_role_choices(case_or_source)]
+    for party_form in parties.forms:
+        party_form.fields["role"].choices = choices
+
 
 PARTY_INITIAL = [
     {"role": PartyRole.APPLICANT},

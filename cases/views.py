@@ -62,9 +62,11 @@ def case_create(request):
             else:
                 messages.success(request, _("案件 %(number)s 已登记。") % {"number": case.number})
                 return redirect("cases:detail", pk=case.pk)
+        forms.label_party_roles(parties, form.cleaned_data.get("source"))
     else:
         form = forms.CaseForm(user=request.user)
         parties = forms.PartyFormSet(prefix="parties", initial=forms.PARTY_INITIAL)
+        forms.label_party_roles(parties, None)
     return render(request, "cases/case_form.html", {"form": form, "parties": parties})
 
 
@@ -163,11 +165,13 @@ def case_edit(request, pk):
             else:
                 messages.success(request, _("案件信息已保存。"))
                 return redirect("cases:detail", pk=case.pk)
+        forms.label_party_roles(parties, form.cleaned_data.get("source") or case)
     else:
         form = forms.CaseEditForm(
             initial={f: getattr(case, f) for f in services.EDITABLE_CASE_FIELDS}, user=request.user
         )
         parties = forms.PartyEditFormSet(prefix="parties", queryset=party_queryset)
+        forms.label_party_roles(parties, case)
     return render(request, "cases/case_edit.html", {"case": case, "form": form, "parties": parties})
 
 

@@ -38,3 +38,17 @@ def test_a_case_refused_half_way_leaves_no_row(world):
     assert response.status_code == 400
     assert response.json()["errors"][0]["field"] == "mediators"
     assert not Case.objects.exists()
+
+
+def test_a_grid_outside_the_grid_members_own_is_refused(world):
+    MediatorFactory(name="网格员老周", area=world.grid_a, user=world.grid_member_a)
+
+    response = token_client(world.grid_member_a).post(
+        ON_SPOT_API, api_data(world, area=world.grid_b.code), format="json"
+    )
+
+    assert response.status_code == 400
+    assert [(e["field"], e["message"]) for e in response.json()["errors"]] == [
+        ("area", "所选区域不在您的管辖范围内。")
+    ]
+    assert not Case.objects.exists()

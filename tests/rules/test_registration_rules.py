@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from cases.models import Case
+from cases.models import Case, CaseSource
 from tests.admin.conftest import admin_url, post_data_from
 from tests.api.conftest import token_client
 from tests.factories import (
@@ -183,7 +183,9 @@ def _applicant_prefix(data: dict) -> str:
 def test_each_registration_rule_refuses_alike_when_a_clerk_corrects_the_case_in_the_admin(
     client, world, rule
 ):
-    case = register_case(world.secretary_a, parties=party_rows("张三", "李四"))
+    # A walk-in, as the page and the API register it (registration_page_data).
+    walk_in = CaseSource.objects.get(code="walk_in")
+    case = register_case(world.secretary_a, parties=party_rows("张三", "李四"), source=walk_in)
     client.force_login(world.clerk_a)
     data = post_data_from(client.get(admin_url(Case, "change", case.pk)))
     data.update(rule.admin)
