@@ -62,8 +62,8 @@ RULES = {
         page={"parties-0-id_number": BAD_CHECK_CHAR},
         api={"applicant": {"id_number": BAD_CHECK_CHAR}},
         api_field="parties.0.id_number",
-        ledger={"申请人身份证号": BAD_CHECK_CHAR},
-        ledger_column="申请人身份证号:王大山",
+        ledger={"一方身份证号": BAD_CHECK_CHAR},
+        ledger_column="一方身份证号:王大山",
         admin_applicant={"new_id_number": BAD_CHECK_CHAR},
     ),
     "a mobile number that is no mobile number": Rule(
@@ -71,8 +71,8 @@ RULES = {
         page={"parties-0-mobile": "23912345678"},
         api={"applicant": {"mobile": "23912345678"}},
         api_field="parties.0.mobile",
-        ledger={"申请人联系电话": "23912345678"},
-        ledger_column="申请人联系电话:王大山",
+        ledger={"一方联系电话": "23912345678"},
+        ledger_column="一方联系电话:王大山",
         admin_applicant={"new_mobile": "23912345678"},
     ),
     "a received date in the future": Rule(
@@ -116,8 +116,8 @@ RULES = {
         page={"parties-0-name": "王\x1b大山"},
         api={"applicant": {"name": "王\x1b大山"}},
         api_field="parties.0.name",
-        ledger={"申请人": "王\x1b大山"},
-        ledger_column="申请人:王\x1b大山",
+        ledger={"当事人一方": "王\x1b大山"},
+        ledger_column="当事人一方:王\x1b大山",
         admin_applicant={"name": "王\x1b大山"},
     ),
     "a negative amount at stake": Rule(
