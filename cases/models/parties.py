@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from common.validators import mask_id_number, mask_mobile, validate_id_number, validate_mobile
 
@@ -39,7 +40,8 @@ def party_role_label(case_or_source, role: str) -> str:
     and 被申请人 only where someone applied (the source says so); otherwise 当事人."""
     source = _source_of(case_or_source)
     if source is not None and not source.has_applicant:
-        return str(_("当事人"))
+        # One party's role ("Party"), not the section heading "当事人" ("Parties").
+        return str(pgettext_lazy("party role", "当事人"))
     return str(PartyRole(role).label)
 
 
