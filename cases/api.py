@@ -42,6 +42,7 @@ from cases.serializers import (
     GradeSerializer,
     LookupSerializer,
     NoteSerializer,
+    OnTheSpotSerializer,
     ReasonSerializer,
     SessionSerializer,
     SourceSerializer,
@@ -215,6 +216,18 @@ class CaseViewSet(
             raise Unprocessable(exc.message, exc.code) from exc
         headers = {} if registration.created else {"Idempotent-Replayed": "true"}
         return self._detail(registration.case, status.HTTP_201_CREATED, headers)
+
+    @extend_schema(
+        summary="随手调:网格员当场调解成功的蓝色纠纷,一次登记、受理、记录调解和口头协议",
+        request={"application/json": OnTheSpotSerializer},
+        responses={201: CaseDetailSerializer},
+    )
+    @action(detail=False, methods=["post"], url_path="on-the-spot")
+    def on_the_spot(self, request, format=None):
+        serializer = OnTheSpotSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        case = services.case_settle_on_spot(by=request.user, **serializer.service_kwargs())
+        return self._detail(case, status.HTTP_201_CREATED)
 
     def update(self, request, *args, **kwargs):
         case = self.get_object()

@@ -39,6 +39,9 @@ class Action(models.TextChoices):
     REVEAL_MOBILE = "reveal_mobile", _("查看完整手机号码")
     # Not a workflow step (no entry in workflow.ALLOWED_FROM): cases.attachments checks it.
     ATTACH = "attach", _("上传附件")
+    # Registering, accepting, one session and an oral agreement at once: a composite of
+    # the steps above (cases.services.on_the_spot), each checked in its turn.
+    SETTLE_ON_SPOT = "settle_on_spot", _("随手调")
 
 
 _HANDLING = {
@@ -52,11 +55,15 @@ _HANDLING = {
     Action.ATTACH,
 }
 
+# 随手调 is the grid member's way with a blue dispute (seed 001: "蓝色由网格员随手调");
+# at the village and above a case is registered and mediated step by step.
+_GRID_ONLY = {Action.SETTLE_ON_SPOT}
+
 ROLE_ACTIONS: dict[str, set[Action]] = {
     # Finds disputes on patrol, settles minor ones on the spot, makes follow-up calls.
-    Role.GRID_MEMBER: {Action.REGISTER, Action.REVEAL_MOBILE, *_HANDLING},
+    Role.GRID_MEMBER: {Action.REGISTER, Action.REVEAL_MOBILE, Action.SETTLE_ON_SPOT, *_HANDLING},
     # Keeps the village ledger: everything about the village's cases.
-    Role.VILLAGE_SECRETARY: set(Action),
+    Role.VILLAGE_SECRETARY: set(Action) - _GRID_ONLY,
     # Records the mediation of the cases assigned to them: all of the handling but the
     # decision to accept, and the parties' full numbers for the agreement.
     Role.MEDIATOR: {
@@ -65,7 +72,7 @@ ROLE_ACTIONS: dict[str, set[Action]] = {
         Action.REVEAL_MOBILE,
     },
     # The back office corrects and completes anything in its area.
-    Role.CLERK: set(Action),
+    Role.CLERK: set(Action) - _GRID_ONLY,
     # Supervisors watch, grade, take escalations and cross cases off; they do not need
     # people's ID numbers for that.
     Role.SUPERVISOR: {

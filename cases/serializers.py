@@ -41,6 +41,7 @@ class LookupSerializer(serializers.Serializer):
 
 class SourceSerializer(LookupSerializer):
     is_petition = serializers.BooleanField(read_only=True)
+    has_applicant = serializers.BooleanField(read_only=True)
 
 
 # ---------------------------------------------------------------------------
@@ -325,3 +326,55 @@ class FailSerializer(serializers.Serializer):
 IDEMPOTENCY_KEY = serializers.CharField(
     max_length=IdempotencyKey._meta.get_field("key").max_length, allow_blank=True
 )
+
+
+# ---------------------------------------------------------------------------
+# 随手调 (services.case_settle_on_spot)
+# ---------------------------------------------------------------------------
+
+
+class OnTheSpotPartySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Party
+        fields = list(services.ON_SPOT_PARTY_FIELDS)
+        # That each party has a name, and that there are two, is the service's rule,
+        # refused in the words the page shows.
+        extra_kwargs = {"name": {"required": False, "allow_blank": True}}
+
+
+class OnTheSpotSerializer(serializers.Serializer):
+    area = CodeField(queryset=Area.objects.all())
+    dispute_type = CodeField(queryset=DisputeType.objects.all())
+    summary = serializers.CharField(
+        max_length=Case._meta.get_field("summary").max_length, allow_blank=True, default=""
+    )
+    parties = OnTheSpotPartySerializer(many=True)
+    terms = serializers.CharField(
+        max_length=Agreement._meta.get_field("terms").max_length, allow_blank=True, default=""
+    )
+    grade = serializers.ChoiceField(choices=Case._meta.get_field("grade").choices, default="blue")
+    source = CodeField(queryset=CaseSource.objects.all(), required=False)
+    mediators = serializers.PrimaryKeyRelatedField(
+        many=True, queryset=Mediator.objects.all(), required=False
+    )
+    place_detail = serializers.CharField(
+        max_length=MediationSession._meta.get_field("place_detail").max_length,
+        allow_blank=True,
+        default="",
+    )
+    rebound_risk = serializers.BooleanField(default=False)
+
+    def service_kwargs(self) -> dict:
+        data = dict(self.validated_data)
+        return {
+            "data": {
+                f: data[f]
+                for f in ("area", "dispute_type", "summary", "grade", "source")
+                if f in data
+            },
+            "parties": data["parties"],
+            "terms": data["terms"],
+            "mediators": data.get("mediators"),
+            "place_detail": data["place_detail"],
+            "rebound_risk": data["rebound_risk"],
+        }

@@ -7,6 +7,7 @@ app_name = "cases"
 urlpatterns = [
     path("", views.case_list, name="list"),
     path("new/", views.case_create, name="create"),
+    path("on-the-spot/", views.case_settle_on_spot, name="on_the_spot"),
     path("escalations/", views.escalation_inbox, name="escalation_inbox"),
     path("<int:pk>/", views.case_detail, name="detail"),
     path("<int:pk>/edit/", views.case_edit, name="edit"),

@@ -40,6 +40,7 @@ def case_list(request):
             "page": page,
             "query": query.urlencode(),
             "may_register": role_allows(request.user, Action.REGISTER),
+            "may_settle_on_spot": role_allows(request.user, Action.SETTLE_ON_SPOT),
         },
     )
 
@@ -61,10 +62,40 @@ def case_create(request):
             else:
                 messages.success(request, _("案件 %(number)s 已登记。") % {"number": case.number})
                 return redirect("cases:detail", pk=case.pk)
+        forms.label_party_roles(parties, form.cleaned_data.get("source"))
     else:
         form = forms.CaseForm(user=request.user)
         parties = forms.PartyFormSet(prefix="parties", initial=forms.PARTY_INITIAL)
+        forms.label_party_roles(parties, None)
     return render(request, "cases/case_form.html", {"form": form, "parties": parties})
+
+
+@login_required
+def case_settle_on_spot(request):
+    """随手调 in one short form (a grid member's phone in the field)."""
+    if not role_allows(request.user, Action.SETTLE_ON_SPOT):
+        raise PermissionDenied
+    if request.method == "POST":
+        form = forms.OnTheSpotForm(request.POST, user=request.user)
+        parties = forms.OnTheSpotPartyFormSet(request.POST, prefix="parties")
+        if form.is_valid() and parties.is_valid():
+            try:
+                case = services.case_settle_on_spot(
+                    by=request.user, parties=parties.party_rows(), **form.service_kwargs()
+                )
+            except ValidationError as error:
+                show_refusal(form, error, formsets={"parties": parties})
+            else:
+                messages.success(
+                    request,
+                    _("随手调已记录:案件 %(number)s 调解成功,请在24小时内电话回访。")
+                    % {"number": case.number},
+                )
+                return redirect("cases:detail", pk=case.pk)
+    else:
+        form = forms.OnTheSpotForm(user=request.user)
+        parties = forms.OnTheSpotPartyFormSet(prefix="parties")
+    return render(request, "cases/on_the_spot.html", {"form": form, "parties": parties})
 
 
 # The page behind each action button on the case page.
@@ -134,11 +165,13 @@ def case_edit(request, pk):
             else:
                 messages.success(request, _("案件信息已保存。"))
                 return redirect("cases:detail", pk=case.pk)
+        forms.label_party_roles(parties, form.cleaned_data.get("source") or case)
     else:
         form = forms.CaseEditForm(
             initial={f: getattr(case, f) for f in services.EDITABLE_CASE_FIELDS}, user=request.user
         )
         parties = forms.PartyEditFormSet(prefix="parties", queryset=party_queryset)
+        forms.label_party_roles(parties, case)
     return render(request, "cases/case_edit.html", {"case": case, "form": form, "parties": parties})
 
 

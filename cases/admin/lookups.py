@@ -20,5 +20,13 @@ class DisputeTypeAdmin(LookupAdmin):
 
 @admin.register(CaseSource)
 class CaseSourceAdmin(LookupAdmin):
-    list_display = ("name", "code", "name_en", "is_petition", "sort_order", "is_active")
-    list_filter = ("is_active", "is_petition")
+    list_display = (
+        "name",
+        "code",
+        "name_en",
+        "is_petition",
+        "has_applicant",
+        "sort_order",
+        "is_active",
+    )
+    list_filter = ("is_active", "is_petition", "has_applicant")

@@ -35,7 +35,7 @@ from .mediation import (
     Place,
     SessionResult,
 )
-from .parties import Party, PartyGender, PartyRole
+from .parties import Party, PartyGender, PartyRole, party_role_choices, party_role_label
 from .policies import FollowUpRule, GradePolicy, OffsetUnit, ResponsibilityRule, WorkflowPolicy
 from .records import CaseEvent, CaseNumberCounter, EventKind, IdempotencyKey, PersonalDataAccess
 
@@ -87,4 +87,6 @@ __all__ = [
     "Status",
     "WorkflowPolicy",
     "overdue_q",
+    "party_role_choices",
+    "party_role_label",
 ]

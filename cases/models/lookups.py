@@ -38,6 +38,17 @@ class DisputeType(Lookup):
 class CaseSource(Lookup):
     # Petition referrals run on the petition regulation's clock (DOMAIN §6).
     is_petition = models.BooleanField(_("信访件"), default=False)
+    # Someone asked for mediation (来访, 来电, 转办…): the sides are 申请人 and 被申请人.
+    # A dispute found on patrol or taken up on the committee's own initiative has no
+    # applicant, and its sides are all 当事人 (cases.models.parties.party_role_label).
+    has_applicant = models.BooleanField(
+        _("有申请人"),
+        default=True,
+        help_text=_(
+            "由当事人申请调解的来源勾选。网格员排查、主动调解等发现的纠纷不勾选:"
+            "其各方称“当事人”,不称申请人、被申请人。"
+        ),
+    )
 
     class Meta(Lookup.Meta):
         verbose_name = _("案件来源")

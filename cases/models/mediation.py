@@ -27,6 +27,8 @@ class Method(models.TextChoices):
     COURTYARD_MEETING = "courtyard_meeting", _("坝坝调解")
     ONLINE = "online", _("线上调解")
     PHONE = "phone", _("电话调解")
+    # The grid member's on-the-spot settlement of a minor dispute (seed 001).
+    ON_THE_SPOT = "on_the_spot", _("随手调")
 
 
 class SessionResult(models.TextChoices):

@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from common.validators import mask_id_number, mask_mobile, validate_id_number, validate_mobile
 
@@ -12,6 +13,49 @@ class PartyRole(models.TextChoices):
     APPLICANT = "applicant", _("申请人")
     RESPONDENT = "respondent", _("被申请人")
     OTHER = "other", _("其他当事人")
+
+
+# The sides of a dispute nobody applied to have mediated (found on patrol, taken up on
+# the committee's own initiative): still two sides, for the record and the agreement.
+_SIDES_WITHOUT_APPLICANT = {
+    PartyRole.APPLICANT: _("当事人(一方)"),
+    PartyRole.RESPONDENT: _("当事人(另一方)"),
+    PartyRole.OTHER: _("其他当事人"),
+}
+# Before the source is known (a blank registration form): both readings.
+_SIDES_EITHER_WAY = {
+    PartyRole.APPLICANT: _("申请人 / 当事人(一方)"),
+    PartyRole.RESPONDENT: _("被申请人 / 当事人(另一方)"),
+    PartyRole.OTHER: _("其他当事人"),
+}
+
+
+def _source_of(case_or_source):
+    # A Case has a source; a CaseSource is one; None is "not known yet".
+    return getattr(case_or_source, "source", case_or_source)
+
+
+def party_role_label(case_or_source, role: str) -> str:
+    """What a party is called on the page, the printed agreement and the ledger: 申请人
+    and 被申请人 only where someone applied (the source says so); otherwise 当事人."""
+    source = _source_of(case_or_source)
+    if source is not None and not source.has_applicant:
+        # One party's role ("Party"), not the section heading "当事人" ("Parties").
+        return str(pgettext_lazy("party role", "当事人"))
+    return str(PartyRole(role).label)
+
+
+def party_role_choices(case_or_source) -> list[tuple[str, str]]:
+    """The role drop-down of a party form: the two sides must still be told apart, so a
+    dispute without an applicant offers 当事人(一方) and 当事人(另一方)."""
+    source = _source_of(case_or_source)
+    if source is None:
+        labels = _SIDES_EITHER_WAY
+    elif source.has_applicant:
+        labels = {role: role.label for role in PartyRole}
+    else:
+        labels = _SIDES_WITHOUT_APPLICANT
+    return [(role.value, labels[role]) for role in PartyRole]
 
 
 class PartyGender(models.TextChoices):
@@ -71,6 +115,10 @@ class Party(models.Model):
         "is_poverty_alleviated",
         "is_minor",
     )
+
+    @property
+    def role_label(self) -> str:
+        return party_role_label(self.case, self.role)
 
     def vulnerability_labels(self) -> list[str]:
         return [

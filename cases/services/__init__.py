@@ -36,6 +36,13 @@ from cases.services.mediation import (
     failed_attempts_rule,
     session_record,
 )
+from cases.services.on_the_spot import (
+    ON_SPOT_PARTY_FIELDS,
+    ON_SPOT_SOURCE_CODE,
+    case_settle_on_spot,
+    mediators_offered_to,
+    own_mediator,
+)
 from cases.services.personal_data import personal_data_reveal
 from cases.services.registration import (
     CASE_FIELDS,
@@ -59,6 +66,8 @@ __all__ = [
     "FAILED_ATTEMPTS_BEFORE_ESCALATION",
     "FOLLOW_UP_FIELDS",
     "IdempotencyKeyReused",
+    "ON_SPOT_PARTY_FIELDS",
+    "ON_SPOT_SOURCE_CODE",
     "PARTY_FIELDS",
     "Registration",
     "SessionOutcome",
@@ -73,6 +82,7 @@ __all__ = [
     "case_not_accept",
     "case_register",
     "case_register_once",
+    "case_settle_on_spot",
     "case_update",
     "case_void",
     "case_withdraw",
@@ -83,8 +93,10 @@ __all__ = [
     "failed_attempts_rule",
     "follow_up_record",
     "mediators_available_for",
+    "mediators_offered_to",
     "numbering_area_for",
     "organisations_available_for",
+    "own_mediator",
     "personal_data_reveal",
     "session_record",
     "workflow_refusal",

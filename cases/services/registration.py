@@ -110,17 +110,15 @@ def _refuse_inactive_choices(data: dict) -> None:
             )
 
 
-def _check_sides(roles: Iterable[str]) -> None:
+def _check_sides(roles: Iterable[str], source=None) -> None:
     roles = list(roles)
     if PartyRole.APPLICANT not in roles or PartyRole.RESPONDENT not in roles:
-        raise ValidationError(
-            {
-                "parties": ValidationError(
-                    _("纠纷至少需要两方当事人:请至少填写一名申请人和一名被申请人。"),
-                    code="parties",
-                )
-            }
-        )
+        # A dispute nobody applied for has no 申请人 to ask for (party_role_label).
+        if source is not None and not source.has_applicant:
+            message = _("纠纷至少需要两方当事人:请分别填写一方和另一方当事人。")
+        else:
+            message = _("纠纷至少需要两方当事人:请至少填写一名申请人和一名被申请人。")
+        raise ValidationError({"parties": ValidationError(message, code="parties")})
 
 
 def _validate_parties(parties: list[Party]) -> None:
@@ -146,7 +144,7 @@ def case_register(*, by, data: dict, parties: list[dict], note: str = "") -> Cas
     _refuse_inactive_choices(data)
     policy = grade_policy(data["grade"])
     party_rows = [_clean_party_data(p) for p in parties]
-    _check_sides(p.get("role") for p in party_rows)
+    _check_sides((p.get("role") for p in party_rows), data.get("source"))
 
     duplicate = _already_registered(by, data)
     if duplicate is not None:
@@ -346,7 +344,7 @@ def case_update(*, case: Case, by, data: dict, parties: list[dict] | None = None
             to_save.append(party)
         _validate_parties(to_save)
         untouched = [p for pk, p in existing.items() if pk not in {r.get("id") for r in parties}]
-        _check_sides([*roles, *(p.role for p in untouched)])
+        _check_sides([*roles, *(p.role for p in untouched)], case.source)
         for party in to_save:
             party.save()
 

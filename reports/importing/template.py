@@ -17,17 +17,20 @@ def _column_notes(lookups: Lookups) -> dict[str, str]:
         "received_on": _("日期,如 2026-10-05、2026/10/5 或 2026年10月5日;不能晚于今天。"),
         "occurred_on": _("日期,格式同受理日期;可不填。"),
         "title": _("如:张某与李某宅基地纠纷;最多100字。"),
-        "applicants": _("姓名或单位名称;多名申请人每行一名(单元格内换行),也可用“;”或“、”分隔。"),
+        "applicants": _(
+            "纠纷一方(有人申请调解的为申请人)的姓名或单位名称;多人每行一名(单元格内换行),"
+            "也可用“;”或“、”分隔。"
+        ),
         "applicant_id_numbers": _(
             "18位身份证号,须完整(导出台账中的脱敏号码不能导入);"
-            "多名申请人时与姓名逐行对应;可不填。请把本列设为“文本”格式。"
+            "多人时与姓名逐行对应;可不填。请把本列设为“文本”格式。"
         ),
         "applicant_mobiles": _("11位手机号码,多名时与姓名逐行对应;可不填。"),
         "applicant_addresses": _("住址,多名时与姓名逐行对应;可不填。"),
-        "respondents": _("同申请人。"),
-        "respondent_id_numbers": _("同申请人身份证号。"),
-        "respondent_mobiles": _("同申请人联系电话。"),
-        "respondent_addresses": _("同申请人住址。"),
+        "respondents": _("纠纷另一方(有人申请调解的为被申请人),填法同当事人一方。"),
+        "respondent_id_numbers": _("同一方身份证号。"),
+        "respondent_mobiles": _("同一方联系电话。"),
+        "respondent_addresses": _("同一方住址。"),
         "source": _("可填写:%(choices)s。") % {"choices": "、".join(lookups.active_source_names)},
         "dispute_type": _("可填写:%(choices)s。")
         % {"choices": "、".join(lookups.active_type_names)},

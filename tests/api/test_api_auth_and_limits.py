@@ -232,6 +232,7 @@ def test_the_schema_lists_every_endpoint_of_api_v1(schema):
         "/api/v1/sources/",
         "/api/v1/sources/{code}/",
         "/api/v1/cases/",
+        "/api/v1/cases/on-the-spot/",
         "/api/v1/cases/{id}/",
         *(
             f"/api/v1/cases/{{id}}/{action}/"

@@ -95,7 +95,9 @@ def _url(endpoint: str, case: Case) -> str:
 
 
 def test_every_case_endpoint_of_the_viewset_is_checked_for_scoping():
-    actions = {action.url_path for action in CaseViewSet.get_extra_actions()}
+    # A case's endpoints; the collection's (随手调 registers a new case) have no case
+    # to scope, and refuse an area outside the caller's (tests/api/test_api_on_the_spot.py).
+    actions = {action.url_path for action in CaseViewSet.get_extra_actions() if action.detail}
     assert actions | {"retrieve", "partial_update"} == set(CASE_ENDPOINTS)
 
 

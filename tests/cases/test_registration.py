@@ -13,6 +13,7 @@ from cases.models import (
     Case,
     CaseEvent,
     CaseNumberCounter,
+    CaseSource,
     EventKind,
     Grade,
     GradePolicy,
@@ -244,7 +245,9 @@ def test_registering_records_a_registered_event_with_the_actor_and_the_time(worl
 def _two_applicants(world):
     rows = party_rows()
     rows[1]["role"] = PartyRole.APPLICANT
-    return {"by": world.secretary_a, "area": world.village_a, "parties": rows}
+    # A walk-in: someone applied, so the sides are asked for as 申请人 and 被申请人.
+    walk_in = CaseSource.objects.get(code="walk_in")
+    return {"by": world.secretary_a, "area": world.village_a, "parties": rows, "source": walk_in}
 
 
 def _one_party(world):
@@ -311,7 +314,8 @@ REFUSALS = {
     "a single party": (
         _one_party,
         None,
-        "纠纷至少需要两方当事人:请至少填写一名申请人和一名被申请人。",
+        # Found on patrol (case_data's source): nobody applied, so no 申请人 is asked for.
+        "纠纷至少需要两方当事人:请分别填写一方和另一方当事人。",
     ),
     "an ID number with a wrong check character": (
         _bad_check_char,

@@ -33,14 +33,14 @@ def row(**values) -> dict:
         "受理日期": "2026-10-05",
         "发生日期": "",
         "案件名称": "张某与李某宅基地纠纷",
-        "申请人": "张三",
-        "申请人身份证号": ID_A,
-        "申请人联系电话": "13912345678",
-        "申请人住址": "枫源村一组12号",
-        "被申请人": "李四",
-        "被申请人身份证号": "",
-        "被申请人联系电话": "",
-        "被申请人住址": "",
+        "当事人一方": "张三",
+        "一方身份证号": ID_A,
+        "一方联系电话": "13912345678",
+        "一方住址": "枫源村一组12号",
+        "当事人另一方": "李四",
+        "另一方身份证号": "",
+        "另一方联系电话": "",
+        "另一方住址": "",
         "来源": "网格员排查",
         "纠纷类型": "房屋宅基地",
         "风险等级": "黄色(较大)",
@@ -98,11 +98,11 @@ def three_rows() -> list[dict]:
             受理日期=datetime.datetime(2026, 10, 6),  # a real date cell
             发生日期="2026/9/30",
             案件名称="王某与赵某欠薪纠纷",
-            申请人="王五\n王六",
-            申请人身份证号=f"{ID_B}\n{ID_C.lower()}",
-            申请人联系电话=13800138000.0,  # a phone typed as a number
-            申请人住址="陈家村三组\n陈家村四组",
-            被申请人="赵某建筑公司",
+            当事人一方="王五\n王六",
+            一方身份证号=f"{ID_B}\n{ID_C.lower()}",
+            一方联系电话=13800138000.0,  # a phone typed as a number
+            一方住址="陈家村三组\n陈家村四组",
+            当事人另一方="赵某建筑公司",
             来源="walk_in",
             纠纷类型="劳动争议",
             风险等级="红",
@@ -113,10 +113,10 @@ def three_rows() -> list[dict]:
             区域代码="33068110100101",
             受理日期="2026年10月7日",
             案件名称="邻里噪音纠纷",
-            申请人="孙七;周八",
-            申请人身份证号="",
-            申请人联系电话="",
-            申请人住址="",
+            当事人一方="孙七;周八",
+            一方身份证号="",
+            一方联系电话="",
+            一方住址="",
             风险等级="blue",
             纠纷类型="neighbours",
             来源="12345热线转办",
@@ -210,6 +210,35 @@ def test_a_ledger_exported_before_the_column_was_renamed_still_imports_its_refer
     assert Case.objects.get().external_reference == "2025-0007"
 
 
+# The parties' columns were 申请人… until they were named to fit disputes found on patrol.
+FORMER_PARTY_HEADERS = {
+    "当事人一方": "申请人",
+    "一方身份证号": "申请人身份证号",
+    "一方联系电话": "申请人联系电话",
+    "一方住址": "申请人住址",
+    "当事人另一方": "被申请人",
+    "另一方身份证号": "被申请人身份证号",
+    "另一方联系电话": "被申请人联系电话",
+    "另一方住址": "被申请人住址",
+}
+
+
+def test_a_ledger_with_the_former_申请人_headers_still_imports_its_parties(world):
+    headers = [FORMER_PARTY_HEADERS.get(h, h) for h in IMPORT_HEADERS]
+    old = {FORMER_PARTY_HEADERS.get(k, k): v for k, v in row().items()}
+
+    result = importing.import_ledger(
+        by=world.clerk_a, content=xlsx([old], headers=headers), file_name="old.xlsx"
+    )
+
+    assert result.problems == []
+    case = Case.objects.get()
+    assert sorted(case.parties.values_list("role", "name", "id_number")) == [
+        ("applicant", "张三", ID_A),
+        ("respondent", "李四", ""),
+    ]
+
+
 def test_title_row_above_the_header_and_exported_ledger_columns_are_accepted(world):
     exported = dict.fromkeys(HEADERS, "")
     exported.update(row(), 序号=1, 案件编号="330681101-2025-00009", 状态="已销号", 调解员="宝大叔")
@@ -236,7 +265,7 @@ def test_bad_rows_are_reported_by_line_and_nothing_is_imported(world):
     before = counts()
     rows = [
         row(),  # line 2: good
-        row(申请人身份证号=INVALID_ID, 案件名称="身份证号错误"),  # line 3
+        row(一方身份证号=INVALID_ID, 案件名称="身份证号错误"),  # line 3
         row(区域代码="999999999", 案件名称="区域不存在"),  # line 4
         row(纠纷类型="打架斗殴", 案件名称="类型不存在"),  # line 5
         row(区域代码="330681102001", 案件名称="辖区外"),  # line 6: 赵家镇
@@ -246,7 +275,7 @@ def test_bad_rows_are_reported_by_line_and_nothing_is_imported(world):
     result = importing.import_ledger(by=world.clerk_a, content=xlsx(rows), file_name="bad.xlsx")
 
     assert lines_and_columns(result) == [
-        (3, "申请人身份证号"),
+        (3, "一方身份证号"),
         (4, "区域代码"),
         (5, "纠纷类型"),
         (6, "区域代码"),
@@ -258,17 +287,17 @@ def test_bad_rows_are_reported_by_line_and_nothing_is_imported(world):
     assert "打架斗殴" in messages[2] and "邻里" in messages[2]
     assert "管辖范围" in messages[3]
     assert "第 2 行" in messages[4]
-    assert str(result.problems[0]).startswith("第 3 行 · 申请人身份证号:")
+    assert str(result.problems[0]).startswith("第 3 行 · 一方身份证号:")
     assert result.cases == []
     assert counts() == before
 
 
 def test_masked_id_numbers_and_phones_of_an_exported_ledger_are_refused(world):
-    rows = [row(申请人身份证号="330681********1234", 申请人联系电话="139****5678")]
+    rows = [row(一方身份证号="330681********1234", 一方联系电话="139****5678")]
 
     result = importing.import_ledger(by=world.clerk_a, content=xlsx(rows), file_name="m.xlsx")
 
-    assert lines_and_columns(result) == [(2, "申请人身份证号"), (2, "申请人联系电话")]
+    assert lines_and_columns(result) == [(2, "一方身份证号"), (2, "一方联系电话")]
     assert "身份证号不完整(已脱敏)" in result.problems[0].message
     assert "手机号码不完整(已脱敏)" in result.problems[1].message
     assert Case.objects.count() == 0
@@ -280,7 +309,7 @@ def test_every_problem_of_a_row_is_reported_at_once(world):
             受理日期="2026-13-45",
             案件名称="",
             风险等级="紫",
-            被申请人联系电话="12345",
+            另一方联系电话="12345",
             **{"涉及金额(元)": "一千"},
         )
     ]
@@ -288,7 +317,7 @@ def test_every_problem_of_a_row_is_reported_at_once(world):
     result = importing.import_ledger(by=world.clerk_a, content=xlsx(rows), file_name="m.xlsx")
 
     assert sorted(p.column for p in result.problems) == sorted(
-        ["受理日期", "案件名称", "风险等级", "被申请人联系电话", "涉及金额(元)"]
+        ["受理日期", "案件名称", "风险等级", "另一方联系电话", "涉及金额(元)"]
     )
 
 
@@ -430,10 +459,10 @@ def test_page_refuses_an_oversize_upload_before_reading_it(client, world, settin
 
 def test_command_exit_code_and_output(world, tmp_path, capsys):
     bad = tmp_path / "bad.xlsx"
-    bad.write_bytes(xlsx([row(), row(申请人身份证号=INVALID_ID, 案件名称="另一件")]))
+    bad.write_bytes(xlsx([row(), row(一方身份证号=INVALID_ID, 案件名称="另一件")]))
     with pytest.raises(CommandError, match="共 1 处问题"):
         call_command("import_ledger", str(bad), "--as", "clerk_a")
-    assert "第 3 行 · 申请人身份证号:" in capsys.readouterr().err
+    assert "第 3 行 · 一方身份证号:" in capsys.readouterr().err
     assert Case.objects.count() == 0
 
     good = tmp_path / "good.csv"

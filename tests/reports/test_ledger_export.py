@@ -169,19 +169,19 @@ def test_ledger_cells_are_typed_masked_and_never_formulas(world, october, tmp_pa
     assert amount.number_format == "#,##0.00"
 
     # Two applicants, one per line; the names that look like formulas are text.
-    applicants = hostile[COLUMN["申请人"]]
+    applicants = hostile[COLUMN["当事人一方"]]
     assert applicants.value == "=1+2\n@SUM(A1)"
     assert applicants.data_type == "s"
-    assert hostile[COLUMN["被申请人"]].value == "-2+3"
-    assert hostile[COLUMN["被申请人"]].data_type == "s"
+    assert hostile[COLUMN["当事人另一方"]].value == "-2+3"
+    assert hostile[COLUMN["当事人另一方"]].data_type == "s"
     assert hostile[COLUMN["案件名称"]].data_type == "s"
     assert applicants.alignment.wrap_text
 
     # Masked, line by line like the names.
-    assert hostile[COLUMN["申请人身份证号"]].value == (
+    assert hostile[COLUMN["一方身份证号"]].value == (
         f"{mask_id_number(APPLICANT_ID)}\n{mask_id_number(SECOND_ID)}"
     )
-    assert hostile[COLUMN["申请人联系电话"]].value == f"{mask_mobile(APPLICANT_MOBILE)}\n"
+    assert hostile[COLUMN["一方联系电话"]].value == f"{mask_mobile(APPLICANT_MOBILE)}\n"
     everything = "\n".join(all_cell_values(workbook))
     assert APPLICANT_ID not in everything and SECOND_ID not in everything
     assert APPLICANT_MOBILE not in everything
@@ -237,6 +237,17 @@ def test_labels_follow_the_language_but_headers_stay_chinese(world, october, tmp
     assert resolved[COLUMN["协议形式"]].value.isascii()
 
 
+def test_the_parties_columns_name_no_applicant_since_many_disputes_were_found_on_patrol(
+    world, october, tmp_path
+):
+    path = tmp_path / "ledger.xlsx"
+    exporters.write_xlsx(str(path), world.village_a, OCTOBER)
+    headers = [cell.value for cell in workbook_of(str(path))["台账"][2]]
+
+    assert "当事人一方" in headers and "当事人另一方" in headers
+    assert not [h for h in headers if "申请人" in h]
+
+
 # ---------------------------------------------------------------------------
 # The CSV
 # ---------------------------------------------------------------------------
@@ -251,8 +262,8 @@ def test_csv_has_a_bom_the_same_headers_and_quoted_formula_cells(world, october)
     by_number = {row[COLUMN["案件编号"]]: row for row in rows[1:]}
     assert set(by_number) == {october["resolved"].number, october["hostile"].number}
     hostile = by_number[october["hostile"].number]
-    assert hostile[COLUMN["申请人"]] == "'=1+2\n@SUM(A1)"
-    assert hostile[COLUMN["被申请人"]] == "'-2+3"
+    assert hostile[COLUMN["当事人一方"]] == "'=1+2\n@SUM(A1)"
+    assert hostile[COLUMN["当事人另一方"]] == "'-2+3"
     assert hostile[COLUMN["案件名称"]].startswith("'=HYPERLINK")
     assert hostile[COLUMN["受理日期"]] == "2026-10-12"
     assert hostile[COLUMN["涉及金额(元)"]] == "1234.50"

@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from cases.models import Case
+from cases.models import Case, CaseSource
 from tests.admin.conftest import admin_url, post_data_from
 from tests.api.conftest import token_client
 from tests.factories import (
@@ -62,8 +62,8 @@ RULES = {
         page={"parties-0-id_number": BAD_CHECK_CHAR},
         api={"applicant": {"id_number": BAD_CHECK_CHAR}},
         api_field="parties.0.id_number",
-        ledger={"申请人身份证号": BAD_CHECK_CHAR},
-        ledger_column="申请人身份证号:王大山",
+        ledger={"一方身份证号": BAD_CHECK_CHAR},
+        ledger_column="一方身份证号:王大山",
         admin_applicant={"new_id_number": BAD_CHECK_CHAR},
     ),
     "a mobile number that is no mobile number": Rule(
@@ -71,8 +71,8 @@ RULES = {
         page={"parties-0-mobile": "23912345678"},
         api={"applicant": {"mobile": "23912345678"}},
         api_field="parties.0.mobile",
-        ledger={"申请人联系电话": "23912345678"},
-        ledger_column="申请人联系电话:王大山",
+        ledger={"一方联系电话": "23912345678"},
+        ledger_column="一方联系电话:王大山",
         admin_applicant={"new_mobile": "23912345678"},
     ),
     "a received date in the future": Rule(
@@ -116,8 +116,8 @@ RULES = {
         page={"parties-0-name": "王\x1b大山"},
         api={"applicant": {"name": "王\x1b大山"}},
         api_field="parties.0.name",
-        ledger={"申请人": "王\x1b大山"},
-        ledger_column="申请人:王\x1b大山",
+        ledger={"当事人一方": "王\x1b大山"},
+        ledger_column="当事人一方:王\x1b大山",
         admin_applicant={"name": "王\x1b大山"},
     ),
     "a negative amount at stake": Rule(
@@ -183,7 +183,9 @@ def _applicant_prefix(data: dict) -> str:
 def test_each_registration_rule_refuses_alike_when_a_clerk_corrects_the_case_in_the_admin(
     client, world, rule
 ):
-    case = register_case(world.secretary_a, parties=party_rows("张三", "李四"))
+    # A walk-in, as the page and the API register it (registration_page_data).
+    walk_in = CaseSource.objects.get(code="walk_in")
+    case = register_case(world.secretary_a, parties=party_rows("张三", "李四"), source=walk_in)
     client.force_login(world.clerk_a)
     data = post_data_from(client.get(admin_url(Case, "change", case.pk)))
     data.update(rule.admin)

@@ -799,7 +799,9 @@ def agreed_case(world) -> Case:
     rows = party_rows()
     rows[1]["id_number"] = GOOD_ID_NUMBER
     rows.append({"role": "other", "name": "王五"})
-    case = register_case(world.secretary_a, parties=rows)
+    # Someone applied (a walk-in): the sides are 申请人 and 被申请人.
+    walk_in = CaseSource.objects.get(code="walk_in")
+    case = register_case(world.secretary_a, parties=rows, source=walk_in)
     resolved(case, world.secretary_a, [world.mediator_a])
     return case
 
