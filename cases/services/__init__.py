@@ -47,6 +47,7 @@ from cases.services.registration import (
     case_update,
     numbering_area_for,
 )
+from cases.services.resolution import RESOLUTION_FIELDS, case_resolve_otherwise
 from cases.workflow import ALLOWED_FROM, WorkflowError, available_actions, workflow_refusal
 
 __all__ = [
@@ -58,6 +59,7 @@ __all__ = [
     "FAILED_ATTEMPTS_BEFORE_ESCALATION",
     "FOLLOW_UP_FIELDS",
     "PARTY_FIELDS",
+    "RESOLUTION_FIELDS",
     "Registration",
     "SessionOutcome",
     "WorkflowError",
@@ -71,6 +73,7 @@ __all__ = [
     "case_not_accept",
     "case_register",
     "case_register_once",
+    "case_resolve_otherwise",
     "case_update",
     "case_void",
     "case_withdraw",
