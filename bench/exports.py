@@ -95,6 +95,9 @@ def copy_sql(area, period) -> tuple[str, list]:
     outcome_cases = """CASE
         WHEN c.status = 'registered' THEN 'awaiting'
         WHEN c.status IN ('accepted', 'mediating') THEN 'in_progress'
+        WHEN c.status = 'resolved_other'
+            OR (c.status = 'closed' AND c.failure_reason = '' AND c.resolution_means <> '')
+            THEN 'resolved_otherwise'
         WHEN c.status = 'resolved' OR (c.status = 'closed' AND c.failure_reason = '')
             THEN 'successful'
         WHEN c.status IN ('failed', 'closed') AND c.failure_reason = 'fast_tracked'

@@ -44,6 +44,7 @@ from cases.serializers import (
     NoteSerializer,
     OnTheSpotSerializer,
     ReasonSerializer,
+    ResolveOtherwiseSerializer,
     SessionSerializer,
     SourceSerializer,
 )
@@ -287,5 +288,12 @@ class CaseViewSet(
         code=status.HTTP_201_CREATED,
     )
     fail = _step_action("fail", Action.FAIL, FailSerializer, "调解不成")
+    resolve_otherwise = _step_action(
+        "resolve_otherwise",
+        Action.RESOLVE_OTHERWISE,
+        ResolveOtherwiseSerializer,
+        "以其他方式化解(行政处理、救助帮扶、引导诉讼、仲裁等)",
+        url_path="resolve-otherwise",
+    )
     close = _step_action("close", Action.CLOSE, NoteSerializer, "销号")
     void = _step_action("void", Action.VOID, ReasonSerializer, "作废(不删除)")

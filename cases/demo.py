@@ -25,6 +25,7 @@ from cases.models import (
     Grade,
     PartyRole,
     Performance,
+    ResolutionMeans,
     SessionResult,
     Status,
 )
@@ -241,8 +242,10 @@ class DemoBuilder:
             + [Status.ACCEPTED] * 3
             + [Status.MEDIATING] * 6
             + [Status.RESOLVED] * 5
-            + [Status.CLOSED] * 8
+            + [Status.CLOSED] * 7
             + [Status.FAILED] * 2
+            # Settled by the town's relief, not by an agreement (seed 001's school case).
+            + [Status.RESOLVED_OTHERWISE]
             + [Status.NOT_ACCEPTED, Status.WITHDRAWN, Status.VOIDED]
             # Passed to the court's fast-track team (转速裁): last, so a short demo still
             # has every status.
@@ -345,6 +348,16 @@ class DemoBuilder:
             # A third failure proposes the escalation by itself (WorkflowPolicy).
             case = outcome.case
         if target == Status.MEDIATING:
+            return
+        if target == Status.RESOLVED_OTHERWISE:
+            services.case_resolve_otherwise(
+                case=case,
+                by=by,
+                means=ResolutionMeans.RELIEF,
+                action_taken="镇政府给付救助金,并协调解决医保缴费,防止因病返贫。",
+                department="镇人民政府",
+                resolved_on=timezone.localdate(held_at),
+            )
             return
         if target in (Status.FAILED, FAST_TRACKED):
             services.case_fail(

@@ -16,6 +16,7 @@ from cases.models import (
     MediationSession,
     Party,
     PartyRole,
+    ResolutionMeans,
     party_role_choices,
 )
 from cases.steps import SESSION_FIELDS
@@ -461,3 +462,39 @@ class BaseOnTheSpotPartyFormSet(forms.BaseFormSet):
 OnTheSpotPartyFormSet = forms.formset_factory(
     OnTheSpotPartyForm, formset=BaseOnTheSpotPartyFormSet, extra=3, max_num=10, validate_max=True
 )
+
+
+class ResolveOtherwiseForm(PlainFormMixin, forms.Form):
+    """化解 by other means. Only the means is required here; that what was done and
+    when must be given is the service's rule, refused in its words (the API's too)."""
+
+    means = forms.ChoiceField(
+        label=_("化解途径"), choices=ResolutionMeans.choices, widget=forms.RadioSelect
+    )
+    means_detail = forms.CharField(
+        label=_("其他途径说明"),
+        max_length=100,
+        required=False,
+        help_text=_("选择“其他”时填写。"),
+    )
+    action_taken = forms.CharField(
+        label=_("处理情况"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=2000,
+        required=False,
+        help_text=_("采取了哪些措施、结果如何,例如:协调落实退役军人待遇;学校赔付并发放救助金。"),
+    )
+    department = forms.CharField(
+        label=_("处理部门或机构"),
+        max_length=100,
+        required=False,
+        help_text=_("例如:县退役军人事务局、镇人民政府、县人民法院、县劳动人事争议仲裁委员会。"),
+    )
+    resolved_on = forms.DateField(label=_("化解日期"), widget=DATE_INPUT, required=False)
+    note = forms.CharField(
+        label=_("说明"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000, required=False
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["resolved_on"].initial = timezone.localdate

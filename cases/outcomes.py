@@ -26,20 +26,28 @@ class Outcome(models.TextChoices):
     IN_PROGRESS = "in_progress", _("正在调解")
     SUCCESSFUL = "successful", _("调解成功")
     FAST_TRACKED = "fast_tracked", _("转速裁解决")
+    RESOLVED_OTHERWISE = "resolved_otherwise", _("其他方式化解")
     FAILED = "failed", _("调解不成")
     WITHDRAWN = "withdrawn", _("撤回")
     NOT_ACCEPTED = "not_accepted", _("不予受理")
 
 
 _ENDED_WITHOUT_AGREEMENT = Q(status__in=[Status.FAILED, Status.CLOSED]) & ~Q(failure_reason="")
+# A case crossed off after it was settled otherwise keeps how it was settled.
+_CLOSED_AFTER_SETTLEMENT = Q(status=Status.CLOSED, failure_reason="")
 
 OUTCOME_Q: dict[str, Q] = {
     Outcome.AWAITING_ACCEPTANCE: Q(status=Status.REGISTERED),
     Outcome.IN_PROGRESS: Q(status__in=[Status.ACCEPTED, Status.MEDIATING]),
-    # A case crossed off without a failure reason was crossed off after its agreement.
-    Outcome.SUCCESSFUL: Q(status=Status.RESOLVED) | Q(status=Status.CLOSED, failure_reason=""),
+    # A case crossed off without a failure reason was crossed off after its agreement,
+    # unless it was settled otherwise.
+    Outcome.SUCCESSFUL: Q(status=Status.RESOLVED)
+    | (_CLOSED_AFTER_SETTLEMENT & Q(resolution_means="")),
     Outcome.FAST_TRACKED: _ENDED_WITHOUT_AGREEMENT & Q(failure_reason=FailureReason.FAST_TRACKED),
     Outcome.FAILED: _ENDED_WITHOUT_AGREEMENT & ~Q(failure_reason=FailureReason.FAST_TRACKED),
+    # Settled, but not by mediation: never 调解成功, never 调解不成.
+    Outcome.RESOLVED_OTHERWISE: Q(status=Status.RESOLVED_OTHERWISE)
+    | (_CLOSED_AFTER_SETTLEMENT & ~Q(resolution_means="")),
     Outcome.WITHDRAWN: Q(status=Status.WITHDRAWN),
     Outcome.NOT_ACCEPTED: Q(status=Status.NOT_ACCEPTED),
 }
@@ -50,12 +58,16 @@ ACCEPTED_Q = (
     OUTCOME_Q[Outcome.IN_PROGRESS]
     | OUTCOME_Q[Outcome.SUCCESSFUL]
     | OUTCOME_Q[Outcome.FAST_TRACKED]
+    | OUTCOME_Q[Outcome.RESOLVED_OTHERWISE]
     | OUTCOME_Q[Outcome.FAILED]
     | Q(status=Status.WITHDRAWN, owner__isnull=False)
 )
 # 已办结: accepted and no longer being mediated.
 CONCLUDED_Q = (
-    OUTCOME_Q[Outcome.SUCCESSFUL] | OUTCOME_Q[Outcome.FAST_TRACKED] | OUTCOME_Q[Outcome.FAILED]
+    OUTCOME_Q[Outcome.SUCCESSFUL]
+    | OUTCOME_Q[Outcome.FAST_TRACKED]
+    | OUTCOME_Q[Outcome.RESOLVED_OTHERWISE]
+    | OUTCOME_Q[Outcome.FAILED]
 )
 
 
@@ -94,13 +106,17 @@ RESOLUTION_Q: dict[str, Q] = {"first_time": FIRST_TIME_Q, "on_the_spot": ON_THE_
 RESOLUTION_CHOICES = [("first_time", _("初次化解")), ("on_the_spot", _("就地化解"))]
 
 
-def outcome_of(status: str, failure_reason: str) -> Outcome | None:
-    """The outcome of one case from its status and failure reason (``None`` if voided);
-    the Python twin of ``OUTCOME_Q`` for code that already holds the row."""
+def outcome_of(status: str, failure_reason: str, resolution_means: str = "") -> Outcome | None:
+    """The outcome of one case from its status, failure reason and means of settlement
+    (``None`` if voided); the Python twin of ``OUTCOME_Q`` for code that holds the row."""
     if status == Status.REGISTERED:
         return Outcome.AWAITING_ACCEPTANCE
     if status in (Status.ACCEPTED, Status.MEDIATING):
         return Outcome.IN_PROGRESS
+    if status == Status.RESOLVED_OTHERWISE or (
+        status == Status.CLOSED and not failure_reason and resolution_means
+    ):
+        return Outcome.RESOLVED_OTHERWISE
     if status == Status.RESOLVED or (status == Status.CLOSED and not failure_reason):
         return Outcome.SUCCESSFUL
     if status in (Status.FAILED, Status.CLOSED):

@@ -33,6 +33,7 @@ class Action(models.TextChoices):
     RECORD_PERFORMANCE = "record_performance", _("记录履行情况")
     RECORD_FOLLOW_UP = "record_follow_up", _("记录回访")
     FAIL = "fail", _("调解不成")
+    RESOLVE_OTHERWISE = "resolve_otherwise", _("登记其他方式化解")
     CLOSE = "close", _("销号")
     VOID = "void", _("作废")
     REVEAL_ID_NUMBER = "reveal_id_number", _("查看完整身份证号码")
@@ -52,6 +53,7 @@ _HANDLING = {
     Action.RECORD_FOLLOW_UP,
     Action.ESCALATE,
     Action.FAIL,
+    Action.RESOLVE_OTHERWISE,
     Action.ATTACH,
 }
 

@@ -22,6 +22,7 @@ from cases.models import (
     MediationSession,
     Party,
     PartyGender,
+    ResolutionMeans,
 )
 from cases.steps import SESSION_FIELDS
 from grids.models import Area
@@ -114,6 +115,10 @@ class CaseSerializer(serializers.ModelSerializer):
     failure_reason = serializers.ChoiceField(
         choices=FailureReason.choices, allow_blank=True, read_only=True
     )
+    # "" unless the case was settled other than by mediation (其他方式化解).
+    resolution_means = serializers.ChoiceField(
+        choices=ResolutionMeans.choices, allow_blank=True, read_only=True
+    )
     is_overdue = serializers.SerializerMethodField()
     parties = PartyReadSerializer(many=True, read_only=True)
 
@@ -132,6 +137,11 @@ class CaseSerializer(serializers.ModelSerializer):
             "failed_attempts",
             "failure_reason",
             "outcome_reason",
+            "resolution_means",
+            "resolution_means_detail",
+            "resolution_action",
+            "resolution_department",
+            "resolved_on",
             "closed_at",
             "void_reason",
             "parties",
@@ -319,6 +329,20 @@ class DecisionSerializer(serializers.Serializer):
 class FailSerializer(serializers.Serializer):
     failure_reason = serializers.ChoiceField(choices=FailureReason.choices)
     routes_explained = serializers.BooleanField()
+    note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+
+class ResolveOtherwiseSerializer(serializers.Serializer):
+    # Blank passes where the service refuses it in its own words (the page's too).
+    means = serializers.ChoiceField(choices=ResolutionMeans.choices)
+    means_detail = serializers.CharField(
+        required=False, allow_blank=True, max_length=100, default=""
+    )
+    action_taken = serializers.CharField(
+        required=False, allow_blank=True, max_length=2000, default=""
+    )
+    department = serializers.CharField(required=False, allow_blank=True, max_length=100, default="")
+    resolved_on = serializers.DateField(required=False, allow_null=True, default=None)
     note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
 
 

@@ -60,6 +60,19 @@ def _fail(case, by, data):
     )
 
 
+def _resolve_otherwise(case, by, data):
+    return services.case_resolve_otherwise(
+        case=case,
+        by=by,
+        means=data["means"],
+        means_detail=data.get("means_detail", ""),
+        action_taken=data.get("action_taken", ""),
+        department=data.get("department", ""),
+        resolved_on=data.get("resolved_on"),
+        note=data.get("note", ""),
+    )
+
+
 STEPS: dict[Action, Perform] = {
     Action.ACCEPT: _accept,
     Action.NOT_ACCEPT: lambda case, by, data: services.case_not_accept(
@@ -88,6 +101,7 @@ STEPS: dict[Action, Perform] = {
         case=case, by=by, data=data
     ),
     Action.FAIL: _fail,
+    Action.RESOLVE_OTHERWISE: _resolve_otherwise,
     Action.CLOSE: lambda case, by, data: services.case_close(
         case=case, by=by, note=data.get("note", "")
     ),

@@ -23,6 +23,7 @@ urlpatterns = [
     path("<int:pk>/agreement/print/", views.agreement_print, name="agreement_print"),
     path("<int:pk>/follow-ups/new/", views.follow_up_create, name="follow_up_create"),
     path("<int:pk>/fail/", views.case_fail, name="fail"),
+    path("<int:pk>/resolve-otherwise/", views.case_resolve_otherwise, name="resolve_otherwise"),
     path("<int:pk>/close/", views.case_close, name="close"),
     path("<int:pk>/void/", views.case_void, name="void"),
     path("parties/<int:pk>/reveal/<str:field>/", views.party_reveal, name="party_reveal"),

@@ -110,13 +110,21 @@ ACTION_PAGES = {
     Action.CHANGE_GRADE: "cases:change_grade",
     Action.CLOSE: "cases:close",
     Action.FAIL: "cases:fail",
+    Action.RESOLVE_OTHERWISE: "cases:resolve_otherwise",
     Action.NOT_ACCEPT: "cases:not_accept",
     Action.WITHDRAW: "cases:withdraw",
     Action.EDIT: "cases:edit",
     Action.VOID: "cases:void",
 }
 # Steps that end or undo something get a quieter button than the next step forward.
-SECONDARY_ACTIONS = {Action.NOT_ACCEPT, Action.WITHDRAW, Action.EDIT, Action.VOID, Action.FAIL}
+SECONDARY_ACTIONS = {
+    Action.NOT_ACCEPT,
+    Action.WITHDRAW,
+    Action.EDIT,
+    Action.VOID,
+    Action.FAIL,
+    Action.RESOLVE_OTHERWISE,
+}
 
 
 @login_required
@@ -269,6 +277,11 @@ follow_up_create = _step_page(
     Action.RECORD_FOLLOW_UP, forms.FollowUpForm, gettext_lazy("回访已记录。")
 )
 case_fail = _step_page(Action.FAIL, forms.FailForm, gettext_lazy("已记录调解不成。"))
+case_resolve_otherwise = _step_page(
+    Action.RESOLVE_OTHERWISE,
+    forms.ResolveOtherwiseForm,
+    gettext_lazy("已记录以其他方式化解。"),
+)
 case_close = _step_page(Action.CLOSE, forms.NoteForm, gettext_lazy("案件已销号。"))
 case_void = _step_page(Action.VOID, forms.ReasonForm, gettext_lazy("案件已作废。"))
 

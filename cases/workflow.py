@@ -45,7 +45,10 @@ ALLOWED_FROM: dict[Action, tuple[str, ...]] = {
     Action.RECORD_PERFORMANCE: (Status.RESOLVED,),
     Action.RECORD_FOLLOW_UP: (Status.RESOLVED, Status.CLOSED),
     Action.FAIL: (Status.ACCEPTED, Status.MEDIATING),
-    Action.CLOSE: (Status.RESOLVED, Status.FAILED),
+    Action.RESOLVE_OTHERWISE: (Status.ACCEPTED, Status.MEDIATING),
+    # A case settled otherwise is crossed off like a failed one: there is no agreement
+    # whose performance the committee supervises, so no visits to wait for.
+    Action.CLOSE: (Status.RESOLVED, Status.FAILED, Status.RESOLVED_OTHERWISE),
     Action.VOID: (*OPEN_STATUSES, *ENDED_STATUSES),
     Action.REVEAL_ID_NUMBER: (*OPEN_STATUSES, *ENDED_STATUSES, Status.VOIDED),
     Action.REVEAL_MOBILE: (*OPEN_STATUSES, *ENDED_STATUSES, Status.VOIDED),
@@ -89,6 +92,11 @@ def workflow_refusal(case: Case, action: Action) -> str | None:
         # Performance is recorded against the agreement in force; a resolved case with
         # none (its agreement superseded in older data) has nothing to update.
         return _("该案件没有现行的调解协议。")
+    if action == Action.RECORD_FOLLOW_UP and case.resolution_means:
+        # The department, court or arbitrator that settled it follows it through; a visit
+        # that "reopened" it would also turn a case counted as settled otherwise into a
+        # mediation success once closed again.
+        return _("该案件已以其他方式化解,由处理部门跟进,不在此记录回访。")
     if action == Action.CLOSE and case.status == Status.RESOLVED:
         agreement = case.agreement
         if agreement is None or agreement.effective_on is None:

@@ -15,10 +15,14 @@ from django.utils.translation import gettext_lazy as _
 from cases import services
 from cases.admin.base import ServiceSaveMixin, case_editable, refusal_text
 from cases.admin.parties import PartyInline
+from cases.forms import ResolveOtherwiseForm
 from cases.models import Attachment, Case, CaseEvent, CaseSource, DisputeType, Party
+from cases.policy import Action
 from cases.search import search_cases
 from cases.selectors import visible_cases
+from cases.steps import step_perform
 from common.admin_scoping import ScopedAdminMixin, ScopedInlineMixin, call_service, scope_choices
+from common.forms import show_refusal
 from grids.admin_scoping import TownVillageFilter
 
 scope_choices(Case, visible_cases)
@@ -114,7 +118,7 @@ class CaseAdmin(ServiceSaveMixin, ScopedAdminMixin, admin.ModelAdmin):
     autocomplete_fields = ("area",)
     inlines = (PartyInline, AttachmentInline, CaseEventInline)
     service_fields = services.EDITABLE_CASE_FIELDS
-    actions = ("void_selected",)
+    actions = ("void_selected", "resolve_otherwise_selected")
 
     fieldsets = (
         (None, {"fields": ("number", ("status", "grade", "level"), "deadline")}),
@@ -149,6 +153,8 @@ class CaseAdmin(ServiceSaveMixin, ScopedAdminMixin, admin.ModelAdmin):
                     "mediator_names",
                     "failed_attempts",
                     ("failure_reason", "routes_explained"),
+                    ("resolution_means", "resolution_means_detail", "resolved_on"),
+                    ("resolution_department", "resolution_action"),
                     "outcome_reason",
                     "closed_at",
                 )
@@ -262,3 +268,68 @@ class CaseAdmin(ServiceSaveMixin, ScopedAdminMixin, admin.ModelAdmin):
                 % {"count": voided},
                 messages.SUCCESS,
             )
+
+    @admin.action(description=_("以其他方式化解所选案件"), permissions=["change"])
+    def resolve_otherwise_selected(self, request, queryset):
+        """The case page's step for a few cases settled by one department's action: the
+        same form, the same service, each case refused in the service's own words."""
+        cases = list(
+            queryset.select_related(None).order_by("-received_on", "-id")[: VOID_BATCH_LIMIT + 1]
+        )
+        if len(cases) > VOID_BATCH_LIMIT:
+            self.message_user(
+                request,
+                gettext("一次最多处理%(limit)d件案件,请缩小选择范围。")
+                % {"limit": VOID_BATCH_LIMIT},
+                messages.ERROR,
+            )
+            return None
+        form = ResolveOtherwiseForm(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            done, refusals = 0, []
+            for case in cases:
+                try:
+                    step_perform(
+                        Action.RESOLVE_OTHERWISE, case=case, by=request.user, data=form.cleaned_data
+                    )
+                except ValidationError as refusal:
+                    if not done and hasattr(refusal, "error_dict"):
+                        # What was typed is wrong (nothing was written): back to the form.
+                        show_refusal(form, refusal)
+                        break
+                    refusals.append((case, refusal))
+                except PermissionDenied as refusal:
+                    refusals.append((case, refusal))
+                else:
+                    done += 1
+            if form.is_valid():
+                for case, refusal in refusals:
+                    self.message_user(
+                        request,
+                        gettext("%(number)s 未处理:%(reason)s")
+                        % {"number": case.number, "reason": refusal_text(refusal)},
+                        messages.WARNING,
+                    )
+                if done:
+                    self.message_user(
+                        request,
+                        ngettext(
+                            "已记录%(count)d件案件以其他方式化解。",
+                            "已记录%(count)d件案件以其他方式化解。",
+                            done,
+                        )
+                        % {"count": done},
+                        messages.SUCCESS,
+                    )
+                return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("以其他方式化解"),
+            "opts": self.opts,
+            "cases": cases,
+            "form": form,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "media": self.media,
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "admin/cases/resolve_otherwise.html", context)

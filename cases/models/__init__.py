@@ -21,6 +21,7 @@ from .case import (
     FailureReason,
     Grade,
     HandlingLevel,
+    ResolutionMeans,
     Status,
     overdue_q,
 )
@@ -81,6 +82,7 @@ __all__ = [
     "PerformanceCheck",
     "PersonalDataAccess",
     "Place",
+    "ResolutionMeans",
     "ResponsibilityRule",
     "Satisfaction",
     "SessionResult",

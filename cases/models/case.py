@@ -56,6 +56,9 @@ class Status(models.TextChoices):
     MEDIATING = "mediating", _("调解中")
     RESOLVED = "resolved", _("调解成功")
     FAILED = "failed", _("调解不成")
+    # Settled, but by a department's decision, relief, a court or an arbitrator rather
+    # than by a mediation agreement (seed 001's veterans and school case).
+    RESOLVED_OTHERWISE = "resolved_other", _("其他方式化解")
     CLOSED = "closed", _("已销号")
     NOT_ACCEPTED = "not_accepted", _("不予受理")
     WITHDRAWN = "withdrawn", _("已撤回")
@@ -66,7 +69,13 @@ class Status(models.TextChoices):
 PENDING_STATUSES = (Status.REGISTERED, Status.ACCEPTED, Status.MEDIATING)
 # Cases still on somebody's problem list (问题清单), including those under follow-up.
 OPEN_STATUSES = (*PENDING_STATUSES, Status.RESOLVED)
-ENDED_STATUSES = (Status.FAILED, Status.CLOSED, Status.NOT_ACCEPTED, Status.WITHDRAWN)
+ENDED_STATUSES = (
+    Status.FAILED,
+    Status.RESOLVED_OTHERWISE,
+    Status.CLOSED,
+    Status.NOT_ACCEPTED,
+    Status.WITHDRAWN,
+)
 
 
 class FailureReason(models.TextChoices):
@@ -75,6 +84,16 @@ class FailureReason(models.TextChoices):
     # Not settled by mediation but passed to the people's court's fast-track team (速裁),
     # which settled it; supervisors count these apart from both successes and failures.
     FAST_TRACKED = "fast_tracked", _("转法院速裁解决")
+
+
+class ResolutionMeans(models.TextChoices):
+    """How a case settled without a mediation agreement was settled (其他方式化解)."""
+
+    ADMINISTRATIVE = "administrative", _("行政处理")
+    RELIEF = "relief", _("救助帮扶")
+    LITIGATION = "litigation", _("引导诉讼")
+    ARBITRATION = "arbitration", _("仲裁")
+    OTHER = "other", _("其他")
 
 
 def overdue_q(as_of: datetime.date) -> models.Q:
@@ -170,6 +189,19 @@ class Case(models.Model):
         _("调解不成原因"), max_length=32, choices=FailureReason.choices, blank=True
     )
     routes_explained = models.BooleanField(_("已告知仲裁、行政、司法途径"), default=False)
+    # Set only by case_resolve_otherwise; a closed case with a means was settled that way
+    # (cases.outcomes counts it apart from 调解成功).
+    resolution_means = models.CharField(
+        _("化解途径"), max_length=16, choices=ResolutionMeans.choices, blank=True, editable=False
+    )
+    resolution_means_detail = models.CharField(
+        _("其他途径说明"), max_length=100, blank=True, editable=False
+    )
+    resolution_action = models.TextField(_("处理情况"), blank=True, editable=False)
+    resolution_department = models.CharField(
+        _("处理部门或机构"), max_length=100, blank=True, editable=False
+    )
+    resolved_on = models.DateField(_("化解日期"), null=True, blank=True, editable=False)
     closed_at = models.DateTimeField(_("销号时间"), null=True, blank=True, editable=False)
     void_reason = models.TextField(_("作废原因"), blank=True, editable=False)
     voided_at = models.DateTimeField(_("作废时间"), null=True, blank=True, editable=False)

@@ -25,6 +25,7 @@ class EventKind(models.TextChoices):
     PERFORMANCE = "performance", _("履行情况")
     FOLLOW_UP = "follow_up", _("回访")
     FAILED = "failed", _("调解不成")
+    RESOLVED_OTHERWISE = "resolved_otherwise", _("其他方式化解")
     CLOSED = "closed", _("销号")
     REOPENED = "reopened", _("重新调解")
     VOIDED = "voided", _("作废")

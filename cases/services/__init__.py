@@ -55,6 +55,7 @@ from cases.services.registration import (
     case_update,
     numbering_area_for,
 )
+from cases.services.resolution import RESOLUTION_FIELDS, case_resolve_otherwise
 from cases.workflow import ALLOWED_FROM, WorkflowError, available_actions, workflow_refusal
 
 __all__ = [
@@ -69,6 +70,7 @@ __all__ = [
     "ON_SPOT_PARTY_FIELDS",
     "ON_SPOT_SOURCE_CODE",
     "PARTY_FIELDS",
+    "RESOLUTION_FIELDS",
     "Registration",
     "SessionOutcome",
     "WorkflowError",
@@ -83,6 +85,7 @@ __all__ = [
     "case_register",
     "case_register_once",
     "case_settle_on_spot",
+    "case_resolve_otherwise",
     "case_update",
     "case_void",
     "case_withdraw",

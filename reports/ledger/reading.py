@@ -54,6 +54,7 @@ CASE_FIELDS = (
     "failure_reason",
     "deadline",
     "closed_on",  # the local date of closed_at
+    "resolution_means",  # tells a case settled otherwise from a mediation success
 )
 
 

@@ -88,14 +88,14 @@ class Labels:
             "cancelled": _("已取消"),
             "waiting": _("待回访"),
         }
-        # outcome_of() per distinct (status, failure_reason), not per row.
-        self._outcomes: dict[tuple[str, str], str] = {}
+        # outcome_of() per distinct (status, failure_reason, resolution_means), not per row.
+        self._outcomes: dict[tuple[str, str, str], str] = {}
 
-    def outcome_label(self, status: str, failure_reason: str) -> str:
-        key = (status, failure_reason)
+    def outcome_label(self, status: str, failure_reason: str, resolution_means: str = "") -> str:
+        key = (status, failure_reason, resolution_means)
         label = self._outcomes.get(key)
         if label is None:
-            outcome = outcome_of(status, failure_reason)
+            outcome = outcome_of(status, failure_reason, resolution_means)
             label = self.outcome[outcome] if outcome is not None else ""
             self._outcomes[key] = label
         return label
@@ -199,6 +199,7 @@ def _ledger_row(row_number: int, case: tuple, related: Related, labels: Labels) 
         failure_reason,
         deadline,
         closed_on,
+        resolution_means,
     ) = case
     area_name, area_code = labels.areas.get(area_id, ("", ""))
     applicants, applicant_ids, applicant_mobiles, applicant_addresses = _side(
@@ -247,7 +248,7 @@ def _ledger_row(row_number: int, case: tuple, related: Related, labels: Labels) 
         PARTY_SEPARATOR.join(related.mediators.get(pk, ())),
         related.sessions.get(pk, 0),
         labels.status.get(status, status),
-        labels.outcome_label(status, failure_reason),
+        labels.outcome_label(status, failure_reason, resolution_means),
         agreement_form,
         agreement_amount,
         performance,

@@ -9,7 +9,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Grade, HandlingLevel
-from cases.outcomes import ACCEPTED, ACCEPTED_Q, SUCCESSFUL_Q, Outcome
+from cases.outcomes import ACCEPTED, ACCEPTED_Q, OUTCOME_Q, SUCCESSFUL_Q, Outcome
 from grids.models import Area, AreaLevel
 from reports.periods import Period
 from reports.statistics.cohort import cohort, ledger_params, rate
@@ -25,6 +25,9 @@ class BreakdownRow:
     accepted_ledger: dict | None = None
     successful_ledger: dict | None = None
     share: Decimal | None = None  # its accepted ÷ all accepted
+    # Settled but not by mediation: its own column, never part of ``successful``.
+    resolved_otherwise: int = 0
+    resolved_otherwise_ledger: dict | None = None
 
     @property
     def success_rate(self) -> Decimal | None:
@@ -39,10 +42,12 @@ class Breakdown:
     rows: list[BreakdownRow]
 
 
+_RESOLVED_OTHERWISE_Q = OUTCOME_Q[Outcome.RESOLVED_OTHERWISE]
 _BREAKDOWN_COUNTS = {
     "total": Count("pk"),
     "accepted": Count("pk", filter=ACCEPTED_Q),
     "successful": Count("pk", filter=SUCCESSFUL_Q),
+    "resolved_otherwise": Count("pk", filter=_RESOLVED_OTHERWISE_Q),
 }
 
 BREAKDOWN_NOTE = _(
@@ -69,6 +74,10 @@ def _row(label, counts: dict, area, period, total_accepted, **extra) -> Breakdow
         accepted_ledger=ledger_params(area, period, outcome=ACCEPTED, **extra),
         successful_ledger=ledger_params(area, period, outcome=Outcome.SUCCESSFUL, **extra),
         share=rate(counts["accepted"], total_accepted),
+        resolved_otherwise=counts["resolved_otherwise"],
+        resolved_otherwise_ledger=ledger_params(
+            area, period, outcome=Outcome.RESOLVED_OTHERWISE, **extra
+        ),
     )
 
 
@@ -143,6 +152,9 @@ def breakdowns_for(area: Area, period: Period, total_accepted: int) -> list[Brea
             aggregates[f"{child.pk}__total"] = Count("pk", filter=within)
             aggregates[f"{child.pk}__accepted"] = Count("pk", filter=within & ACCEPTED_Q)
             aggregates[f"{child.pk}__successful"] = Count("pk", filter=within & SUCCESSFUL_Q)
+            aggregates[f"{child.pk}__resolved_otherwise"] = Count(
+                "pk", filter=within & _RESOLVED_OTHERWISE_Q
+            )
         counts = cases.aggregate(**aggregates)
         rows = [
             _row(
@@ -176,6 +188,7 @@ def outcome_rows(area: Area, period: Period, figures: dict) -> list[BreakdownRow
                 total=count,
                 accepted=count if outcome != Outcome.AWAITING_ACCEPTANCE else 0,
                 successful=count if outcome == Outcome.SUCCESSFUL else 0,
+                resolved_otherwise=count if outcome == Outcome.RESOLVED_OTHERWISE else 0,
                 ledger=ledger_params(area, period, outcome=outcome.value),
                 share=rate(count, figures["received"].value),
             )

@@ -113,6 +113,15 @@ def statistics_sheet_rows(
             rows.append(
                 (
                     breakdown.title,
+                    _g("%(name)s·其他方式化解") % {"name": row.label},
+                    row.resolved_otherwise,
+                    "count",
+                    breakdown.definition,
+                )
+            )
+            rows.append(
+                (
+                    breakdown.title,
                     _g("%(name)s·受理占比") % {"name": row.label},
                     row.share,
                     "percent",

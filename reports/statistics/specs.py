@@ -53,7 +53,8 @@ FIGURE_SPECS: list[FigureSpec] = [
         _("受理"),
         "count",
         _(
-            "已受理的案件:正在调解、调解成功、转速裁解决、调解不成,以及受理后撤回的案件;"
+            "已受理的案件:正在调解、调解成功、转速裁解决、其他方式化解、调解不成,"
+            "以及受理后撤回的案件;"
             "不含待受理、不予受理和受理前撤回的案件。"
         ),
         ("accepted",),
@@ -78,11 +79,23 @@ FIGURE_SPECS: list[FigureSpec] = [
         {"outcome": Outcome.FAST_TRACKED},
     ),
     FigureSpec(
+        "resolved_otherwise",
+        S_OUTCOMES,
+        _("其他方式化解"),
+        "count",
+        _(
+            "未经调解协议、以行政处理、救助帮扶、引导诉讼、仲裁等方式化解的案件;"
+            "不计入调解成功,也不计入调解不成。"
+        ),
+        ("resolved_otherwise",),
+        {"outcome": Outcome.RESOLVED_OTHERWISE},
+    ),
+    FigureSpec(
         "failed",
         S_OUTCOMES,
         _("调解不成"),
         "count",
-        _("调解终结而未达成协议的案件(含当事人拒绝调解),不含转速裁解决的案件。"),
+        _("调解终结而未达成协议的案件(含当事人拒绝调解),不含转速裁解决和其他方式化解的案件。"),
         ("failed",),
         {"outcome": Outcome.FAILED},
     ),
@@ -127,7 +140,7 @@ FIGURE_SPECS: list[FigureSpec] = [
         S_OUTCOMES,
         _("已办结"),
         "count",
-        _("已受理且已有结果的案件:调解成功、转速裁解决与调解不成之和。"),
+        _("已受理且已有结果的案件:调解成功、转速裁解决、其他方式化解与调解不成之和。"),
         ("concluded",),
         {"outcome": CONCLUDED},
     ),
@@ -145,7 +158,7 @@ FIGURE_SPECS: list[FigureSpec] = [
         S_RATES,
         _("调解成功率(按办结计)"),
         "percent",
-        _("调解成功 ÷ 已办结(调解成功、转速裁解决、调解不成之和)。"),
+        _("调解成功 ÷ 已办结(调解成功、转速裁解决、其他方式化解、调解不成之和)。"),
         ("successful", "concluded"),
         {"outcome": Outcome.SUCCESSFUL},
     ),
@@ -277,6 +290,7 @@ HEADLINE_KEYS = (
     "successful",
     "success_rate",
     "fast_tracked",
+    "resolved_otherwise",
     "in_progress",
     "overdue",
     "first_time_rate",
@@ -293,6 +307,7 @@ CASE_COUNTS: dict[str, Q] = {
     "accepted": ACCEPTED_Q,
     "successful": SUCCESSFUL_Q,
     "fast_tracked": OUTCOME_Q[Outcome.FAST_TRACKED],
+    "resolved_otherwise": OUTCOME_Q[Outcome.RESOLVED_OTHERWISE],
     "failed": OUTCOME_Q[Outcome.FAILED],
     "in_progress": OUTCOME_Q[Outcome.IN_PROGRESS],
     "awaiting": OUTCOME_Q[Outcome.AWAITING_ACCEPTANCE],

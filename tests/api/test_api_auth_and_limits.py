@@ -248,6 +248,7 @@ def test_the_schema_lists_every_endpoint_of_api_v1(schema):
                 "agreement/update",
                 "follow-ups",
                 "fail",
+                "resolve-otherwise",
                 "close",
                 "void",
             )

@@ -63,6 +63,11 @@ def _body(endpoint: str, world) -> dict:
             "flared_again": True,
         },
         "fail": {"failure_reason": "party_refused", "routes_explained": True},
+        "resolve-otherwise": {
+            "means": "administrative",
+            "action_taken": "越界登记",
+            "resolved_on": today().isoformat(),
+        },
         "close": {"note": "越界销号"},
         "void": reason,
     }[endpoint]
@@ -83,6 +88,7 @@ CASE_ENDPOINTS = {
     "agreement/update": ("post", "ready_to_close", "secretary_b", 200),
     "follow-ups": ("post", "ready_to_close", "secretary_b", 201),
     "fail": ("post", "mediating", "secretary_b", 200),
+    "resolve-otherwise": ("post", "mediating", "secretary_b", 200),
     "close": ("post", "ready_to_close", "secretary_b", 200),
     "void": ("post", "registered", "secretary_b", 200),
 }

@@ -50,6 +50,7 @@ def test_every_figure_of_the_known_month(world, june):
         "accepted": 10,
         "successful": 4,
         "fast_tracked": 2,
+        "resolved_otherwise": 0,
         "failed": 1,
         "in_progress": 2,
         "awaiting": 1,
@@ -83,6 +84,7 @@ def test_the_outcomes_partition_the_cohort(world, june):
     outcome_keys = [
         "successful",
         "fast_tracked",
+        "resolved_otherwise",
         "failed",
         "in_progress",
         "awaiting",

@@ -104,6 +104,19 @@ def at_the_district(world) -> Case:
     return Case.objects.get(pk=case.pk)
 
 
+def resolved_otherwise_and_closed(world) -> Case:
+    """Settled by a department's action, then crossed off."""
+    case = in_mediation(world)
+    services.case_resolve_otherwise(
+        case=case,
+        by=world.secretary_a,
+        means="administrative",
+        action_taken="协调有关部门落实待遇。",
+        resolved_on=timezone.localdate(),
+    )
+    return services.case_close(case=case, by=world.secretary_a)
+
+
 def not_accepted(world) -> Case:
     case = registered(world)
     services.case_not_accept(case=case, by=world.secretary_a, reason="不属于人民调解范围")
@@ -197,6 +210,15 @@ def _reason(world, case):
     return {"reason": "当事人要求"}
 
 
+def _resolution(world, case):
+    return {
+        "means": "administrative",
+        "action_taken": "协调有关部门落实待遇。",
+        "department": "县退役军人事务局",
+        "resolved_on": timezone.localdate().isoformat(),
+    }
+
+
 STEPS = {
     "accept": Step(
         "accept",
@@ -236,4 +258,5 @@ STEPS = {
         lambda world, case: {"failure_reason": "sessions_failed", "routes_explained": True},
     ),
     "close": Step("close", "close", lambda world, case: {}, lambda world, case: {}),
+    "resolve_otherwise": Step("resolve_otherwise", "resolve-otherwise", _resolution, _resolution),
 }

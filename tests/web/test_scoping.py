@@ -69,6 +69,11 @@ def _post_data(url_name: str, world, case: Case) -> dict:
             "flared_again": "on",
         },
         "fail": {"failure_reason": "party_refused", "routes_explained": "on"},
+        "resolve_otherwise": {
+            "means": "administrative",
+            "action_taken": "越界登记",
+            "resolved_on": today().isoformat(),
+        },
         "close": {"note": "越界销号"},
         "void": reason,
     }[url_name]
@@ -90,6 +95,7 @@ CASE_PAGES = {
     "agreement_print": ("ready_to_close", "secretary_b"),
     "follow_up_create": ("ready_to_close", "secretary_b"),
     "fail": ("mediating", "secretary_b"),
+    "resolve_otherwise": ("mediating", "secretary_b"),
     "close": ("ready_to_close", "secretary_b"),
     "void": ("registered", "secretary_b"),
 }
