@@ -247,6 +247,7 @@ SPECTACULAR_SETTINGS = {
         "AgreementPerformanceEnum": "cases.models.Performance",
         "FollowUpPerformanceEnum": "cases.models.PerformanceCheck",
         "EscalationStatusEnum": "cases.models.EscalationStatus",
+        "ResolutionMeansEnum": "cases.models.ResolutionMeans",
     },
 }
 
