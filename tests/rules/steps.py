@@ -7,10 +7,11 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
+from accounts.models import Role
 from cases import services
 from cases.models import Agreement, Case
 from tests.builders import accept, mediating, now_minute, resolved
-from tests.factories import register_case
+from tests.factories import UserFactory, register_case
 from tests.web.helpers import datetime_input
 
 # ---------------------------------------------------------------------------
@@ -98,9 +99,14 @@ def escalation_pending(world) -> Case:
 
 
 def at_the_district(world) -> Case:
+    """In mediation at the county centre, with a district clerk (``clerk_district``) on
+    ``world`` to handle it: only the district may take its steps now."""
     case = in_mediation(world)
     # Set directly: no step takes a village case to the district in one go.
     Case.objects.filter(pk=case.pk).update(level="district")
+    world.clerk_district = UserFactory(
+        username="clerk_district", role=Role.CLERK, area=world.district, is_staff=True
+    )
     return Case.objects.get(pk=case.pk)
 
 

@@ -102,7 +102,7 @@ WRONG_STATUS = {
         escalation_pending, "escalate", "案件已提级调处,正在等待上级接收。"
     ),
     "escalating a case already at the district": Rule(
-        at_the_district, "escalate", "案件已在县级处置,无法继续上报。"
+        at_the_district, "escalate", "案件已在县级处置,无法继续上报。", by="clerk_district"
     ),
     "failing a case not yet accepted": Rule(
         registered, "fail", "案件当前状态为“已登记”,不能调解不成。"
