@@ -138,6 +138,19 @@ def at_handling_level(user, case: Case) -> bool:
     return _area_rank(user.area.level) <= _area_rank(AREA_LEVEL_FOR_HANDLING[case.level])
 
 
+def read_only_note(user, case: Case) -> str | None:
+    """What the case page tells someone below the level handling ``case`` who would
+    otherwise record its mediation: they follow it, the handling level records it."""
+    if at_handling_level(user, case) or not any(role_allows(user, a) for a in LEVEL_BOUND):
+        return None
+    handler = case.get_level_display()
+    if case.organisation_id:
+        handler = f"{handler}({case.organisation})"
+    return gettext("该案件由%(handler)s处置,本级可查看进展,调解、协议等由其记录。") % {
+        "handler": handler
+    }
+
+
 def _area_rank(level: str) -> int:
     # A micro-grid's grid member works at grid level: nothing is handled below a grid.
     return min(LEVEL_ORDER.index(AreaLevel(level)), LEVEL_ORDER.index(AreaLevel.GRID))

@@ -15,6 +15,10 @@ from tests.rules.steps import (
     STEPS,
     accepted,
     escalation_pending,
+    handed_up_to_the_town,
+    red_agreed_at_the_town,
+    red_at_the_town,
+    red_registered,
     registered,
 )
 
@@ -57,6 +61,70 @@ REFUSALS = {
     ),
     "a district supervisor recording a session on a village case": Refusal(
         registered, "supervisor_district", "session", 403, "您没有权限记录调解。"
+    ),
+    # 三三调处: below the level handling the case, every role only reads it.
+    "a village secretary accepting a red case": Refusal(
+        red_registered,
+        "secretary_a",
+        "accept",
+        403,
+        "该案件由乡镇(街道)处置,本级可查看,不能受理并指派。",
+    ),
+    "a village secretary turning a red case away": Refusal(
+        red_registered,
+        "secretary_a",
+        "not_accept",
+        403,
+        "该案件由乡镇(街道)处置,本级可查看,不能不予受理。",
+    ),
+    "a village secretary recording a session on a red case at the town": Refusal(
+        red_at_the_town,
+        "secretary_a",
+        "session",
+        403,
+        "该案件由乡镇(街道)处置,本级可查看,不能记录调解。",
+    ),
+    "a village secretary recording how the town's agreement is carried out": Refusal(
+        red_agreed_at_the_town,
+        "secretary_a",
+        "agreement_update",
+        403,
+        "该案件由乡镇(街道)处置,本级可查看,不能记录履行情况。",
+    ),
+    "a village secretary cooling a red case at the town": Refusal(
+        red_at_the_town,
+        "secretary_a",
+        "grade",
+        403,
+        "该案件由乡镇(街道)处置,本级可查看,不能调整等级。",
+    ),
+    "a village secretary proposing a hand-up of a case the town took": Refusal(
+        handed_up_to_the_town,
+        "secretary_a",
+        "escalate",
+        403,
+        "该案件由乡镇(街道)处置,本级可查看,不能提级调处。",
+    ),
+    "a village secretary failing a case the town took": Refusal(
+        handed_up_to_the_town,
+        "secretary_a",
+        "fail",
+        403,
+        "该案件由乡镇(街道)处置,本级可查看,不能调解不成。",
+    ),
+    "a village mediator recording a session on a case the town took": Refusal(
+        handed_up_to_the_town,
+        "mediator_user_a",
+        "session",
+        403,
+        "该案件由乡镇(街道)处置,本级可查看,不能记录调解。",
+    ),
+    "a village mediator recording an agreement on a case the town took": Refusal(
+        handed_up_to_the_town,
+        "mediator_user_a",
+        "agreement",
+        403,
+        "该案件由乡镇(街道)处置,本级可查看,不能记录调解协议。",
     ),
 }
 
