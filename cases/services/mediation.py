@@ -196,10 +196,11 @@ def _failed_attempts_at(case: Case, level: str) -> int:
 
 
 def _hand_to_level(case: Case, by, policy: GradePolicy, changes: dict) -> None:
-    """An accepted case that changes level changes hands: the new grade's team replaces
-    one of another kind (the single such team covering the case, else none until the
-    back office names one), and an owner below the new level gives way to the person
-    re-grading it when they stand at that level."""
+    """A case that changes level changes hands: the new grade's team replaces one of
+    another kind (the single such team covering the case; with none or several, the
+    case is left without a named team rather than kept with one of the wrong level:
+    the level's own users still handle it), and an owner below the new level gives way
+    to the person re-grading it when they stand at that level."""
     kind = team_kind_for(case, policy)
     if case.organisation_id and kind and case.organisation.kind != kind:
         teams = list(organisations_available_for(case).filter(kind=kind)[:2])

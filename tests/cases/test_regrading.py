@@ -178,3 +178,20 @@ def test_a_resolved_case_can_no_longer_be_regraded(world):
     )
 
     assert error.messages == ["案件当前状态为“调解成功”,不能调整等级。"]
+
+
+def test_a_case_raised_to_red_changes_hands_to_the_towns_team(world):
+    case = accepted_case(world)
+    assert case.owner == world.secretary_a
+
+    services.case_change_grade(case=case, by=world.supervisor_a, grade=Grade.RED, reason="扬言动手")
+
+    case = refresh(case)
+    assert (case.level, case.organisation, case.owner) == (
+        HandlingLevel.TOWN,
+        world.team_a,
+        world.supervisor_a,
+    )
+    event = CaseEvent.objects.get(case=case, kind=EventKind.GRADE_CHANGED)
+    assert event.changes["调解组织"] == ["枫源村人民调解委员会", "枫桥镇专业调处团队"]
+    assert event.changes["责任人"] == [str(world.secretary_a), str(world.supervisor_a)]
