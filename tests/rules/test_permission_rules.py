@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pytest
 from django.urls import reverse
 
-from cases.models import Case
+from cases.models import Agreement, Case
 from tests.admin.conftest import admin_url, post_data_from
 from tests.api.conftest import token_client
 from tests.rules.doors import CASES_API, api_refusal, state
@@ -185,4 +185,32 @@ def test_a_supervisor_correcting_a_case_is_turned_away_alike_by_the_page_the_api
         "api": [(None, "您没有权限修改案件信息。")],
         "admin": 403,
     }
+    assert state() == before
+
+
+def test_a_town_clerk_recording_performance_on_a_case_the_county_took_is_turned_away_everywhere(
+    client, world
+):
+    case = red_agreed_at_the_town(world)
+    client.force_login(world.clerk_a)
+    url = admin_url(Agreement, "change", case.agreement.pk)
+    data = {**post_data_from(client.get(url)), "performance": "fulfilled"}
+    # Set directly: the county centre has taken the case (三三调处's last level).
+    Case.objects.filter(pk=case.pk).update(level="district")
+    message = "该案件由县级矛调中心处置,本级可查看,不能记录履行情况。"
+    before = state()
+
+    admin = client.post(url, data)
+    page = client.post(
+        reverse("cases:agreement_update", args=[case.pk]), {"performance": "fulfilled"}
+    )
+    api = token_client(world.clerk_a).post(
+        f"{CASES_API}{case.pk}/agreement/update/", {"performance": "fulfilled"}, format="json"
+    )
+
+    assert {
+        "admin": admin.status_code,
+        "page": page.status_code,
+        "api": api_refusal(api, api.status_code),
+    } == {"admin": 403, "page": 403, "api": [(None, message)]}
     assert state() == before
