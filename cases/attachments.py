@@ -34,7 +34,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from cases.models import Attachment, AttachmentKind, Case, EventKind, Status
-from cases.policy import Action, user_may
+from cases.policy import Action, permission_refusal, user_may
 from cases.selectors import visible_cases
 from cases.workflow import lock_case, record_event, require_reason, require_visible
 from common import private_files
@@ -189,8 +189,9 @@ def attachment_add(*, case: Case, by: User, upload, kind: str, description: str 
     or ValidationError (state, kind, file); either way nothing is stored."""
     with transaction.atomic():
         case = lock_case(case)
-        if not user_may(by, Action.ATTACH, case):
-            raise PermissionDenied(_("您没有权限%(action)s。") % {"action": Action.ATTACH.label})
+        denied = permission_refusal(by, Action.ATTACH, case)
+        if denied:
+            raise PermissionDenied(denied)
         require_visible(by, case)
         refusal = attach_refusal(case)
         if refusal:

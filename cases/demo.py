@@ -23,6 +23,7 @@ from cases.models import (
     FailureReason,
     FollowUpKind,
     Grade,
+    HandlingLevel,
     PartyRole,
     Performance,
     ResolutionMeans,
@@ -63,6 +64,7 @@ LOGINS = [
     ("shuji", "村(社区)书记 · 枫源村"),
     ("wangge", "网格员 · 枫源村第1网格"),
     ("tiaojie", "人民调解员 · 宝大叔"),
+    ("tiaojie_zhen", "人民调解员 · 枫桥镇专业调处团队(红色纠纷)"),
     ("zongzhi", "综治中心工作人员 · 枫桥镇(后台 /admin/)"),
     ("dudao", "分管领导 · 枫桥镇"),
     ("quzhuren", "分管领导 · 诸暨市"),
@@ -101,6 +103,7 @@ def load_demo(*, cases: int, seed: int) -> int:
 class DemoBuilder:
     def __init__(self, rng: random.Random):
         self.rng = rng
+        self.teams: dict[int, list[Mediator]] = {}  # each town's professional team
 
     # -- places and people -------------------------------------------------
 
@@ -157,6 +160,9 @@ class DemoBuilder:
             "grid": make("wangge", Role.GRID_MEMBER, grid_a, "网格员 陈小红"),
             "secretary": make("shuji", Role.VILLAGE_SECRETARY, village_a, "村书记 杨建国"),
             "mediator": make("tiaojie", Role.MEDIATOR, village_a, "调解员 宝大叔"),
+            # Red cases are the town's (三三调处): its professional team's mediators record them.
+            "town_mediator": make("tiaojie_zhen", Role.MEDIATOR, town_a, "司法所 调解员 周正"),
+            "town_mediator_b": make("tiaojie_zhen_b", Role.MEDIATOR, town_b, "司法所 调解员 孙和"),
             "clerk": make("zongzhi", Role.CLERK, town_a, "综治中心 徐敏"),
             "supervisor": make("dudao", Role.SUPERVISOR, town_a, "司法所所长 周强"),
             "district": make("quzhuren", Role.SUPERVISOR, areas["district"], "矛调中心主任 何平"),
@@ -182,16 +188,22 @@ class DemoBuilder:
             area=district,
         )
         mediators = []
-        for town in areas["towns"]:
+        for town, login in zip(areas["towns"], ["tiaojie_zhen", "tiaojie_zhen_b"], strict=True):
             committee = Organisation.objects.create(
                 name=f"{town.name}人民调解委员会", kind=OrganisationKind.TOWN_COMMITTEE, area=town
             )
-            Organisation.objects.create(
+            team = Organisation.objects.create(
                 name=f"{town.name}专业调处团队", kind=OrganisationKind.PROFESSIONAL_TEAM, area=town
             )
-            mediators.append(
-                self._mediator("司法所 " + self._name(), town, [committee], full_time=True)
-            )
+            # The team of 司法所, 人民法庭 and 派出所 that mediates the town's red cases.
+            for unit in ("司法所", "人民法庭", "派出所"):
+                member = self._mediator(f"{unit} {self._name()}", town, [team], full_time=True)
+                if unit == "司法所":
+                    member.organisations.add(committee)
+                    member.user = User.objects.get(username=login)
+                    member.save()
+                mediators.append(member)
+                self.teams.setdefault(town.pk, []).append(member)
         studio = Organisation.objects.create(
             name="宝大叔调解工作室", kind=OrganisationKind.STUDIO, area=areas["villages"][0]
         )
@@ -258,7 +270,7 @@ class DemoBuilder:
             area = self.rng.choice(
                 [village, *[g for g in areas["grids"] if g.parent_id == village.pk]]
             )
-            by = self._secretary_of(village, users)
+            secretary = self._secretary_of(village, users)
             dispute_type = self.rng.choice(types)
             a, b = self._name(), self._name()
             # Over a year and a bit, so the dashboard's trend and year-on-year have data.
@@ -266,7 +278,7 @@ class DemoBuilder:
             grade = self.rng.choices([Grade.BLUE, Grade.YELLOW, Grade.RED], weights=[5, 4, 1])[0]
             with transaction.atomic():
                 case = services.case_register(
-                    by=by,
+                    by=secretary,
                     data={
                         "area": area,
                         "title": TITLES[dispute_type.code].format(a=a, b=b),
@@ -299,7 +311,7 @@ class DemoBuilder:
                         },
                     ],
                 )
-                self._advance(case, target, by, village, mediators, received_on)
+                self._advance(case, target, secretary, users, mediators, received_on)
 
     def _secretary_of(self, village, users) -> User:
         return next(
@@ -308,23 +320,36 @@ class DemoBuilder:
             if u.area_id == village.pk and u.role == Role.VILLAGE_SECRETARY
         )
 
-    def _advance(self, case, target, by, village, mediators, received_on) -> None:
+    def _handlers(self, case, secretary, users, mediators) -> tuple[User, User, list]:
+        """Who accepts the case, who records its mediation, and its mediators: the
+        village for blue and yellow cases; for red ones (三三调处) the town's clerk accepts
+        and its professional team's mediator records."""
+        if case.level != HandlingLevel.TOWN:
+            village = secretary.area
+            return secretary, secretary, [m for m in mediators if m.area_id == village.pk]
+        town = secretary.area.parent
+        clerk = next(u for u in users.values() if u.role == Role.CLERK and u.area_id == town.pk)
+        team = self.teams[town.pk]
+        recorder = next(m.user for m in team if m.user_id)
+        return clerk, recorder, team
+
+    def _advance(self, case, target, secretary, users, mediators, received_on) -> None:
         if target == Status.REGISTERED:
             return
+        acceptor, by, local = self._handlers(case, secretary, users, mediators)
         if target == Status.NOT_ACCEPTED:
             services.case_not_accept(
-                case=case, by=by, reason="不属于人民调解受理范围,已引导当事人向法院起诉。"
+                case=case, by=acceptor, reason="不属于人民调解受理范围,已引导当事人向法院起诉。"
             )
             return
         if target == Status.VOIDED:
-            services.case_void(case=case, by=by, reason="重复登记。")
+            services.case_void(case=case, by=secretary, reason="重复登记。")
             return
-        local = [m for m in mediators if m.area_id == village.pk]
-        case = services.case_accept(case=case, by=by, owner=by, mediators=local)
+        case = services.case_accept(case=case, by=acceptor, owner=acceptor, mediators=local)
         if target == Status.ACCEPTED:
             return
         if target == Status.WITHDRAWN:
-            services.case_withdraw(case=case, by=by, reason="当事人自行和解,申请撤回。")
+            services.case_withdraw(case=case, by=secretary, reason="当事人自行和解,申请撤回。")
             return
         held_at = self._moment_after(received_on)
         attempts = self.rng.choice([1, 1, 2, 3]) if target == Status.MEDIATING else 1
@@ -394,7 +419,7 @@ class DemoBuilder:
         services.agreement_update(case=case, by=by, data={"performance": Performance.FULFILLED})
         services.follow_up_record(
             case=case,
-            by=by,
+            by=secretary,
             data={
                 "kind": FollowUpKind.PHONE,
                 "done_at": min(held_at + datetime.timedelta(hours=20), timezone.now()),
@@ -403,7 +428,7 @@ class DemoBuilder:
                 "notes": "电话回访,双方均表示协议已履行。",
             },
         )
-        services.case_close(case=case, by=by, note="协议履行完毕,回访满意,予以销号。")
+        services.case_close(case=case, by=acceptor, note="协议履行完毕,回访满意,予以销号。")
 
     def _moment_after(self, day: datetime.date) -> datetime.datetime:
         now = timezone.localtime()

@@ -6,6 +6,7 @@ to go up a level.
 """
 
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role
@@ -60,6 +61,16 @@ _HANDLING = {
 # 随手调 is the grid member's way with a blue dispute (seed 001: "蓝色由网格员随手调");
 # at the village and above a case is registered and mediated step by step.
 _GRID_ONLY = {Action.SETTLE_ON_SPOT}
+# The steps that belong to the level handling the case (三三调处, seed 001): the grid
+# member for blue, the village committee team for yellow, the town's professional team
+# for red, and whoever a case was handed up to. Below that level a user still sees the
+# case (scoping is by the case's area) but only reads it. Follow-up visits are left out:
+# the follow-up responsibility rules may give them to a lower level.
+LEVEL_BOUND: set[Action] = {
+    *(_HANDLING - {Action.RECORD_FOLLOW_UP}),
+    Action.NOT_ACCEPT,
+    Action.CHANGE_GRADE,
+}
 
 ROLE_ACTIONS: dict[str, set[Action]] = {
     # Finds disputes on patrol, settles minor ones on the spot, makes follow-up calls.
@@ -105,20 +116,52 @@ def role_allows(user, action: Action) -> bool:
 
 def user_may(user, action: Action, case: Case | None = None) -> bool:
     """May ``user`` take ``action`` on ``case``? The case is assumed already visible to them."""
+    return permission_refusal(user, action, case) is None
+
+
+def permission_refusal(user, action: Action, case: Case | None = None) -> str | None:
+    """Why ``user`` may not take ``action`` on ``case``, in words for them, or None when
+    they may. ``check_allowed`` raises it; the pages use ``user_may`` to hide the step."""
     if not role_allows(user, action):
-        return False
+        return gettext("您没有权限%(action)s。") % {"action": action.label}
     if case is None or user.is_superuser:
+        return None
+    if action in LEVEL_BOUND and not at_handling_level(user, case):
+        return gettext("该案件由%(level)s处置,本级可查看,不能%(action)s。") % {
+            "level": case.get_level_display(),
+            "action": action.label,
+        }
+    if action == Action.DECIDE_ESCALATION and not _may_receive_escalation(user, case):
+        return gettext("您没有权限%(action)s。") % {"action": action.label}
+    return None
+
+
+def at_handling_level(user, case: Case) -> bool:
+    """Is ``user``'s area at or above the level that handles ``case``? A mediator's
+    account hangs where they serve, so the same rule places them."""
+    if user.is_superuser:
         return True
-    if user.role == Role.GRID_MEMBER and action in _HANDLING - {Action.RECORD_FOLLOW_UP}:
-        # Grid members mediate on the spot only while the case sits at grid level.
-        return case.level == HandlingLevel.GRID
-    if action == Action.DECIDE_ESCALATION:
-        return _may_receive_escalation(user, case)
-    return True
+    if user.area_id is None:
+        return False
+    return _area_rank(user.area.level) <= _area_rank(AREA_LEVEL_FOR_HANDLING[case.level])
+
+
+def read_only_note(user, case: Case) -> str | None:
+    """What the case page tells someone below the level handling ``case`` who would
+    otherwise record its mediation: they follow it, the handling level records it."""
+    if at_handling_level(user, case) or not any(role_allows(user, a) for a in LEVEL_BOUND):
+        return None
+    handler = case.get_level_display()
+    if case.organisation_id:
+        handler = f"{handler}({case.organisation})"
+    return gettext("该案件由%(handler)s处置,本级可查看进展,调解、协议等由其记录。") % {
+        "handler": handler
+    }
 
 
 def _area_rank(level: str) -> int:
-    return LEVEL_ORDER.index(AreaLevel(level))
+    # A micro-grid's grid member works at grid level: nothing is handled below a grid.
+    return min(LEVEL_ORDER.index(AreaLevel(level)), LEVEL_ORDER.index(AreaLevel.GRID))
 
 
 def _may_receive_escalation(user, case: Case) -> bool:

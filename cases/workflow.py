@@ -26,7 +26,7 @@ from cases.models import (
     Performance,
     Status,
 )
-from cases.policy import Action, next_level, user_may
+from cases.policy import Action, next_level, permission_refusal, user_may
 from cases.selectors import visible_cases
 from common.validators import refuse_control_characters
 from grids.models import Area
@@ -117,8 +117,9 @@ def require_visible(by, case: Case) -> None:
 
 def check_allowed(by, case: Case | None, action: Action) -> None:
     """Refuse unless ``by``'s role may take ``action`` on ``case`` and its state allows it."""
-    if not user_may(by, action, case):
-        raise PermissionDenied(_("您没有权限%(action)s。") % {"action": action.label})
+    refusal = permission_refusal(by, action, case)
+    if refusal:
+        raise PermissionDenied(refusal)
     if case is not None:
         require_visible(by, case)
         refusal = workflow_refusal(case, action)

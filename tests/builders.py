@@ -8,7 +8,7 @@ Three layers, each calling the one above:
   ``visit``, ``close``), at whatever "now" the test has travelled to;
 - a case brought to a state (``mediating``, ``resolved``, ``ready_to_close``), and the
   same on the ``world`` fixture's 枫源村 (``accepted_case``, ``mediating_case``,
-  ``resolved_case``) and grid A (``accepted_grid_case``, ``failed_three_times_at_grid``),
+  ``resolved_case``), a red one at the town (``accepted_at_town``) and grid A (``accepted_grid_case``, ``failed_three_times_at_grid``),
   and village B with a case in every state (``village_b_in_every_state``).
 """
 
@@ -190,6 +190,13 @@ def resolved_case(world, area=None, *, owner=None, agreement=None, **case_fields
     agreement's fields changed by the ``agreement`` dict."""
     case = register_case(world.secretary_a, area or world.village_a, **case_fields)
     return resolved(case, world.secretary_a, [world.mediator_a], owner=owner, **(agreement or {}))
+
+
+def accepted_at_town(world, area=None, **case_fields) -> Case:
+    """A red case registered by 枫源村's secretary (in ``area`` if given), accepted by the
+    town's clerk and handed to 枫桥镇's professional team with 司法所老周 mediating."""
+    case = register_case(world.secretary_a, area or world.village_a, grade=Grade.RED, **case_fields)
+    return accept(case, world.clerk_a, [world.town_mediator_a])
 
 
 def accepted_grid_case(world) -> Case:

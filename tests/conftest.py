@@ -9,8 +9,14 @@ from django.utils import translation
 
 from accounts.models import Role, User
 from grids.models import Area, AreaLevel
-from mediators.models import Mediator
-from tests.factories import AreaFactory, MediatorFactory, UserFactory, area_child
+from mediators.models import Mediator, Organisation, OrganisationKind
+from tests.factories import (
+    AreaFactory,
+    MediatorFactory,
+    OrganisationFactory,
+    UserFactory,
+    area_child,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -42,6 +48,10 @@ class World:
     mediator_user_a: User
     mediator_a: Mediator
     mediator_b: Mediator
+    # 枫桥镇's professional team for red cases (三三调处) and its mediator, who records them.
+    team_a: Organisation
+    town_mediator_user_a: User
+    town_mediator_a: Mediator
 
 
 @pytest.fixture
@@ -57,6 +67,19 @@ def world(db) -> World:
     mediator_user_a = UserFactory(username="mediator_a", role=Role.MEDIATOR, area=village_a)
     mediator_a = MediatorFactory(name="宝大叔", area=village_a, user=mediator_user_a)
     mediator_b = MediatorFactory(name="宋哥", area=village_b)
+    # Each village's people's mediation committee and each town's professional team: the
+    # teams yellow and red cases are handed to on acceptance.
+    for village in (village_a, village_a2, village_b):
+        OrganisationFactory(name=f"{village.name}人民调解委员会", area=village)
+    teams = [
+        OrganisationFactory(
+            name=f"{town.name}专业调处团队", kind=OrganisationKind.PROFESSIONAL_TEAM, area=town
+        )
+        for town in (town_a, town_b)
+    ]
+    town_mediator_user_a = UserFactory(username="town_mediator_a", role=Role.MEDIATOR, area=town_a)
+    town_mediator_a = MediatorFactory(name="司法所老周", area=town_a, user=town_mediator_user_a)
+    town_mediator_a.organisations.set([teams[0]])
     return World(
         district=district,
         town_a=town_a,
@@ -86,4 +109,7 @@ def world(db) -> World:
         mediator_user_a=mediator_user_a,
         mediator_a=mediator_a,
         mediator_b=mediator_b,
+        team_a=teams[0],
+        town_mediator_user_a=town_mediator_user_a,
+        town_mediator_a=town_mediator_a,
     )

@@ -8,7 +8,7 @@ from cases.models import FollowUpRule, GradePolicy, ResponsibilityRule, Workflow
 
 @admin.register(GradePolicy)
 class GradePolicyAdmin(DistrictWideMixin, admin.ModelAdmin):
-    list_display = ("grade", "time_limit_days", "default_level", "handled_by")
+    list_display = ("grade", "time_limit_days", "default_level", "team_kind", "handled_by")
 
 
 @admin.register(FollowUpRule)

@@ -5,13 +5,16 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role
+from mediators.models import OrganisationKind
 
 from .case import Grade, HandlingLevel
 from .follow_ups import FollowUpKind
 
 
 class GradePolicy(models.Model):
-    """Local practice (DOMAIN §4): the time limit and first handling level per grade."""
+    """Local practice (DOMAIN §4): the time limit, the handling level and the kind of team
+    that handles each grade (三三调处, seed 001: blue the grid member, yellow the village
+    committee team, red the town's professional team)."""
 
     grade = models.CharField(_("等级"), max_length=16, choices=Grade.choices, unique=True)
     time_limit_days = models.PositiveSmallIntegerField(_("化解时限(天)"))
@@ -19,6 +22,13 @@ class GradePolicy(models.Model):
         _("默认处置层级"), max_length=16, choices=HandlingLevel.choices
     )
     handled_by = models.CharField(_("处置力量"), max_length=100, blank=True)
+    team_kind = models.CharField(
+        _("处置团队类型"),
+        max_length=32,
+        choices=OrganisationKind.choices,
+        blank=True,
+        help_text=_("受理时须指派该类型的调解组织;留空表示由网格员等个人处置,不限组织类型。"),
+    )
 
     class Meta:
         verbose_name = _("分级处置规则")

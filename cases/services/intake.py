@@ -7,7 +7,8 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from cases.models import Case, EventKind, Status
-from cases.policy import Action
+from cases.policy import Action, at_handling_level
+from cases.services.grading import team_kind_for
 from cases.workflow import (
     check_allowed,
     clean_note,
@@ -17,7 +18,7 @@ from cases.workflow import (
     require_reason,
     set_status,
 )
-from mediators.models import Mediator, Organisation
+from mediators.models import Mediator, Organisation, OrganisationKind
 
 
 def mediators_available_for(case: Case):
@@ -39,6 +40,39 @@ def check_mediators(case: Case, mediators) -> None:
         raise ValidationError({"mediators": _("所选调解员不在本辖区或已停用。")})
 
 
+def handling_team(case: Case, organisation: Organisation | None) -> Organisation | None:
+    """The organisation that takes ``case``: it must be of the kind its grade names (a red
+    case goes to the town's professional team, never to a village committee); when none
+    is chosen, the one active such team covering the case's area, if there is exactly one."""
+    kind = team_kind_for(case)
+    if not kind:
+        return organisation
+    words = {"grade": case.get_grade_display(), "team": OrganisationKind(kind).label}
+    if organisation is None:
+        teams = list(organisations_available_for(case).filter(kind=kind)[:2])
+        if len(teams) == 1:
+            return teams[0]
+        if not teams:
+            raise ValidationError(
+                {
+                    "organisation": _(
+                        "%(grade)s纠纷须由%(team)s处置,本辖区还没有启用的此类调解组织,"
+                        "请先在后台登记。"
+                    )
+                    % words
+                }
+            )
+        raise ValidationError({"organisation": _("%(grade)s纠纷须由%(team)s处置,请选择。") % words})
+    if organisation.kind != kind:
+        raise ValidationError(
+            {
+                "organisation": _("%(grade)s纠纷须由%(team)s处置,不能交由%(kind)s。")
+                % {**words, "kind": organisation.get_kind_display()}
+            }
+        )
+    return organisation
+
+
 @transaction.atomic
 def case_accept(*, case: Case, by, owner, mediators=(), organisation=None, note: str = "") -> Case:
     """Accept the case (受理) and name who owns it and who mediates."""
@@ -51,12 +85,21 @@ def case_accept(*, case: Case, by, owner, mediators=(), organisation=None, note:
         raise ValidationError({"owner": _("“%(name)s”已停用,请选择其他选项。") % {"name": owner}})
     if owner.area_id is None or not case.area.is_within(owner.area):
         raise ValidationError({"owner": _("责任人必须是案件所在区域的工作人员。")})
+    if not at_handling_level(owner, case):
+        # The owner answers for the mediation, which only the handling level records.
+        raise ValidationError(
+            {
+                "owner": _("该案件由%(level)s处置,责任人须是%(level)s或以上的工作人员。")
+                % {"level": case.get_level_display()}
+            }
+        )
     check_mediators(case, mediators)
     if (
         organisation is not None
         and not organisations_available_for(case).filter(pk=organisation.pk).exists()
     ):
         raise ValidationError({"organisation": _("所选调解组织不在本辖区或已停用。")})
+    organisation = handling_team(case, organisation)
     previous = set_status(case, Status.ACCEPTED)
     case.owner = owner
     case.organisation = organisation
@@ -71,6 +114,7 @@ def case_accept(*, case: Case, by, owner, mediators=(), organisation=None, note:
         changes={
             _("责任人"): ["", str(owner)],
             _("调解员"): ["", "、".join(m.name for m in mediators)],
+            **({_("调解组织"): ["", str(organisation)]} if organisation else {}),
         },
     )
     return case

@@ -18,15 +18,16 @@ from cases.models import (
     EscalationStatus,
     EventKind,
     GradeChange,
+    GradePolicy,
     HandlingLevel,
     MediationSession,
     SessionResult,
     Status,
     WorkflowPolicy,
 )
-from cases.policy import ESCALATION_RECEIVER_ROLES, Action, next_level
-from cases.services.grading import deadline_for, grade_policy, handling_level_for
-from cases.services.intake import check_mediators
+from cases.policy import ESCALATION_RECEIVER_ROLES, Action, at_handling_level, next_level
+from cases.services.grading import deadline_for, grade_policy, handling_level_for, team_kind_for
+from cases.services.intake import check_mediators, organisations_available_for
 from cases.signals import escalation_proposed
 from cases.workflow import (
     WorkflowError,
@@ -140,7 +141,9 @@ def session_record(
 
 @transaction.atomic
 def case_change_grade(*, case: Case, by, grade: str, reason: str) -> Case:
-    """Re-grade a case (a red case can cool to yellow); kept in history, deadline recomputed."""
+    """Re-grade a case (a red case can cool to yellow); kept in history, deadline
+    recomputed, and the case moved to the level that handles its new grade
+    (``level_after_regrade``), with that level's team where there is exactly one."""
     case = lock_case(case)
     check_allowed(by, case, Action.CHANGE_GRADE)
     reason = require_reason(reason)
@@ -154,17 +157,59 @@ def case_change_grade(*, case: Case, by, grade: str, reason: str) -> Case:
     case.grade = grade
     changes[_("风险等级")][1] = case.get_grade_display()
     case.deadline = deadline_for(case.received_on, policy)
-    # A case that becomes more serious goes to the level that handles that grade;
-    # one that cools stays where it is.
-    raised = handling_level_for(case.area, policy)
-    if LEVEL_SEQUENCE.index(raised) > LEVEL_SEQUENCE.index(HandlingLevel(case.level)):
-        changes[_("处置层级")] = [case.get_level_display(), str(raised.label)]
-        case.level = raised
-        case.failed_attempts = 0
-        cancel_pending_escalation(case, by, _("调整等级后已由更高层级处置。"))
+    level = level_after_regrade(case, policy)
+    if level != case.level:
+        changes[_("处置层级")] = [case.get_level_display(), str(level.label)]
+        case.level = level
+        case.failed_attempts = _failed_attempts_at(case, level)
+        cancel_pending_escalation(case, by, _("调整等级后已改由其他层级处置。"))
+        _hand_to_level(case, by, policy, changes)
     case.save()
     record_event(case, EventKind.GRADE_CHANGED, by, note=reason, changes=changes)
     return case
+
+
+def level_after_regrade(case: Case, policy: GradePolicy) -> HandlingLevel:
+    """Where a re-graded case is handled: a case that becomes more serious goes up to its
+    new grade's level at once. One that cools goes back down only while nobody at its
+    present level has mediated it and it did not come there by an accepted hand-up:
+    then the lower level has lost nothing and the higher one has not begun (a red case
+    registered by a village, cooled by the town before its team sat down, goes back to
+    the village). Once the higher level has held a session, or took the case because the
+    lower one had failed three times, it keeps it: sending it back would undo the
+    three-three rule's hand-up or split one mediation between two teams."""
+    current = HandlingLevel(case.level)
+    target = handling_level_for(case.area, policy)
+    if LEVEL_SEQUENCE.index(target) >= LEVEL_SEQUENCE.index(current):
+        return target
+    started_here = case.sessions.filter(level=current).exists()
+    handed_up = case.escalations.filter(status=EscalationStatus.ACCEPTED, to_level=current).exists()
+    return current if started_here or handed_up else target
+
+
+def _failed_attempts_at(case: Case, level: str) -> int:
+    """The failed attempts already made at ``level`` (none when the case goes up for
+    the first time; the lower level's own count when it comes back down)."""
+    policy = WorkflowPolicy.current()
+    results = case.sessions.filter(level=level).values_list("result", flat=True)
+    return sum(1 for result in results if counts_as_failed_attempt(result, policy))
+
+
+def _hand_to_level(case: Case, by, policy: GradePolicy, changes: dict) -> None:
+    """A case that changes level changes hands: the new grade's team replaces one of
+    another kind (the single such team covering the case; with none or several, the
+    case is left without a named team rather than kept with one of the wrong level:
+    the level's own users still handle it), and an owner below the new level gives way
+    to the person re-grading it when they stand at that level."""
+    kind = team_kind_for(case, policy)
+    if case.organisation_id and kind and case.organisation.kind != kind:
+        teams = list(organisations_available_for(case).filter(kind=kind)[:2])
+        team = teams[0] if len(teams) == 1 else None
+        changes[_("调解组织")] = [str(case.organisation), str(team or "")]
+        case.organisation = team
+    if case.owner_id and not at_handling_level(case.owner, case) and at_handling_level(by, case):
+        changes[_("责任人")] = [str(case.owner), str(by)]
+        case.owner = by
 
 
 @transaction.atomic

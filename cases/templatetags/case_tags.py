@@ -3,7 +3,7 @@
 
 from django import template
 
-from cases.policy import Action, role_allows
+from cases.policy import Action, read_only_note, role_allows
 
 register = template.Library()
 
@@ -12,3 +12,9 @@ register = template.Library()
 def decides_escalations(user) -> bool:
     """The escalation inbox (上报待办) is for those who may accept or return one."""
     return role_allows(user, Action.DECIDE_ESCALATION)
+
+
+@register.simple_tag
+def handling_level_note(user, case) -> str:
+    """Why the case page offers no mediation steps to someone below its handling level."""
+    return read_only_note(user, case) or ""

@@ -135,8 +135,16 @@ def test_mediators_and_organisations_of_another_town_are_out_of_sight(client, wo
     organisation_b = OrganisationFactory(name="赵家村调委会", area=world.village_b)
     client.force_login(world.clerk_a)
 
-    assert listed(client.get(admin_url(Mediator, "changelist"))) == {world.mediator_a}
-    assert listed(client.get(admin_url(Organisation, "changelist"))) == {organisation_a}
+    # The town's own: 枫源村's mediator and the professional team's, and the committees
+    # and team of its villages and of the town itself.
+    assert listed(client.get(admin_url(Mediator, "changelist"))) == {
+        world.mediator_a,
+        world.town_mediator_a,
+    }
+    assert listed(client.get(admin_url(Organisation, "changelist"))) == {
+        organisation_a,
+        *Organisation.objects.filter(area__in=[world.village_a, world.village_a2, world.town_a]),
+    }
     assert client.get(admin_url(Mediator, "change", world.mediator_b.pk)).status_code == 404
     assert client.get(admin_url(Organisation, "change", organisation_b.pk)).status_code == 404
 

@@ -778,7 +778,10 @@ def ledger(world):
     fresh = register_case(by, title="新登记")
     taken = accept(register_case(by, grade="blue", title="已受理"), by, mediators)
     late = register_case(by, received_on=days_ago(40), title="超期未办")
-    red = mediating(register_case(by, grade="red", title="红色在调"), by, mediators)
+    # A red case is the town's: its clerk accepts it and the professional team mediates.
+    red = mediating(
+        register_case(by, grade="red", title="红色在调"), world.clerk_a, [world.town_mediator_a]
+    )
     late_but_done = register_case(by, received_on=days_ago(40), title="超期已撤回")
     services.case_withdraw(case=late_but_done, by=by, reason="自行和解")
     voided = register_case(by, title="重复登记")

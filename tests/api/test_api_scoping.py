@@ -8,6 +8,7 @@ from rest_framework.test import APIClient
 from accounts.models import Role
 from cases.api import CaseViewSet
 from cases.models import Case, CaseEvent, IdempotencyKey, Party
+from mediators.models import Organisation
 from tests.api.conftest import NOT_FOUND, errors, token_client
 from tests.builders import (
     VillageB,
@@ -18,7 +19,7 @@ from tests.builders import (
     today,
     village_b_in_every_state,
 )
-from tests.factories import OrganisationFactory, UserFactory, party_rows, register_case
+from tests.factories import UserFactory, party_rows, register_case
 from tests.web.helpers import snapshot
 
 CASES = "/api/v1/cases/"
@@ -241,8 +242,8 @@ def test_an_area_within_reach_is_shown_by_its_code(world):
 
 
 def test_organisations_are_listed_and_shown_only_within_reach(world):
-    own = OrganisationFactory(name="枫源村人民调解委员会", area=world.village_a)
-    other = OrganisationFactory(name="赵家村人民调解委员会", area=world.village_b)
+    own = Organisation.objects.get(area=world.village_a)
+    other = Organisation.objects.get(area=world.village_b)
     client = token_client(world.secretary_a)
 
     listed = client.get("/api/v1/organisations/")
@@ -449,7 +450,7 @@ def test_the_token_of_a_deactivated_account_no_longer_opens_anything(world):
 
 def test_accepting_with_an_organisation_of_village_b_is_refused(world):
     case = register_case(world.secretary_a)
-    committee_b = OrganisationFactory(name="赵家村人民调解委员会", area=world.village_b)
+    committee_b = Organisation.objects.get(area=world.village_b)
     before = snapshot()
 
     response = token_client(world.secretary_a).post(

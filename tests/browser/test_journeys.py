@@ -43,7 +43,7 @@ def record_session(page, result: str, content: str) -> None:
 def test_village_secretary_on_a_phone_takes_a_case_from_registration_to_follow_up(
     world, new_page, request
 ):
-    with_password(world.secretary_a, world.supervisor_a)
+    with_password(world.secretary_a, world.supervisor_a, world.clerk_a)
     page = new_page(**PHONE)
     log_in(page, "secretary_a")
 
@@ -117,37 +117,45 @@ def test_village_secretary_on_a_phone_takes_a_case_from_registration_to_follow_u
     expect(alert(supervisor, "success")).to_contain_text("上报已处理。")
     expect(badges(supervisor).last).to_have_text("乡镇(街道)")
 
-    # Back on the phone: the case is now the town's, mediated again, and settled.
+    # Back on the phone: the case is now the town's. The village follows it (三三调处)
+    # but no longer records its mediation.
     page.reload()
     expect(badges(page).last).to_have_text("乡镇(街道)")
     expect(badges(page).first).to_have_text("已受理")
     expect(alert(page, "info")).to_have_count(0)
-    record_session(page, "达成一致", "镇司法所主持调解,双方同意按原址重建院墙。")
-    expect(alert(page, "success")).to_contain_text("调解记录已保存。")
-    page.get_by_role("link", name="记录调解协议").click()
-    page.get_by_label("口头协议").check()
-    page.get_by_label("主要事实、争议事项及各方责任").fill("双方对院墙位置有争议。")
-    page.get_by_label("协议内容").fill("院墙按原址重建,费用各半。")
-    page.get_by_role("button", name="提交").click()
-    expect(alert(page, "success")).to_contain_text("调解协议已记录,案件调解成功。")
-    expect(badges(page).first).to_have_text("调解成功")
+    expect(page.get_by_role("link", name="记录调解", exact=True)).to_have_count(0)
+    expect(page.locator(".handling-level-note")).to_contain_text("该案件由乡镇(街道)")
+
+    # The town's clerk mediates it again, settles it and prints the agreement.
+    clerk = new_page()
+    log_in(clerk, "clerk_a")
+    clerk.goto(reverse("cases:detail", args=[case.pk]))
+    record_session(clerk, "达成一致", "镇司法所主持调解,双方同意按原址重建院墙。")
+    expect(alert(clerk, "success")).to_contain_text("调解记录已保存。")
+    clerk.get_by_role("link", name="记录调解协议").click()
+    clerk.get_by_label("口头协议").check()
+    clerk.get_by_label("主要事实、争议事项及各方责任").fill("双方对院墙位置有争议。")
+    clerk.get_by_label("协议内容").fill("院墙按原址重建,费用各半。")
+    clerk.get_by_role("button", name="提交").click()
+    expect(alert(clerk, "success")).to_contain_text("调解协议已记录,案件调解成功。")
+    expect(badges(clerk).first).to_have_text("调解成功")
 
     # Print the agreement: in print media the buttons disappear and the document stays.
-    page.get_by_role("link", name="打印调解协议书").click()
-    expect(page.get_by_role("button", name="打印")).to_be_visible()
-    page.emulate_media(media="print")
-    expect(page.get_by_role("heading", name="人民调解协议书")).to_be_visible()
-    expect(page.get_by_role("button", name="打印")).to_be_hidden()
-    document = page.locator(".print-document").inner_text()
+    clerk.get_by_role("link", name="打印调解协议书").click()
+    expect(clerk.get_by_role("button", name="打印")).to_be_visible()
+    clerk.emulate_media(media="print")
+    expect(clerk.get_by_role("heading", name="人民调解协议书")).to_be_visible()
+    expect(clerk.get_by_role("button", name="打印")).to_be_hidden()
+    document = clerk.locator(".print-document").inner_text()
     assert "申请人:王大山" in document and "被申请人:陈小河" in document
     assert "院墙按原址重建,费用各半。" in document
     OUTPUT.mkdir(parents=True, exist_ok=True)
-    pdf = page.pdf(path=OUTPUT / f"{request.node.name}.pdf", format="A4")
+    pdf = clerk.pdf(path=OUTPUT / f"{request.node.name}.pdf", format="A4")
     assert pdf.startswith(b"%PDF")
-    page.emulate_media(media="screen")
 
-    # The follow-up call.
-    page.get_by_role("link", name="返回案件").click()
+    # The village makes the follow-up call, on the phone.
+    page.reload()
+    expect(badges(page).first).to_have_text("调解成功")
     page.get_by_role("link", name="记录回访").click()
     page.get_by_label("回访类型").select_option(label="电话回访(24小时内)")
     page.get_by_label("满意度").select_option(label="满意")

@@ -1,7 +1,7 @@
 from django.core.management import call_command
 
 from accounts.models import Role, User
-from cases.models import Case, Status
+from cases.models import Case, MediationSession, Status
 
 
 def test_the_demo_has_a_user_of_every_role_and_cases_in_every_state(db, capsys):
@@ -22,3 +22,22 @@ def test_loading_the_demo_twice_changes_nothing(db, capsys):
 
     assert (Case.objects.count(), User.objects.count()) == before
     assert "跳过" in capsys.readouterr().out
+
+
+def test_the_demos_red_cases_are_mediated_by_the_towns_professional_team(db, capsys):
+    call_command("load_demo", cases=60)
+
+    red = Case.objects.filter(grade="red").exclude(status__in=["registered", "voided"])
+    assert red.exists()
+    assert set(red.values_list("level", flat=True)) <= {"town", "district"}
+    accepted = red.exclude(organisation=None)
+    assert set(accepted.values_list("organisation__kind", flat=True)) == {"professional_team"}
+    recorders = MediationSession.objects.filter(case__in=red).values_list(
+        "recorded_by__area__level", flat=True
+    )
+    assert recorders and set(recorders) == {"town"}
+    printed = capsys.readouterr().out
+    assert "tiaojie_zhen" in printed
+    town_mediator = User.objects.get(username="tiaojie_zhen")
+    assert (town_mediator.role, town_mediator.area.level) == (Role.MEDIATOR, "town")
+    assert town_mediator.check_password("Fengqiao-demo-2026")

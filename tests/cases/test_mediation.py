@@ -278,7 +278,7 @@ def test_a_grid_member_may_not_record_sessions_on_a_village_level_case(world):
     with pytest.raises(PermissionDenied) as excinfo:
         record_session(case, world.grid_member_a, [world.mediator_a])
 
-    assert str(excinfo.value) == "您没有权限记录调解。"
+    assert str(excinfo.value) == "该案件由村(社区)处置,本级可查看,不能记录调解。"
     assert row_counts() == counts
 
 

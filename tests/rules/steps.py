@@ -7,10 +7,11 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
+from accounts.models import Role
 from cases import services
 from cases.models import Agreement, Case
-from tests.builders import accept, mediating, now_minute, resolved
-from tests.factories import register_case
+from tests.builders import accept, mediating, now_minute, record_session, resolved
+from tests.factories import UserFactory, register_case
 from tests.web.helpers import datetime_input
 
 # ---------------------------------------------------------------------------
@@ -98,9 +99,42 @@ def escalation_pending(world) -> Case:
 
 
 def at_the_district(world) -> Case:
+    """In mediation at the county centre, with a district clerk (``clerk_district``) on
+    ``world`` to handle it: only the district may take its steps now."""
     case = in_mediation(world)
     # Set directly: no step takes a village case to the district in one go.
     Case.objects.filter(pk=case.pk).update(level="district")
+    world.clerk_district = UserFactory(
+        username="clerk_district", role=Role.CLERK, area=world.district, is_staff=True
+    )
+    return Case.objects.get(pk=case.pk)
+
+
+def red_registered(world) -> Case:
+    """A red case registered by 枫源村's secretary: the town's to accept (三三调处)."""
+    return register_case(world.secretary_a, grade="red", received_on=days_ago(5))
+
+
+def red_at_the_town(world) -> Case:
+    """A red case accepted by the town's clerk for its professional team."""
+    return accept(red_registered(world), world.clerk_a, [world.town_mediator_a])
+
+
+def red_agreed_at_the_town(world) -> Case:
+    """Settled by the town's professional team with an oral agreement (in effect)."""
+    case = red_at_the_town(world)
+    by = world.town_mediator_user_a
+    record_session(case, by, [world.town_mediator_a], "resolved")
+    services.agreement_record(
+        case=case, by=by, data={**good_agreement(world, case), "reached_on": timezone.localdate()}
+    )
+    return Case.objects.get(pk=case.pk)
+
+
+def handed_up_to_the_town(world) -> Case:
+    """Mediated at the village, handed up and taken by the town: 宝大叔 is still named."""
+    case = escalation_pending(world)
+    services.escalation_decide(case=case, by=world.supervisor_a, accept=True)
     return Case.objects.get(pk=case.pk)
 
 

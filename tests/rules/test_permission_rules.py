@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pytest
 from django.urls import reverse
 
-from cases.models import Case
+from cases.models import Agreement, Case
 from tests.admin.conftest import admin_url, post_data_from
 from tests.api.conftest import token_client
 from tests.rules.doors import CASES_API, api_refusal, state
@@ -15,6 +15,10 @@ from tests.rules.steps import (
     STEPS,
     accepted,
     escalation_pending,
+    handed_up_to_the_town,
+    red_agreed_at_the_town,
+    red_at_the_town,
+    red_registered,
     registered,
 )
 
@@ -57,6 +61,70 @@ REFUSALS = {
     ),
     "a district supervisor recording a session on a village case": Refusal(
         registered, "supervisor_district", "session", 403, "您没有权限记录调解。"
+    ),
+    # 三三调处: below the level handling the case, every role only reads it.
+    "a village secretary accepting a red case": Refusal(
+        red_registered,
+        "secretary_a",
+        "accept",
+        403,
+        "该案件由乡镇(街道)处置,本级可查看,不能受理并指派。",
+    ),
+    "a village secretary turning a red case away": Refusal(
+        red_registered,
+        "secretary_a",
+        "not_accept",
+        403,
+        "该案件由乡镇(街道)处置,本级可查看,不能不予受理。",
+    ),
+    "a village secretary recording a session on a red case at the town": Refusal(
+        red_at_the_town,
+        "secretary_a",
+        "session",
+        403,
+        "该案件由乡镇(街道)处置,本级可查看,不能记录调解。",
+    ),
+    "a village secretary recording how the town's agreement is carried out": Refusal(
+        red_agreed_at_the_town,
+        "secretary_a",
+        "agreement_update",
+        403,
+        "该案件由乡镇(街道)处置,本级可查看,不能记录履行情况。",
+    ),
+    "a village secretary cooling a red case at the town": Refusal(
+        red_at_the_town,
+        "secretary_a",
+        "grade",
+        403,
+        "该案件由乡镇(街道)处置,本级可查看,不能调整等级。",
+    ),
+    "a village secretary proposing a hand-up of a case the town took": Refusal(
+        handed_up_to_the_town,
+        "secretary_a",
+        "escalate",
+        403,
+        "该案件由乡镇(街道)处置,本级可查看,不能提级调处。",
+    ),
+    "a village secretary failing a case the town took": Refusal(
+        handed_up_to_the_town,
+        "secretary_a",
+        "fail",
+        403,
+        "该案件由乡镇(街道)处置,本级可查看,不能调解不成。",
+    ),
+    "a village mediator recording a session on a case the town took": Refusal(
+        handed_up_to_the_town,
+        "mediator_user_a",
+        "session",
+        403,
+        "该案件由乡镇(街道)处置,本级可查看,不能记录调解。",
+    ),
+    "a village mediator recording an agreement on a case the town took": Refusal(
+        handed_up_to_the_town,
+        "mediator_user_a",
+        "agreement",
+        403,
+        "该案件由乡镇(街道)处置,本级可查看,不能记录调解协议。",
     ),
 }
 
@@ -117,4 +185,32 @@ def test_a_supervisor_correcting_a_case_is_turned_away_alike_by_the_page_the_api
         "api": [(None, "您没有权限修改案件信息。")],
         "admin": 403,
     }
+    assert state() == before
+
+
+def test_a_town_clerk_recording_performance_on_a_case_the_county_took_is_turned_away_everywhere(
+    client, world
+):
+    case = red_agreed_at_the_town(world)
+    client.force_login(world.clerk_a)
+    url = admin_url(Agreement, "change", case.agreement.pk)
+    data = {**post_data_from(client.get(url)), "performance": "fulfilled"}
+    # Set directly: the county centre has taken the case (三三调处's last level).
+    Case.objects.filter(pk=case.pk).update(level="district")
+    message = "该案件由县级矛调中心处置,本级可查看,不能记录履行情况。"
+    before = state()
+
+    admin = client.post(url, data)
+    page = client.post(
+        reverse("cases:agreement_update", args=[case.pk]), {"performance": "fulfilled"}
+    )
+    api = token_client(world.clerk_a).post(
+        f"{CASES_API}{case.pk}/agreement/update/", {"performance": "fulfilled"}, format="json"
+    )
+
+    assert {
+        "admin": admin.status_code,
+        "page": page.status_code,
+        "api": api_refusal(api, api.status_code),
+    } == {"admin": 403, "page": 403, "api": [(None, message)]}
     assert state() == before

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cases.models import Agreement, Case
+from mediators.models import Organisation
 from tests.admin.conftest import admin_url, post_data_from
 from tests.api.conftest import token_client
 from tests.builders import now_minute
@@ -30,6 +31,7 @@ from tests.rules.steps import (
     good_agreement,
     in_mediation,
     not_accepted,
+    red_registered,
     registered,
     voided,
 )
@@ -102,7 +104,7 @@ WRONG_STATUS = {
         escalation_pending, "escalate", "案件已提级调处,正在等待上级接收。"
     ),
     "escalating a case already at the district": Rule(
-        at_the_district, "escalate", "案件已在县级处置,无法继续上报。"
+        at_the_district, "escalate", "案件已在县级处置,无法继续上报。", by="clerk_district"
     ),
     "failing a case not yet accepted": Rule(
         registered, "fail", "案件当前状态为“已登记”,不能调解不成。"
@@ -511,4 +513,47 @@ def test_a_follow_up_rule_is_refused_alike_by_the_page_and_the_api(client, world
     assert _tried_at_page_and_api(client, world, rule) == {
         "page": [rule.message],
         "api": [(rule.field, rule.message)],
+    }
+
+
+# ---------------------------------------------------------------------------
+# Who takes a case on acceptance (三三调处: the grade names the team)
+# ---------------------------------------------------------------------------
+
+
+def _accepting_the_red_case(world, *, owner, organisation) -> Rule:
+    return Rule(
+        red_registered,
+        "accept",
+        "",
+        page={"owner": owner.pk, "organisation": organisation.pk},
+        api={"owner": owner.username, "organisation": organisation.pk},
+        by="clerk_a",
+    )
+
+
+def test_a_red_case_handed_to_a_village_committee_is_refused_alike_by_the_page_and_the_api(
+    client, world
+):
+    committee = Organisation.objects.get(area=world.village_a)
+    rule = _accepting_the_red_case(world, owner=world.clerk_a, organisation=committee)
+    message = (
+        "红色(重大)纠纷须由专业调处团队(派出所/司法所/人民法庭)处置,不能交由村(居)人民调解委员会。"
+    )
+
+    assert _tried_at_page_and_api(client, world, rule) == {
+        "page": [message],
+        "api": [("organisation", message)],
+    }
+
+
+def test_a_red_case_owned_by_a_village_secretary_is_refused_alike_by_the_page_and_the_api(
+    client, world
+):
+    rule = _accepting_the_red_case(world, owner=world.secretary_a, organisation=world.team_a)
+    message = "该案件由乡镇(街道)处置,责任人须是乡镇(街道)或以上的工作人员。"
+
+    assert _tried_at_page_and_api(client, world, rule) == {
+        "page": [message],
+        "api": [("owner", message)],
     }

@@ -232,8 +232,9 @@ def village_b(world, private_dir) -> VillageB:
         mediators,
     )
     escalated = mediating(register_case(by, title="越界标记上报"), by, mediators)
-    services.case_change_grade(case=escalated, by=by, grade="red", reason="越界标记升级")
     escalation = services.escalation_propose(case=escalated, by=by, reason="村级调解未成")
+    # Cooled, not raised: a red case would be the town's, and its hand-up no longer pending.
+    services.case_change_grade(case=escalated, by=by, grade="blue", reason="越界标记降级")
     party = case.parties.order_by("pk").first()
     services.personal_data_reveal(party=party, by=by, action="reveal_id_number")
     attachment = attachments.attachment_add(

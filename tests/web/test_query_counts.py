@@ -76,6 +76,8 @@ def _ledger_cases(world, count: int) -> list[Case]:
             world.secretary_a,
             world.grid_a if i % 2 else world.village_a,
             parties=party_rows(f"申请人{i}", f"被申请人{i}"),
+            # The grid's cases are blue, so its grid member may own them (三三调处).
+            grade="blue" if i % 2 else "yellow",
         )
         if i % 2:
             accept(case, world.secretary_a, [world.mediator_a], owner=world.grid_member_a)
