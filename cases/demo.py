@@ -26,8 +26,10 @@ from cases.models import (
     PartyRole,
     Performance,
     SessionResult,
+    SignatureMethod,
     Status,
 )
+from cases.signing import sealing_committees
 from common.validators import id_number_check_char
 from grids.models import Area, AreaLevel
 from grids.services import area_create_or_update
@@ -370,10 +372,16 @@ class DemoBuilder:
                 "terms": "一、被申请人于协议生效后十日内向申请人支付补偿款;二、双方今后和睦相处,不再就此事发生争执。",
                 "performance_method": "现金或转账支付。",
                 "amount": self.rng.choice([None, 3000, 12000]),
-                "parties_signed": True,
-                "mediator_signed": True,
-                "sealed": True,
-                "signed_on": reached_on,
+                # A written one is signed by all and sealed the day it is reached, so
+                # the demo's resolved cases are in force (an oral one is at once).
+                "signatures": [
+                    {"party": party, "how": SignatureMethod.SIGNED, "signed_on": reached_on}
+                    for party in case.parties.all()
+                ],
+                "mediator": local[0] if local else None,
+                "mediator_signed_on": reached_on if local else None,
+                "seal_organisation": sealing_committees(case).first(),
+                "sealed_on": reached_on,
             },
         )
         if target == Status.RESOLVED:

@@ -31,11 +31,13 @@ class Outcome(models.TextChoices):
     NOT_ACCEPTED = "not_accepted", _("不予受理")
 
 
+IN_PROGRESS_STATUSES = (Status.ACCEPTED, Status.MEDIATING, Status.AGREEMENT_SIGNING)
 _ENDED_WITHOUT_AGREEMENT = Q(status__in=[Status.FAILED, Status.CLOSED]) & ~Q(failure_reason="")
 
 OUTCOME_Q: dict[str, Q] = {
     Outcome.AWAITING_ACCEPTANCE: Q(status=Status.REGISTERED),
-    Outcome.IN_PROGRESS: Q(status__in=[Status.ACCEPTED, Status.MEDIATING]),
+    # 协议待签 is still in progress: 调解成功 only once the agreement is in force.
+    Outcome.IN_PROGRESS: Q(status__in=IN_PROGRESS_STATUSES),
     # A case crossed off without a failure reason was crossed off after its agreement.
     Outcome.SUCCESSFUL: Q(status=Status.RESOLVED) | Q(status=Status.CLOSED, failure_reason=""),
     Outcome.FAST_TRACKED: _ENDED_WITHOUT_AGREEMENT & Q(failure_reason=FailureReason.FAST_TRACKED),
@@ -99,7 +101,7 @@ def outcome_of(status: str, failure_reason: str) -> Outcome | None:
     the Python twin of ``OUTCOME_Q`` for code that already holds the row."""
     if status == Status.REGISTERED:
         return Outcome.AWAITING_ACCEPTANCE
-    if status in (Status.ACCEPTED, Status.MEDIATING):
+    if status in IN_PROGRESS_STATUSES:
         return Outcome.IN_PROGRESS
     if status == Status.RESOLVED or (status == Status.CLOSED and not failure_reason):
         return Outcome.SUCCESSFUL

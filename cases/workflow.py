@@ -42,9 +42,13 @@ ALLOWED_FROM: dict[Action, tuple[str, ...]] = {
     Action.ESCALATE: (Status.ACCEPTED, Status.MEDIATING),
     Action.DECIDE_ESCALATION: (Status.ACCEPTED, Status.MEDIATING),
     Action.RECORD_AGREEMENT: (Status.MEDIATING,),
+    # 协议待签 allows the signing, and the endings a 司法所 accepts before the agreement
+    # is in force: a party who will not sign ends it as 调解不成 (FAIL) or withdraws
+    # (WITHDRAW, a pending status); editing, re-grading and voiding as for any open case.
+    Action.SIGN_AGREEMENT: (Status.AGREEMENT_SIGNING,),
     Action.RECORD_PERFORMANCE: (Status.RESOLVED,),
     Action.RECORD_FOLLOW_UP: (Status.RESOLVED, Status.CLOSED),
-    Action.FAIL: (Status.ACCEPTED, Status.MEDIATING),
+    Action.FAIL: (Status.ACCEPTED, Status.MEDIATING, Status.AGREEMENT_SIGNING),
     Action.CLOSE: (Status.RESOLVED, Status.FAILED),
     Action.VOID: (*OPEN_STATUSES, *ENDED_STATUSES),
     Action.REVEAL_ID_NUMBER: (*OPEN_STATUSES, *ENDED_STATUSES, Status.VOIDED),

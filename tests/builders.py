@@ -4,7 +4,7 @@ real one.
 
 Three layers, each calling the one above:
 - the data a step takes (``oral_agreement``, ``signatures``, ``follow_up``...);
-- one step each (``accept``, ``record_session``, ``record_agreement``, ``fulfil``,
+- one step each (``accept``, ``record_session``, ``record_agreement``, ``sign``, ``fulfil``,
   ``visit``, ``close``), at whatever "now" the test has travelled to;
 - a case brought to a state (``mediating``, ``resolved``, ``ready_to_close``), and the
   same on the ``world`` fixture's 枫源村 (``accepted_case``, ``mediating_case``,
@@ -27,8 +27,11 @@ from cases.models import (
     Method,
     Place,
     SessionResult,
+    SignatureMethod,
 )
-from tests.factories import party_rows, register_case
+from grids.models import AreaLevel
+from mediators.models import Organisation, OrganisationKind
+from tests.factories import OrganisationFactory, party_rows, register_case
 
 SESSION_CONTENT = "双方陈述了各自意见。"
 
@@ -67,12 +70,29 @@ def written_agreement(**overrides) -> dict:
     return oral_agreement(form=AgreementForm.WRITTEN, **overrides)
 
 
-def signatures(signed_on: datetime.date | None = None) -> dict:
+def committee_for(case: Case) -> Organisation:
+    """The people's mediation committee of the case's village, which seals its agreement."""
+    village = case.area if case.area.level == AreaLevel.VILLAGE else case.area.parent
+    return Organisation.objects.filter(
+        area=village, kind=OrganisationKind.VILLAGE_COMMITTEE
+    ).first() or OrganisationFactory(
+        name=f"{village.name}人民调解委员会", area=village, kind=OrganisationKind.VILLAGE_COMMITTEE
+    )
+
+
+def signatures(case: Case, mediator, signed_on: datetime.date | None = None) -> dict:
+    """Every party signs, ``mediator`` signs and the village committee seals, on one day
+    (today unless ``signed_on``): what ``services.agreement_sign`` takes."""
+    day = signed_on or today()
     return {
-        "parties_signed": True,
-        "mediator_signed": True,
-        "sealed": True,
-        "signed_on": signed_on or today(),
+        "signatures": [
+            {"party": party, "how": SignatureMethod.SIGNED, "signed_on": day}
+            for party in case.parties.order_by("pk")
+        ],
+        "mediator": mediator,
+        "mediator_signed_on": day,
+        "seal_organisation": committee_for(case),
+        "sealed_on": day,
     }
 
 
@@ -126,6 +146,12 @@ def record_session(
 def record_agreement(case: Case, by, **fields) -> Case:
     """An oral agreement (``oral_agreement``), with ``fields`` changed."""
     services.agreement_record(case=case, by=by, data=oral_agreement(**fields))
+    return refresh(case)
+
+
+def sign(case: Case, by, mediator, signed_on: datetime.date | None = None) -> Case:
+    """A written agreement signed by all and sealed (``signatures``): now in force."""
+    services.agreement_sign(case=case, by=by, data=signatures(case, mediator, signed_on))
     return refresh(case)
 
 
