@@ -57,6 +57,8 @@ TITLES = {
 
 
 FAST_TRACKED = "fast_tracked"
+# The targets whose mediation ends in an agreement.
+AGREED = (Status.RESOLVED, Status.AGREEMENT_SIGNING, Status.CLOSED)
 
 
 # The demo's logins and what each one shows, printed after every load.
@@ -243,7 +245,9 @@ class DemoBuilder:
             + [Status.ACCEPTED] * 3
             + [Status.MEDIATING] * 6
             + [Status.RESOLVED] * 5
-            + [Status.CLOSED] * 8
+            # A written agreement the parties have not all signed yet (协议待签).
+            + [Status.AGREEMENT_SIGNING]
+            + [Status.CLOSED] * 7
             + [Status.FAILED] * 2
             + [Status.NOT_ACCEPTED, Status.WITHDRAWN, Status.VOIDED]
             # Passed to the court's fast-track team (转速裁): last, so a short demo still
@@ -328,10 +332,8 @@ class DemoBuilder:
         held_at = self._moment_after(received_on)
         attempts = self.rng.choice([1, 1, 2, 3]) if target == Status.MEDIATING else 1
         for attempt in range(attempts):
-            result = (
-                SessionResult.NOT_RESOLVED if target != Status.RESOLVED else SessionResult.CONTINUE
-            )
-            if target in (Status.RESOLVED, Status.CLOSED) and attempt == attempts - 1:
+            result = SessionResult.NOT_RESOLVED if target not in AGREED else SessionResult.CONTINUE
+            if target in AGREED and attempt == attempts - 1:
                 result = SessionResult.RESOLVED
             outcome = services.session_record(
                 case=case,
@@ -362,6 +364,18 @@ class DemoBuilder:
             )
             return
         reached_on = timezone.localdate(held_at)
+        if target == Status.AGREEMENT_SIGNING:
+            services.agreement_record(
+                case=case,
+                by=by,
+                data={
+                    "form": AgreementForm.WRITTEN,
+                    "reached_on": reached_on,
+                    "facts": case.summary,
+                    "terms": "一、被申请人于十日内修复受损围墙;二、双方今后和睦相处。",
+                },
+            )
+            return
         services.agreement_record(
             case=case,
             by=by,

@@ -46,7 +46,9 @@ ALLOWED_FROM: dict[Action, tuple[str, ...]] = {
     # is in force: a party who will not sign ends it as 调解不成 (FAIL) or withdraws
     # (WITHDRAW, a pending status); editing, re-grading and voiding as for any open case.
     Action.SIGN_AGREEMENT: (Status.AGREEMENT_SIGNING,),
-    Action.RECORD_PERFORMANCE: (Status.RESOLVED,),
+    # Before it is in force only the parties' intent to apply for judicial confirmation
+    # can be recorded (the service refuses an application or performance until then).
+    Action.RECORD_PERFORMANCE: (Status.AGREEMENT_SIGNING, Status.RESOLVED),
     Action.RECORD_FOLLOW_UP: (Status.RESOLVED, Status.CLOSED),
     Action.FAIL: (Status.ACCEPTED, Status.MEDIATING, Status.AGREEMENT_SIGNING),
     Action.CLOSE: (Status.RESOLVED, Status.FAILED),

@@ -187,6 +187,15 @@ def resolved(case: Case, by, mediators, *, owner=None, **agreement) -> Case:
     return record_agreement(case, by, **agreement)
 
 
+def in_signing(case: Case, by, mediators) -> Case:
+    """Accepted, one session that settles it, and a written agreement nobody has signed
+    yet: 协议待签."""
+    accept(case, by, mediators)
+    record_session(case, by, mediators, SessionResult.RESOLVED)
+    services.agreement_record(case=case, by=by, data=written_agreement())
+    return refresh(case)
+
+
 def ready_to_close(case: Case, by, mediators) -> Case:
     """Resolved, the agreement fulfilled, the phone call made: 销号 is allowed."""
     resolved(case, by, mediators)
@@ -240,6 +249,7 @@ class VillageB:
     registered: Case
     mediating: Case
     escalated: Case
+    signing: Case
     ready_to_close: Case
 
 
@@ -252,6 +262,7 @@ def village_b_in_every_state(world) -> VillageB:
         registered=registered,
         mediating=mediating(register_case(by), by, mediators),
         escalated=escalated,
+        signing=in_signing(register_case(by), by, mediators),
         ready_to_close=ready_to_close(register_case(by), by, mediators),
     )
 

@@ -18,6 +18,7 @@ from cases.models import (
     Case,
     EventKind,
     JudicialConfirmation,
+    Performance,
     SignatureMethod,
     Status,
 )
@@ -79,6 +80,8 @@ def _validate_agreement(agreement: Agreement, case: Case) -> None:
         raise ValidationError({"performance_due_on": _("履行期限不能早于达成日期。")})
     # Meaning to apply is not applying: the parties may say so before the agreement is
     # signed, and are reminded once it is in effect.
+    if agreement.performance != Performance.NOT_YET_DUE and agreement.effective_on is None:
+        raise ValidationError({"performance": _("协议生效后才能记录履行情况。")})
     not_yet_applied = (JudicialConfirmation.NOT_APPLIED, JudicialConfirmation.INTENDED)
     if agreement.judicial_confirmation not in not_yet_applied and agreement.effective_on is None:
         raise ValidationError({"judicial_confirmation": _("协议生效后才能申请司法确认。")})

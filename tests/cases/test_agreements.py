@@ -270,16 +270,15 @@ def test_a_party_who_will_not_sign_ends_the_mediation_as_failed(world):
     assert refresh(case).status == Status.FAILED
 
 
-def test_the_judicial_and_performance_record_waits_until_the_agreement_is_in_force(world):
+def test_performance_is_refused_until_the_agreement_is_in_force(world):
     case = in_signing(world)
 
-    refusal = refused(
-        lambda: services.agreement_update(
+    with pytest.raises(ValidationError) as excinfo:
+        services.agreement_update(
             case=case, by=world.secretary_a, data={"performance": "fulfilled"}
         )
-    )
 
-    assert refusal.messages == ["案件当前状态为“协议待签”,不能记录履行情况。"]
+    assert excinfo.value.message_dict == {"performance": ["协议生效后才能记录履行情况。"]}
 
 
 def test_signing_is_refused_once_the_agreement_is_in_force(world):
