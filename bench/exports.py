@@ -94,7 +94,7 @@ def copy_sql(area, period) -> tuple[str, list]:
         ]
     outcome_cases = """CASE
         WHEN c.status = 'registered' THEN 'awaiting'
-        WHEN c.status IN ('accepted', 'mediating') THEN 'in_progress'
+        WHEN c.status IN ('accepted', 'mediating', 'signing') THEN 'in_progress'
         WHEN c.status = 'resolved' OR (c.status = 'closed' AND c.failure_reason = '')
             THEN 'successful'
         WHEN c.status IN ('failed', 'closed') AND c.failure_reason = 'fast_tracked'
