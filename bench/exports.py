@@ -94,7 +94,7 @@ def copy_sql(area, period) -> tuple[str, list]:
         ]
     outcome_cases = """CASE
         WHEN c.status = 'registered' THEN 'awaiting'
-        WHEN c.status IN ('accepted', 'mediating') THEN 'in_progress'
+        WHEN c.status IN ('accepted', 'mediating', 'signing') THEN 'in_progress'
         WHEN c.status = 'resolved_other'
             OR (c.status = 'closed' AND c.failure_reason = '' AND c.resolution_means <> '')
             THEN 'resolved_otherwise'

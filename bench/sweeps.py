@@ -468,7 +468,7 @@ def reset(now, today) -> None:
     execute(
         """
         UPDATE cases_case SET deadline = %(today)s::date + 1 + mod(id, 30)::int
-        WHERE status IN ('registered', 'accepted', 'mediating')
+        WHERE status IN ('registered', 'accepted', 'mediating', 'signing')
           AND overdue_reported_for IS NULL AND deadline <= %(today)s::date
         """,
         {"today": today},
@@ -649,7 +649,7 @@ class CasesOverdue:
         ids = [
             pk
             for (pk,) in fetch(
-                "SELECT id FROM cases_case WHERE status IN ('registered', 'accepted', 'mediating')"
+                "SELECT id FROM cases_case WHERE status IN ('registered', 'accepted', 'mediating', 'signing')"
                 " AND overdue_reported_for IS NULL AND deadline >= %(today)s"
                 " ORDER BY random() LIMIT %(n)s",
                 {"today": today, "n": count},
@@ -851,10 +851,10 @@ def run(args) -> None:
         """
         SELECT (SELECT count(*) FROM cases_case),
                (SELECT count(*) FROM cases_case
-                WHERE status IN ('registered', 'accepted', 'mediating')
+                WHERE status IN ('registered', 'accepted', 'mediating', 'signing')
                   AND deadline < current_date AND overdue_reported_for = deadline),
                (SELECT count(*) FROM cases_case
-                WHERE status IN ('registered', 'accepted', 'mediating')
+                WHERE status IN ('registered', 'accepted', 'mediating', 'signing')
                   AND overdue_reported_for IS NULL),
                (SELECT count(*) FROM cases_followup),
                (SELECT count(*) FROM cases_followup

@@ -17,6 +17,8 @@ from rest_framework.response import Response
 from cases import selectors, services
 from cases.filters import CaseFilter
 from cases.models import (
+    Agreement,
+    AgreementSignature,
     CaseEvent,
     CaseSource,
     DisputeType,
@@ -31,6 +33,7 @@ from cases.serializers import (
     IDEMPOTENCY_KEY,
     AcceptSerializer,
     AgreementSerializer,
+    AgreementSignSerializer,
     AgreementUpdateSerializer,
     CaseCreateSerializer,
     CaseDetailSerializer,
@@ -158,7 +161,14 @@ class CaseViewSet(
                 "sessions",
                 queryset=MediationSession.objects.prefetch_related("mediators", "parties_present"),
             ),
-            "agreements",
+            Prefetch(
+                "agreements",
+                queryset=Agreement.objects.select_related("sealed_by").prefetch_related(
+                    Prefetch(
+                        "signatures", queryset=AgreementSignature.objects.select_related("party")
+                    )
+                ),
+            ),
             Prefetch("grade_changes", queryset=GradeChange.objects.select_related("changed_by")),
             Prefetch(
                 "escalations",
@@ -272,11 +282,18 @@ class CaseViewSet(
         "记录调解协议",
         code=status.HTTP_201_CREATED,
     )
+    agreement_sign = _step_action(
+        "agreement_sign",
+        Action.SIGN_AGREEMENT,
+        AgreementSignSerializer,
+        "记录协议签署:当事人签名(盖章、按指印)、调解员签名和调委会盖章",
+        url_path="agreement/sign",
+    )
     agreement_update = _step_action(
         "agreement_update",
         Action.RECORD_PERFORMANCE,
         AgreementUpdateSerializer,
-        "更新协议签署、司法确认和履行情况",
+        "更新协议的司法确认和履行情况",
         url_path="agreement/update",
     )
     follow_ups = _step_action(

@@ -28,8 +28,10 @@ from cases.models import (
     Performance,
     ResolutionMeans,
     SessionResult,
+    SignatureMethod,
     Status,
 )
+from cases.signing import sealing_committees
 from common.validators import id_number_check_char
 from grids.models import Area, AreaLevel
 from grids.services import area_create_or_update
@@ -57,6 +59,8 @@ TITLES = {
 
 
 FAST_TRACKED = "fast_tracked"
+# The targets whose mediation ends in an agreement.
+AGREED = (Status.RESOLVED, Status.AGREEMENT_SIGNING, Status.CLOSED)
 
 
 # The demo's logins and what each one shows, printed after every load.
@@ -254,6 +258,8 @@ class DemoBuilder:
             + [Status.ACCEPTED] * 3
             + [Status.MEDIATING] * 6
             + [Status.RESOLVED] * 5
+            # A written agreement the parties have not all signed yet (协议待签).
+            + [Status.AGREEMENT_SIGNING]
             + [Status.CLOSED] * 7
             + [Status.FAILED] * 2
             # Settled by the town's relief, not by an agreement (seed 001's school case).
@@ -354,10 +360,8 @@ class DemoBuilder:
         held_at = self._moment_after(received_on)
         attempts = self.rng.choice([1, 1, 2, 3]) if target == Status.MEDIATING else 1
         for attempt in range(attempts):
-            result = (
-                SessionResult.NOT_RESOLVED if target != Status.RESOLVED else SessionResult.CONTINUE
-            )
-            if target in (Status.RESOLVED, Status.CLOSED) and attempt == attempts - 1:
+            result = SessionResult.NOT_RESOLVED if target not in AGREED else SessionResult.CONTINUE
+            if target in AGREED and attempt == attempts - 1:
                 result = SessionResult.RESOLVED
             outcome = services.session_record(
                 case=case,
@@ -398,6 +402,18 @@ class DemoBuilder:
             )
             return
         reached_on = timezone.localdate(held_at)
+        if target == Status.AGREEMENT_SIGNING:
+            services.agreement_record(
+                case=case,
+                by=by,
+                data={
+                    "form": AgreementForm.WRITTEN,
+                    "reached_on": reached_on,
+                    "facts": case.summary,
+                    "terms": "一、被申请人于十日内修复受损围墙;二、双方今后和睦相处。",
+                },
+            )
+            return
         services.agreement_record(
             case=case,
             by=by,
@@ -408,10 +424,16 @@ class DemoBuilder:
                 "terms": "一、被申请人于协议生效后十日内向申请人支付补偿款;二、双方今后和睦相处,不再就此事发生争执。",
                 "performance_method": "现金或转账支付。",
                 "amount": self.rng.choice([None, 3000, 12000]),
-                "parties_signed": True,
-                "mediator_signed": True,
-                "sealed": True,
-                "signed_on": reached_on,
+                # A written one is signed by all and sealed the day it is reached, so
+                # the demo's resolved cases are in force (an oral one is at once).
+                "signatures": [
+                    {"party": party, "how": SignatureMethod.SIGNED, "signed_on": reached_on}
+                    for party in case.parties.all()
+                ],
+                "mediator": local[0] if local else None,
+                "mediator_signed_on": reached_on if local else None,
+                "seal_organisation": sealing_committees(case).first(),
+                "sealed_on": reached_on,
             },
         )
         if target == Status.RESOLVED:

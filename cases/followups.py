@@ -108,7 +108,23 @@ def schedule_follow_up(case: Case, kind: str, start: datetime.datetime) -> Follo
         return None
 
 
+def effect_moment(effective_on: datetime.date, now: datetime.datetime | None = None):
+    """The moment the follow-up clock starts for an agreement in force on ``effective_on``.
+
+    The office records the day, not the hour. The clock starts at the latest moment the
+    agreement can have taken effect: now, for one that took effect today; the end of that
+    day, for an earlier day. So a visit is never due before it really was, and a
+    late-entered agreement still gets visits already due (then overdue, and reminded)."""
+    now = now or timezone.now()
+    end_of_day = datetime.datetime.combine(
+        effective_on + datetime.timedelta(days=1), datetime.time.min
+    ) - datetime.timedelta(seconds=1)
+    return min(now, timezone.make_aware(end_of_day))
+
+
 def schedule_after_agreement(case: Case, *, rebound_risk: bool, at: datetime.datetime) -> None:
+    """The visits after an agreement in force (never one still being signed), counted
+    from ``at`` (``effect_moment`` of its effective date)."""
     schedule_follow_up(case, FollowUpKind.PHONE, at)
     schedule_follow_up(case, FollowUpKind.HOME_VISIT, at)
     if rebound_risk:

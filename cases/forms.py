@@ -17,7 +17,14 @@ from cases.models import (
     Party,
     PartyRole,
     ResolutionMeans,
+    SignatureMethod,
     party_role_choices,
+)
+from cases.signing import (
+    default_sealing_committee,
+    sealing_committees,
+    signing_mediators,
+    signing_state,
 )
 from cases.steps import SESSION_FIELDS
 from common.forms import PLEASE_SELECT, PlainFormMixin, offer_choices
@@ -301,7 +308,6 @@ class AgreementForm(PlainFormMixin, forms.ModelForm):
         widgets = {
             "reached_on": DATE_INPUT,
             "performance_due_on": DATE_INPUT,
-            "signed_on": DATE_INPUT,
             "facts": forms.Textarea(attrs={"rows": 4}),
             "terms": forms.Textarea(attrs={"rows": 4}),
             "performance_method": forms.Textarea(attrs={"rows": 2}),
@@ -318,11 +324,78 @@ class AgreementUpdateForm(PlainFormMixin, forms.ModelForm):
         model = Agreement
         fields = services.AGREEMENT_UPDATE_FIELDS
         widgets = {
-            "signed_on": DATE_INPUT,
             "judicial_applied_on": DATE_INPUT,
             "judicial_confirmation_on": DATE_INPUT,
             "performance_note": forms.Textarea(attrs={"rows": 3}),
         }
+
+
+class AgreementSignForm(PlainFormMixin, forms.Form):
+    """What has been signed and sealed since last time: a row per party still to sign,
+    the mediator's signature and the committee's seal, each left blank if not yet done."""
+
+    def __init__(self, *args, case: Case, **kwargs):
+        super().__init__(*args, **kwargs)
+        agreement = case.agreement
+        state = signing_state(agreement)
+        self.party_rows = []
+        for party in state.unsigned:
+            how, on = f"party_{party.pk}_how", f"party_{party.pk}_on"
+            self.fields[how] = forms.ChoiceField(
+                label=_("%(name)s 签署方式") % {"name": party.name},
+                choices=[("", _("尚未签署")), *SignatureMethod.choices],
+                required=False,
+            )
+            self.fields[on] = forms.DateField(
+                label=_("%(name)s 签署日期") % {"name": party.name},
+                required=False,
+                widget=DATE_INPUT,
+            )
+            self.party_rows.append((party, how, on))
+        if not state.mediator_signed:
+            self.fields["mediator"] = forms.ModelChoiceField(
+                label=_("签名调解员"), queryset=Mediator.objects.none(), required=False
+            )
+            # Offered: who mediated this case; any other is refused by the service.
+            offer_choices(
+                self.fields["mediator"],
+                offered=signing_mediators(case),
+                accepted=Mediator.objects.all(),
+            )
+            self.fields["mediator_signed_on"] = forms.DateField(
+                label=_("调解员签名日期"), required=False, widget=DATE_INPUT
+            )
+        if not state.sealed:
+            self.fields["seal_organisation"] = forms.ModelChoiceField(
+                label=_("盖章的人民调解委员会"),
+                queryset=Organisation.objects.none(),
+                initial=default_sealing_committee(case),
+                required=False,
+                help_text=_("只有人民调解委员会可以在调解协议上盖章。"),
+            )
+            # Offered: the committees that may seal; any other is refused by the service
+            # (art. 29), in the words the API shows too.
+            offer_choices(
+                self.fields["seal_organisation"],
+                offered=sealing_committees(case),
+                accepted=Organisation.objects.all(),
+            )
+            self.fields["sealed_on"] = forms.DateField(
+                label=_("盖章日期"), required=False, widget=DATE_INPUT
+            )
+        # The mixin ran before these fields existed: the same plain blank choice.
+        for name in ("mediator", "seal_organisation"):
+            if name in self.fields:
+                self.fields[name].empty_label = PLEASE_SELECT
+
+    def clean(self):
+        data = super().clean()
+        data["signatures"] = [
+            {"party": party, "how": data.get(how) or "", "signed_on": data.get(on)}
+            for party, how, on in self.party_rows
+            if data.get(how) or data.get(on)
+        ]
+        return data
 
 
 class FollowUpForm(PlainFormMixin, forms.ModelForm):

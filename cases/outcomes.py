@@ -32,13 +32,15 @@ class Outcome(models.TextChoices):
     NOT_ACCEPTED = "not_accepted", _("不予受理")
 
 
+IN_PROGRESS_STATUSES = (Status.ACCEPTED, Status.MEDIATING, Status.AGREEMENT_SIGNING)
 _ENDED_WITHOUT_AGREEMENT = Q(status__in=[Status.FAILED, Status.CLOSED]) & ~Q(failure_reason="")
 # A case crossed off after it was settled otherwise keeps how it was settled.
 _CLOSED_AFTER_SETTLEMENT = Q(status=Status.CLOSED, failure_reason="")
 
 OUTCOME_Q: dict[str, Q] = {
     Outcome.AWAITING_ACCEPTANCE: Q(status=Status.REGISTERED),
-    Outcome.IN_PROGRESS: Q(status__in=[Status.ACCEPTED, Status.MEDIATING]),
+    # 协议待签 is still in progress: 调解成功 only once the agreement is in force.
+    Outcome.IN_PROGRESS: Q(status__in=IN_PROGRESS_STATUSES),
     # A case crossed off without a failure reason was crossed off after its agreement,
     # unless it was settled otherwise.
     Outcome.SUCCESSFUL: Q(status=Status.RESOLVED)
@@ -111,7 +113,7 @@ def outcome_of(status: str, failure_reason: str, resolution_means: str = "") -> 
     (``None`` if voided); the Python twin of ``OUTCOME_Q`` for code that holds the row."""
     if status == Status.REGISTERED:
         return Outcome.AWAITING_ACCEPTANCE
-    if status in (Status.ACCEPTED, Status.MEDIATING):
+    if status in IN_PROGRESS_STATUSES:
         return Outcome.IN_PROGRESS
     if status == Status.RESOLVED_OTHERWISE or (
         status == Status.CLOSED and not failure_reason and resolution_means

@@ -31,6 +31,7 @@ class Action(models.TextChoices):
     ESCALATE = "escalate", _("提级调处")
     DECIDE_ESCALATION = "decide_escalation", _("接收/退回上报")
     RECORD_AGREEMENT = "record_agreement", _("记录调解协议")
+    SIGN_AGREEMENT = "sign_agreement", _("记录协议签署")
     RECORD_PERFORMANCE = "record_performance", _("记录履行情况")
     RECORD_FOLLOW_UP = "record_follow_up", _("记录回访")
     FAIL = "fail", _("调解不成")
@@ -50,6 +51,7 @@ _HANDLING = {
     Action.ACCEPT,
     Action.RECORD_SESSION,
     Action.RECORD_AGREEMENT,
+    Action.SIGN_AGREEMENT,
     Action.RECORD_PERFORMANCE,
     Action.RECORD_FOLLOW_UP,
     Action.ESCALATE,

@@ -10,6 +10,7 @@ from accounts.models import User
 from cases import services
 from cases.models import (
     Agreement,
+    AgreementSignature,
     Case,
     CaseEvent,
     CaseSource,
@@ -181,7 +182,36 @@ class SessionSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "level", "created_at"]
 
 
+class AgreementSignatureSerializer(serializers.ModelSerializer):
+    party_name = serializers.CharField(source="party.name", read_only=True)
+
+    class Meta:
+        model = AgreementSignature
+        fields = ["party", "party_name", "how", "signed_on"]
+        read_only_fields = fields
+
+
+# What the signing records and the effect say (art. 29): set by the signing step, shown
+# with the agreement.
+SIGNING_RECORD_FIELDS = (
+    "parties_signed",
+    "mediator_signed",
+    "sealed",
+    "signed_on",
+    "signatures",
+    "mediator_signer",
+    "mediator_signed_on",
+    "seal_organisation",
+    "sealed_on",
+    "sealed_by",
+    "effective_on",
+    "effect_note",
+)
+
+
 class AgreementSerializer(serializers.ModelSerializer):
+    signatures = AgreementSignatureSerializer(many=True, read_only=True)
+    sealed_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     # Null until the agreement takes effect (a written one: once signed).
     judicial_confirmation_deadline = serializers.DateField(read_only=True, allow_null=True)
 
@@ -190,15 +220,36 @@ class AgreementSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             *services.AGREEMENT_FIELDS,
-            "effective_on",
+            *SIGNING_RECORD_FIELDS,
             "judicial_confirmation_deadline",
-            *(f for f in services.AGREEMENT_UPDATE_FIELDS if f not in services.AGREEMENT_FIELDS),
+            *services.AGREEMENT_UPDATE_FIELDS,
             "superseded_at",
             "created_at",
         ]
         # Only what recording the agreement writes is written here; the rest is set by
-        # its effect and by the updates (AgreementUpdateSerializer).
+        # its signing (AgreementSignSerializer) and the updates (AgreementUpdateSerializer).
         read_only_fields = [f for f in fields if f not in services.AGREEMENT_FIELDS]
+
+
+class SignatureRowSerializer(serializers.Serializer):
+    party = serializers.PrimaryKeyRelatedField(queryset=Party.objects.all())
+    # Checked by the service, in the words the page shows.
+    how = serializers.CharField(required=False, allow_blank=True, default="")
+    signed_on = serializers.DateField(required=False, allow_null=True, default=None)
+
+
+class AgreementSignSerializer(serializers.Serializer):
+    """What has been signed or sealed since last time; anything not yet done is left out."""
+
+    signatures = SignatureRowSerializer(many=True, required=False)
+    mediator = serializers.PrimaryKeyRelatedField(
+        queryset=Mediator.objects.all(), required=False, allow_null=True
+    )
+    mediator_signed_on = serializers.DateField(required=False, allow_null=True)
+    seal_organisation = serializers.PrimaryKeyRelatedField(
+        queryset=Organisation.objects.all(), required=False, allow_null=True
+    )
+    sealed_on = serializers.DateField(required=False, allow_null=True)
 
 
 class AgreementUpdateSerializer(serializers.ModelSerializer):

@@ -94,6 +94,9 @@ STEPS: dict[Action, Perform] = {
     Action.RECORD_AGREEMENT: lambda case, by, data: services.agreement_record(
         case=case, by=by, data=data
     ),
+    Action.SIGN_AGREEMENT: lambda case, by, data: services.agreement_sign(
+        case=case, by=by, data=data
+    ),
     Action.RECORD_PERFORMANCE: lambda case, by, data: services.agreement_update(
         case=case, by=by, data=data
     ),

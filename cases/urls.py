@@ -19,6 +19,7 @@ urlpatterns = [
     path("<int:pk>/escalate/", views.case_escalate, name="escalate"),
     path("<int:pk>/escalation/decide/", views.escalation_decide, name="decide_escalation"),
     path("<int:pk>/agreement/new/", views.agreement_create, name="agreement_create"),
+    path("<int:pk>/agreement/sign/", views.agreement_sign, name="agreement_sign"),
     path("<int:pk>/agreement/update/", views.agreement_update, name="agreement_update"),
     path("<int:pk>/agreement/print/", views.agreement_print, name="agreement_print"),
     path("<int:pk>/follow-ups/new/", views.follow_up_create, name="follow_up_create"),

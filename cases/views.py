@@ -21,6 +21,7 @@ from cases import attachment_views, forms, selectors, services
 from cases.models import Escalation, EscalationStatus
 from cases.policy import Action, role_allows, user_may
 from cases.services import available_actions
+from cases.signing import default_sealing_committee, written_signing_state
 from cases.steps import step_perform
 from cases.workflow import WorkflowError, check_allowed
 from common.forms import form_page, show_refusal
@@ -103,6 +104,7 @@ ACTION_PAGES = {
     Action.ACCEPT: "cases:accept",
     Action.RECORD_SESSION: "cases:session_create",
     Action.RECORD_AGREEMENT: "cases:agreement_create",
+    Action.SIGN_AGREEMENT: "cases:agreement_sign",
     Action.RECORD_PERFORMANCE: "cases:agreement_update",
     Action.RECORD_FOLLOW_UP: "cases:follow_up_create",
     Action.ESCALATE: "cases:escalate",
@@ -147,6 +149,7 @@ def case_detail(request, pk):
             "escalation_due": case.failed_attempts >= services.FAILED_ATTEMPTS_BEFORE_ESCALATION
             and Action.ESCALATE in actions,
             "failed_attempts_rule": services.failed_attempts_rule(),
+            "signing": written_signing_state(case.agreement),
             **related,
             **attachment_views.detail_context(request.user, case),
         },
@@ -231,6 +234,15 @@ def _step_page(
     return page
 
 
+def _say_whether_in_force(request, agreement) -> None:
+    if agreement.effective_on is not None:
+        messages.info(request, _("调解协议已生效,案件调解成功。"))
+    else:
+        messages.info(
+            request, _("书面协议尚待各方签名、调解员签名和调委会盖章,生效后案件方为调解成功。")
+        )
+
+
 def _warn_if_escalation_due(request, outcome) -> None:
     if outcome.escalation_due:
         messages.warning(
@@ -265,7 +277,17 @@ escalation_decide = _step_page(
     Action.DECIDE_ESCALATION, forms.EscalationDecisionForm, gettext_lazy("上报已处理。")
 )
 agreement_create = _step_page(
-    Action.RECORD_AGREEMENT, forms.AgreementForm, gettext_lazy("调解协议已记录,案件调解成功。")
+    Action.RECORD_AGREEMENT,
+    forms.AgreementForm,
+    gettext_lazy("调解协议已记录。"),
+    after=_say_whether_in_force,
+)
+agreement_sign = _step_page(
+    Action.SIGN_AGREEMENT,
+    forms.AgreementSignForm,
+    gettext_lazy("签署情况已记录。"),
+    form_kwargs=lambda case, user: {"case": case},
+    after=_say_whether_in_force,
 )
 agreement_update = _step_page(
     Action.RECORD_PERFORMANCE,
@@ -341,6 +363,9 @@ def agreement_print(request, pk):
         {
             "case": case,
             "agreement": agreement,
+            # Art. 29: the agreement is headed by the committee that seals it, never by a
+            # studio, centre or team that mediated under it.
+            "committee": agreement.seal_organisation or default_sealing_committee(case),
             "parties": parties,
             "show_id_numbers": show_id_numbers,
         },

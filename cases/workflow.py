@@ -42,9 +42,15 @@ ALLOWED_FROM: dict[Action, tuple[str, ...]] = {
     Action.ESCALATE: (Status.ACCEPTED, Status.MEDIATING),
     Action.DECIDE_ESCALATION: (Status.ACCEPTED, Status.MEDIATING),
     Action.RECORD_AGREEMENT: (Status.MEDIATING,),
-    Action.RECORD_PERFORMANCE: (Status.RESOLVED,),
+    # 协议待签 allows the signing, and the endings a 司法所 accepts before the agreement
+    # is in force: a party who will not sign ends it as 调解不成 (FAIL) or withdraws
+    # (WITHDRAW, a pending status); editing, re-grading and voiding as for any open case.
+    Action.SIGN_AGREEMENT: (Status.AGREEMENT_SIGNING,),
+    # Before it is in force only the parties' intent to apply for judicial confirmation
+    # can be recorded (the service refuses an application or performance until then).
+    Action.RECORD_PERFORMANCE: (Status.AGREEMENT_SIGNING, Status.RESOLVED),
     Action.RECORD_FOLLOW_UP: (Status.RESOLVED, Status.CLOSED),
-    Action.FAIL: (Status.ACCEPTED, Status.MEDIATING),
+    Action.FAIL: (Status.ACCEPTED, Status.MEDIATING, Status.AGREEMENT_SIGNING),
     Action.RESOLVE_OTHERWISE: (Status.ACCEPTED, Status.MEDIATING),
     # A case settled otherwise is crossed off like a failed one: there is no agreement
     # whose performance the committee supervises, so no visits to wait for.

@@ -4,7 +4,7 @@ real one.
 
 Three layers, each calling the one above:
 - the data a step takes (``oral_agreement``, ``signatures``, ``follow_up``...);
-- one step each (``accept``, ``record_session``, ``record_agreement``, ``fulfil``,
+- one step each (``accept``, ``record_session``, ``record_agreement``, ``sign``, ``fulfil``,
   ``visit``, ``close``), at whatever "now" the test has travelled to;
 - a case brought to a state (``mediating``, ``resolved``, ``ready_to_close``), and the
   same on the ``world`` fixture's 枫源村 (``accepted_case``, ``mediating_case``,
@@ -27,8 +27,11 @@ from cases.models import (
     Method,
     Place,
     SessionResult,
+    SignatureMethod,
 )
-from tests.factories import party_rows, register_case
+from grids.models import AreaLevel
+from mediators.models import Organisation, OrganisationKind
+from tests.factories import OrganisationFactory, party_rows, register_case
 
 SESSION_CONTENT = "双方陈述了各自意见。"
 
@@ -67,12 +70,29 @@ def written_agreement(**overrides) -> dict:
     return oral_agreement(form=AgreementForm.WRITTEN, **overrides)
 
 
-def signatures(signed_on: datetime.date | None = None) -> dict:
+def committee_for(case: Case) -> Organisation:
+    """The people's mediation committee of the case's village, which seals its agreement."""
+    village = case.area if case.area.level == AreaLevel.VILLAGE else case.area.parent
+    return Organisation.objects.filter(
+        area=village, kind=OrganisationKind.VILLAGE_COMMITTEE
+    ).first() or OrganisationFactory(
+        name=f"{village.name}人民调解委员会", area=village, kind=OrganisationKind.VILLAGE_COMMITTEE
+    )
+
+
+def signatures(case: Case, mediator, signed_on: datetime.date | None = None) -> dict:
+    """Every party signs, ``mediator`` signs and the village committee seals, on one day
+    (today unless ``signed_on``): what ``services.agreement_sign`` takes."""
+    day = signed_on or today()
     return {
-        "parties_signed": True,
-        "mediator_signed": True,
-        "sealed": True,
-        "signed_on": signed_on or today(),
+        "signatures": [
+            {"party": party, "how": SignatureMethod.SIGNED, "signed_on": day}
+            for party in case.parties.order_by("pk")
+        ],
+        "mediator": mediator,
+        "mediator_signed_on": day,
+        "seal_organisation": committee_for(case),
+        "sealed_on": day,
     }
 
 
@@ -129,6 +149,12 @@ def record_agreement(case: Case, by, **fields) -> Case:
     return refresh(case)
 
 
+def sign(case: Case, by, mediator, signed_on: datetime.date | None = None) -> Case:
+    """A written agreement signed by all and sealed (``signatures``): now in force."""
+    services.agreement_sign(case=case, by=by, data=signatures(case, mediator, signed_on))
+    return refresh(case)
+
+
 def fulfil(case: Case, by) -> None:
     services.agreement_update(case=case, by=by, data={"performance": "fulfilled"})
 
@@ -159,6 +185,15 @@ def resolved(case: Case, by, mediators, *, owner=None, **agreement) -> Case:
     accept(case, by, mediators, owner=owner)
     record_session(case, by, mediators, SessionResult.RESOLVED)
     return record_agreement(case, by, **agreement)
+
+
+def in_signing(case: Case, by, mediators) -> Case:
+    """Accepted, one session that settles it, and a written agreement nobody has signed
+    yet: 协议待签."""
+    accept(case, by, mediators)
+    record_session(case, by, mediators, SessionResult.RESOLVED)
+    services.agreement_record(case=case, by=by, data=written_agreement())
+    return refresh(case)
 
 
 def ready_to_close(case: Case, by, mediators) -> Case:
@@ -221,6 +256,7 @@ class VillageB:
     registered: Case
     mediating: Case
     escalated: Case
+    signing: Case
     ready_to_close: Case
 
 
@@ -233,6 +269,7 @@ def village_b_in_every_state(world) -> VillageB:
         registered=registered,
         mediating=mediating(register_case(by), by, mediators),
         escalated=escalated,
+        signing=in_signing(register_case(by), by, mediators),
         ready_to_close=ready_to_close(register_case(by), by, mediators),
     )
 

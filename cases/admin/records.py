@@ -8,6 +8,7 @@ from cases import services
 from cases.admin.base import CaseChildScopedMixin, ServiceSaveMixin
 from cases.models import (
     Agreement,
+    AgreementSignature,
     CaseEvent,
     CaseNumberCounter,
     Escalation,
@@ -19,7 +20,7 @@ from cases.models import (
 from cases.policy import Action
 from cases.selectors import cases_in_reach
 from cases.workflow import step_open
-from common.admin_scoping import ScopedAdminMixin
+from common.admin_scoping import ScopedAdminMixin, ScopedInlineMixin
 from grids.selectors import areas_within_reach
 
 
@@ -60,10 +61,39 @@ class FollowUpAdmin(CaseRecordAdmin):
     date_hierarchy = "due_at"
 
 
+class AgreementSignatureInline(ScopedInlineMixin, admin.TabularInline):
+    """Who signed, how and when: recorded by the signing step (``services.agreement_sign``,
+    on the case page and the API), shown here read-only."""
+
+    model = AgreementSignature
+    read_only = True
+    fields = ("party", "how", "signed_on", "recorded_by", "created_at")
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("party", "recorded_by")
+
+
+# What the signing step writes (art. 29); the back office shows it, the step records it.
+SIGNING_RECORD_FIELDS = (
+    "parties_signed",
+    "mediator_signed",
+    "sealed",
+    "signed_on",
+    "mediator_signer",
+    "mediator_signed_on",
+    "seal_organisation",
+    "sealed_on",
+    "sealed_by",
+    "effect_note",
+)
+
+
 @admin.register(Agreement)
 class AgreementAdmin(ServiceSaveMixin, CaseRecordAdmin):
-    """Signatures, judicial confirmation and performance are updated through
-    ``services.agreement_update``; the terms themselves are what the parties signed."""
+    """Judicial confirmation and performance are updated through
+    ``services.agreement_update``; the terms themselves are what the parties signed, and
+    the signatures and seal are recorded by the signing step."""
 
     read_only = False
     allow_add = False
@@ -83,11 +113,13 @@ class AgreementAdmin(ServiceSaveMixin, CaseRecordAdmin):
     readonly_fields = (
         "case",
         *(f for f in services.AGREEMENT_FIELDS if f not in services.AGREEMENT_UPDATE_FIELDS),
+        *SIGNING_RECORD_FIELDS,
         "effective_on",
         "recorded_by",
         "created_at",
         "updated_at",
     )
+    inlines = (AgreementSignatureInline,)
     fieldsets = (
         (None, {"fields": ("case", ("form", "reached_on", "effective_on"))}),
         (
@@ -106,7 +138,9 @@ class AgreementAdmin(ServiceSaveMixin, CaseRecordAdmin):
             {
                 "fields": (
                     ("parties_signed", "mediator_signed", "sealed"),
-                    "signed_on",
+                    ("mediator_signer", "mediator_signed_on"),
+                    ("seal_organisation", "sealed_on", "sealed_by"),
+                    ("signed_on", "effect_note"),
                     ("judicial_confirmation", "judicial_applied_on"),
                     ("judicial_court", "judicial_ruling_number", "judicial_confirmation_on"),
                 )

@@ -6,8 +6,10 @@ from .agreements import (
     JUDICIAL_CONFIRMATION_WINDOW,
     Agreement,
     AgreementForm,
+    AgreementSignature,
     JudicialConfirmation,
     Performance,
+    SignatureMethod,
 )
 from .attachments import Attachment, AttachmentKind
 from .case import (
@@ -41,6 +43,7 @@ from .policies import FollowUpRule, GradePolicy, OffsetUnit, ResponsibilityRule,
 from .records import CaseEvent, CaseNumberCounter, EventKind, IdempotencyKey, PersonalDataAccess
 
 __all__ = [
+    "SignatureMethod",
     "AREA_LEVEL_FOR_HANDLING",
     "ENDED_STATUSES",
     "JUDICIAL_CONFIRMATION_WINDOW",
@@ -49,6 +52,7 @@ __all__ = [
     "PENDING_STATUSES",
     "Agreement",
     "AgreementForm",
+    "AgreementSignature",
     "Attachment",
     "AttachmentKind",
     "Case",

@@ -17,6 +17,14 @@ class AgreementForm(models.TextChoices):
     ORAL = "oral", _("口头协议")
 
 
+class SignatureMethod(models.TextChoices):
+    """Art. 29: the parties sign, seal or put their fingerprint on the agreement."""
+
+    SIGNED = "signed", _("签名")
+    SEALED = "sealed", _("盖章")
+    FINGERPRINT = "fingerprint", _("按指印")
+
+
 class JudicialConfirmation(models.TextChoices):
     NOT_APPLIED = "not_applied", _("未申请")
     # The parties mean to apply: the owner is reminded before the 30-day window closes.
@@ -53,13 +61,49 @@ class Agreement(models.Model):
     amount = models.DecimalField(
         _("协议金额(元)"), max_digits=14, decimal_places=2, null=True, blank=True
     )
-    parties_signed = models.BooleanField(_("各方当事人已签名(盖章或按指印)"), default=False)
-    mediator_signed = models.BooleanField(_("调解员已签名"), default=False)
-    sealed = models.BooleanField(_("已加盖调委会印章"), default=False)
-    signed_on = models.DateField(
-        _("签署日期"), null=True, blank=True, validators=[validate_not_future_date]
+    # The three flags and the signing date summarise the signing records below (per
+    # party, the mediator, the seal); the service keeps them, and agreements recorded
+    # before those records existed keep the flags they were recorded with.
+    parties_signed = models.BooleanField(
+        _("各方当事人已签名(盖章或按指印)"), default=False, editable=False
+    )
+    mediator_signed = models.BooleanField(_("调解员已签名"), default=False, editable=False)
+    sealed = models.BooleanField(_("已加盖调委会印章"), default=False, editable=False)
+    signed_on = models.DateField(_("签署日期"), null=True, blank=True, editable=False)
+    mediator_signer = models.ForeignKey(
+        "mediators.Mediator",
+        verbose_name=_("签名调解员"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+    mediator_signed_on = models.DateField(
+        _("调解员签名日期"), null=True, blank=True, editable=False
+    )
+    # Art. 29: the people's mediation committee's seal, never a studio's or a centre's.
+    seal_organisation = models.ForeignKey(
+        "mediators.Organisation",
+        verbose_name=_("盖章的人民调解委员会"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+    sealed_on = models.DateField(_("盖章日期"), null=True, blank=True, editable=False)
+    sealed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("盖章经办人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
     )
     effective_on = models.DateField(_("生效日期"), null=True, blank=True, editable=False)
+    effect_note = models.CharField(_("生效说明"), max_length=200, blank=True, editable=False)
     judicial_confirmation = models.CharField(
         _("司法确认"),
         max_length=16,
@@ -125,3 +169,31 @@ class Agreement(models.Model):
         if self.effective_on is None:
             return None
         return self.effective_on + JUDICIAL_CONFIRMATION_WINDOW
+
+
+class AgreementSignature(models.Model):
+    """One party's signature, seal or fingerprint on a written agreement (art. 29)."""
+
+    agreement = models.ForeignKey(Agreement, on_delete=models.PROTECT, related_name="signatures")
+    party = models.ForeignKey(
+        "cases.Party", verbose_name=_("当事人"), on_delete=models.PROTECT, related_name="+"
+    )
+    how = models.CharField(_("签署方式"), max_length=16, choices=SignatureMethod.choices)
+    signed_on = models.DateField(_("签署日期"), validators=[validate_not_future_date])
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("当事人签署")
+        verbose_name_plural = _("当事人签署")
+        ordering = ["party_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agreement", "party"], name="agreement_signature_once_per_party"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.party} {self.get_how_display()} {self.signed_on.isoformat()}"

@@ -54,6 +54,9 @@ class Status(models.TextChoices):
     REGISTERED = "registered", _("已登记")
     ACCEPTED = "accepted", _("已受理")
     MEDIATING = "mediating", _("调解中")
+    # A written agreement is reached but not yet signed by all and sealed (art. 29): not
+    # yet 调解成功, and still running against the time limit.
+    AGREEMENT_SIGNING = "signing", _("协议待签")
     RESOLVED = "resolved", _("调解成功")
     FAILED = "failed", _("调解不成")
     # Settled, but by a department's decision, relief, a court or an arbitrator rather
@@ -66,7 +69,12 @@ class Status(models.TextChoices):
 
 
 # Cases still waiting to be resolved: these run against the time limit.
-PENDING_STATUSES = (Status.REGISTERED, Status.ACCEPTED, Status.MEDIATING)
+PENDING_STATUSES = (
+    Status.REGISTERED,
+    Status.ACCEPTED,
+    Status.MEDIATING,
+    Status.AGREEMENT_SIGNING,
+)
 # Cases still on somebody's problem list (问题清单), including those under follow-up.
 OPEN_STATUSES = (*PENDING_STATUSES, Status.RESOLVED)
 ENDED_STATUSES = (
@@ -262,7 +270,7 @@ class Case(models.Model):
             models.Index(
                 fields=["deadline"],
                 name="case_overdue_unreported_idx",
-                condition=models.Q(status__in=["registered", "accepted", "mediating"])
+                condition=models.Q(status__in=["registered", "accepted", "mediating", "signing"])
                 & ~models.Q(overdue_reported_for=models.F("deadline")),
             ),
             models.Index(

@@ -22,6 +22,8 @@ class EventKind(models.TextChoices):
     ESCALATION_ACCEPTED = "escalation_accepted", _("上级接收")
     ESCALATION_RETURNED = "escalation_returned", _("上级退回")
     AGREEMENT = "agreement", _("达成协议")
+    AGREEMENT_SIGNED = "agreement_signed", _("协议签署")
+    AGREEMENT_IN_FORCE = "agreement_in_force", _("协议生效")
     PERFORMANCE = "performance", _("履行情况")
     FOLLOW_UP = "follow_up", _("回访")
     FAILED = "failed", _("调解不成")

@@ -13,7 +13,9 @@ write ``from cases.services import case_accept``.
 from cases.services.agreements import (
     AGREEMENT_FIELDS,
     AGREEMENT_UPDATE_FIELDS,
+    SIGNING_FIELDS,
     agreement_record,
+    agreement_sign,
     agreement_update,
 )
 from cases.services.closing import case_close, case_fail, case_void
@@ -74,7 +76,9 @@ __all__ = [
     "Registration",
     "SessionOutcome",
     "WorkflowError",
+    "SIGNING_FIELDS",
     "agreement_record",
+    "agreement_sign",
     "agreement_update",
     "available_actions",
     "case_accept",

@@ -245,6 +245,7 @@ def test_the_schema_lists_every_endpoint_of_api_v1(schema):
                 "escalate",
                 "escalation/decide",
                 "agreement",
+                "agreement/sign",
                 "agreement/update",
                 "follow-ups",
                 "fail",

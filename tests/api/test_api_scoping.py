@@ -56,6 +56,10 @@ def _body(endpoint: str, world) -> dict:
             "facts": "事实",
             "terms": "条款",
         },
+        "agreement/sign": {
+            "mediator": world.mediator_b.pk,
+            "mediator_signed_on": today().isoformat(),
+        },
         "agreement/update": {"judicial_confirmation": "not_applied", "performance": "partly"},
         "follow-ups": {
             "kind": "home_visit",
@@ -86,6 +90,7 @@ CASE_ENDPOINTS = {
     "escalate": ("post", "mediating", "secretary_b", 201),
     "escalation/decide": ("post", "escalated", "supervisor_district", 200),
     "agreement": ("post", "mediating", "secretary_b", 201),
+    "agreement/sign": ("post", "signing", "secretary_b", 200),
     "agreement/update": ("post", "ready_to_close", "secretary_b", 200),
     "follow-ups": ("post", "ready_to_close", "secretary_b", 201),
     "fail": ("post", "mediating", "secretary_b", 200),

@@ -137,7 +137,9 @@ def test_village_secretary_on_a_phone_takes_a_case_from_registration_to_follow_u
     clerk.get_by_label("主要事实、争议事项及各方责任").fill("双方对院墙位置有争议。")
     clerk.get_by_label("协议内容").fill("院墙按原址重建,费用各半。")
     clerk.get_by_role("button", name="提交").click()
-    expect(alert(clerk, "success")).to_contain_text("调解协议已记录,案件调解成功。")
+    expect(alert(clerk, "success")).to_contain_text("调解协议已记录。")
+    # An oral agreement is in force when reached (口头协议登记).
+    expect(alert(clerk, "info")).to_contain_text("调解协议已生效,案件调解成功。")
     expect(badges(clerk).first).to_have_text("调解成功")
 
     # Print the agreement: in print media the buttons disappear and the document stays.

@@ -22,7 +22,7 @@ from tests.builders import (
     mediating_case,
     refresh,
     resolved_case,
-    signatures,
+    sign,
     written_agreement,
 )
 from tests.cases.helpers import refused, row_counts, timeline
@@ -42,9 +42,9 @@ def test_closing_is_refused_until_the_agreement_is_effective_fulfilled_and_follo
     def close_refusal():
         return refused(lambda: services.case_close(case=case, by=world.supervisor_a)).messages
 
-    assert close_refusal() == ["调解协议尚未生效,不能销号。"]
+    assert close_refusal() == ["案件当前状态为“协议待签”,不能销号。"]
 
-    services.agreement_update(case=case, by=world.secretary_a, data=signatures())
+    sign(case, world.secretary_a, world.mediator_a)
     assert close_refusal() == ["调解协议尚未履行完毕,不能销号。"]
 
     services.agreement_update(case=case, by=world.secretary_a, data={"performance": "partly"})

@@ -77,13 +77,15 @@ def test_a_case_runs_from_registration_through_agreement_and_follow_up_to_closin
     agreement = services.agreement_record(
         case=case, by=world.mediator_user_a, data=written_agreement(amount="5000.00")
     )
-    assert refresh(case).status == Status.RESOLVED
+    assert refresh(case).status == Status.AGREEMENT_SIGNING
     assert agreement.effective_on is None
 
+    services.agreement_sign(
+        case=case, by=world.mediator_user_a, data=signatures(case, world.mediator_a)
+    )
+    assert refresh(case).status == Status.RESOLVED
     agreement = services.agreement_update(
-        case=case,
-        by=world.secretary_a,
-        data={**signatures(), "performance": Performance.FULFILLED},
+        case=case, by=world.secretary_a, data={"performance": Performance.FULFILLED}
     )
     assert Agreement.objects.get(pk=agreement.pk).effective_on == today()
     assert Agreement.objects.get(pk=agreement.pk).performance == Performance.FULFILLED
@@ -105,7 +107,14 @@ def test_a_case_runs_from_registration_through_agreement_and_follow_up_to_closin
     assert events[1:] == [
         (EventKind.ACCEPTED, Status.REGISTERED, Status.ACCEPTED, "secretary_a"),
         (EventKind.SESSION, Status.ACCEPTED, Status.MEDIATING, "mediator_a"),
-        (EventKind.AGREEMENT, Status.MEDIATING, Status.RESOLVED, "mediator_a"),
+        (EventKind.AGREEMENT, Status.MEDIATING, Status.AGREEMENT_SIGNING, "mediator_a"),
+        (EventKind.AGREEMENT_SIGNED, "", Status.AGREEMENT_SIGNING, "mediator_a"),
+        (
+            EventKind.AGREEMENT_IN_FORCE,
+            Status.AGREEMENT_SIGNING,
+            Status.RESOLVED,
+            "mediator_a",
+        ),
         # Steps that do not move the case still record the status it stood in.
         (EventKind.PERFORMANCE, "", Status.RESOLVED, "secretary_a"),
         (EventKind.FOLLOW_UP, "", Status.RESOLVED, "grid_a"),
@@ -239,7 +248,12 @@ def _steps_on(case, world):
         ),
         "escalate": lambda: services.escalation_propose(case=case, by=a, reason="上报"),
         "agreement": lambda: services.agreement_record(case=case, by=a, data=oral_agreement()),
-        "performance": lambda: services.agreement_update(case=case, by=a, data=signatures()),
+        "sign": lambda: services.agreement_sign(
+            case=case, by=a, data=signatures(case, world.mediator_a)
+        ),
+        "performance": lambda: services.agreement_update(
+            case=case, by=a, data={"performance": "fulfilled"}
+        ),
         "follow_up": lambda: services.follow_up_record(case=case, by=a, data=follow_up()),
         "fail": lambda: services.case_fail(
             case=case, by=a, failure_reason=FailureReason.SESSIONS_FAILED, routes_explained=True
@@ -255,7 +269,7 @@ def test_every_service_refuses_to_touch_a_voided_case(world, voided_case):
 
     messages = {name: refused(step).messages for name, step in steps.items()}
 
-    assert len(messages) == 13
+    assert len(messages) == 14
     for name, refusal in messages.items():
         assert refusal[0].startswith("案件当前状态为“已作废”,不能"), name
     assert refresh(voided_case).status == Status.VOIDED

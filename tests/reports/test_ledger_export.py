@@ -19,7 +19,7 @@ from reports.columns import HEADERS
 from reports.models import GeneratedReport
 from reports.periods import Period
 from tests.builders import resolved as resolve
-from tests.builders import visit
+from tests.builders import sign, visit
 from tests.factories import make_id_number, register_case
 from tests.reports.helpers import at, travel
 
@@ -75,6 +75,8 @@ def october(world):
             terms="院墙按原址重建。",
             amount=Decimal("800.00"),
         )
+        # A written agreement is in force, and the case resolved, once signed and sealed.
+        resolved = sign(resolved, secretary, mediators[0])
     with travel(at(2026, 10, 6, 10)):
         visit(resolved, secretary)
     with travel(at(2026, 10, 12)):

@@ -211,7 +211,6 @@ def good_agreement(world, case):
 def _agreement_update_page(world, case):
     agreement = case.agreement or Agreement()
     data = {
-        "signed_on": agreement.signed_on.isoformat() if agreement.signed_on else "",
         "judicial_confirmation": agreement.judicial_confirmation,
         "judicial_court": "",
         "judicial_applied_on": "",
@@ -220,10 +219,29 @@ def _agreement_update_page(world, case):
         "performance": agreement.performance,
         "performance_note": "",
     }
-    for flag in ("parties_signed", "mediator_signed", "sealed"):
-        if getattr(agreement, flag):
-            data[flag] = "on"
     return data
+
+
+def _first_party(case):
+    return case.parties.order_by("pk").first()
+
+
+def _sign_page(world, case):
+    """The first party signs today; the rest is left for another day."""
+    party = _first_party(case)
+    return {
+        f"party_{party.pk}_how": "signed",
+        f"party_{party.pk}_on": timezone.localdate().isoformat(),
+    }
+
+
+def _sign_api(world, case):
+    party = _first_party(case)
+    return {
+        "signatures": [
+            {"party": party.pk, "how": "signed", "signed_on": timezone.localdate().isoformat()}
+        ]
+    }
 
 
 def _follow_up_page(world, case):
@@ -284,6 +302,7 @@ STEPS = {
         _agreement_update_page,
         lambda world, case: {},
     ),
+    "sign": Step("agreement_sign", "agreement/sign", _sign_page, _sign_api),
     "follow_up": Step("follow_up_create", "follow-ups", _follow_up_page, _follow_up_api),
     "fail": Step(
         "fail",

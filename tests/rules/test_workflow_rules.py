@@ -94,6 +94,12 @@ WRONG_STATUS = {
     "recording a second agreement": Rule(
         agreed, "agreement", "案件当前状态为“调解成功”,不能记录调解协议。"
     ),
+    "signing an agreement that is already in force": Rule(
+        agreed, "sign", "案件当前状态为“调解成功”,不能记录协议签署。"
+    ),
+    "signing before any agreement is recorded": Rule(
+        in_mediation, "sign", "案件当前状态为“调解中”,不能记录协议签署。"
+    ),
     "updating an agreement before the case is resolved": Rule(
         in_mediation, "agreement_update", "案件当前状态为“调解中”,不能记录履行情况。"
     ),
@@ -306,26 +312,7 @@ def test_who_mediates_and_when_is_refused_alike_by_the_page_and_the_api(client, 
 # The agreement (arts. 28-33)
 # ---------------------------------------------------------------------------
 
-SIGNED = {"parties_signed": "on", "mediator_signed": "on", "sealed": "on"}
-SIGNED_API = {"parties_signed": True, "mediator_signed": True, "sealed": True}
-
 AGREEMENT_RULES = {
-    "a written agreement signed by all without a date of signing": Rule(
-        in_mediation,
-        "agreement",
-        "各方已签名盖章时,请填写签署日期。",
-        "signed_on",
-        page={"form": "written", **SIGNED},
-        api={"form": "written", **SIGNED_API},
-    ),
-    "a written agreement signed before it was reached": Rule(
-        in_mediation,
-        "agreement",
-        "签署日期不能早于达成日期。",
-        "signed_on",
-        page={"form": "written", **SIGNED, "signed_on": days_ago(1).isoformat()},
-        api={"form": "written", **SIGNED_API, "signed_on": days_ago(1).isoformat()},
-    ),
     "an agreement reached before the case was registered": Rule(
         in_mediation,
         "agreement",
@@ -347,13 +334,12 @@ AGREEMENT_RULES = {
         "reached_on",
         page={"reached_on": (timezone.localdate() + datetime.timedelta(days=1)).isoformat()},
     ),
-    "signatures completed later without a date of signing": Rule(
+    "performance recorded before the agreement took effect": Rule(
         agreed_in_writing_unsigned,
         "agreement_update",
-        "各方已签名盖章时,请填写签署日期。",
-        "signed_on",
-        page=SIGNED,
-        api=SIGNED_API,
+        "协议生效后才能记录履行情况。",
+        "performance",
+        page={"performance": "fulfilled"},
     ),
     "judicial confirmation applied for before the agreement took effect": Rule(
         agreed_in_writing_unsigned,

@@ -383,7 +383,9 @@ def test_the_case_page_shows_the_failed_attempts_and_the_rule_the_policy_sets(
     assert messages_of(page) == ["调解记录已保存。"]
 
 
-def test_the_agreement_page_records_the_agreement_and_the_case_is_resolved(client, world, case):
+def test_the_agreement_page_records_a_written_agreement_and_the_case_awaits_its_signatures(
+    client, world, case
+):
     mediating(case, world.secretary_a, [world.mediator_a])
 
     page = _step(
@@ -399,17 +401,13 @@ def test_the_agreement_page_records_the_agreement_and_the_case_is_resolved(clien
             "performance_method": "现金当面支付",
             "performance_due_on": "",
             "amount": "2000",
-            "parties_signed": "on",
-            "mediator_signed": "on",
-            "sealed": "on",
-            "signed_on": today().isoformat(),
         },
     )
 
     agreement = Agreement.objects.get(case=case)
-    assert agreement.effective_on == today()
+    assert agreement.effective_on is None
     assert str(agreement.amount) == "2000.00"
-    assert case.status == "resolved"
+    assert case.status == "signing"
     assert timeline_kinds(page) == ["登记", "受理", "调解记录", "达成协议"]
     assert "王某拆除越界部分,陈某补偿2000元。" in html(page)
 

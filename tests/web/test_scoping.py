@@ -54,6 +54,10 @@ def _post_data(url_name: str, world, case: Case) -> dict:
         "change_grade": {"grade": "blue", **reason},
         "escalate": reason,
         "decide_escalation": {"accept": "yes", "note": "接收"},
+        "agreement_sign": {
+            "mediator": world.mediator_b.pk,
+            "mediator_signed_on": today().isoformat(),
+        },
         "agreement_create": {
             "form": "oral",
             "reached_on": today().isoformat(),
@@ -91,6 +95,7 @@ CASE_PAGES = {
     "escalate": ("mediating", "secretary_b"),
     "decide_escalation": ("escalated", "supervisor_district"),
     "agreement_create": ("mediating", "secretary_b"),
+    "agreement_sign": ("signing", "secretary_b"),
     "agreement_update": ("ready_to_close", "secretary_b"),
     "agreement_print": ("ready_to_close", "secretary_b"),
     "follow_up_create": ("ready_to_close", "secretary_b"),
