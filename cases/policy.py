@@ -33,6 +33,8 @@ class Action(models.TextChoices):
     RECORD_PERFORMANCE = "record_performance", _("记录履行情况")
     RECORD_FOLLOW_UP = "record_follow_up", _("记录回访")
     FAIL = "fail", _("调解不成")
+    RECORD_REFUSAL = "record_refusal", _("登记当事人拒绝调解")
+    WAIVE_FOLLOW_UP = "waive_follow_up", _("免除回访")
     CLOSE = "close", _("销号")
     VOID = "void", _("作废")
     REVEAL_ID_NUMBER = "reveal_id_number", _("查看完整身份证号码")
@@ -49,12 +51,13 @@ _HANDLING = {
     Action.RECORD_FOLLOW_UP,
     Action.ESCALATE,
     Action.FAIL,
+    Action.RECORD_REFUSAL,
     Action.ATTACH,
 }
 
 ROLE_ACTIONS: dict[str, set[Action]] = {
     # Finds disputes on patrol, settles minor ones on the spot, makes follow-up calls.
-    Role.GRID_MEMBER: {Action.REGISTER, Action.REVEAL_MOBILE, *_HANDLING},
+    Role.GRID_MEMBER: {Action.REGISTER, Action.REVEAL_MOBILE, Action.WAIVE_FOLLOW_UP, *_HANDLING},
     # Keeps the village ledger: everything about the village's cases.
     Role.VILLAGE_SECRETARY: set(Action),
     # Records the mediation of the cases assigned to them: all of the handling but the
@@ -72,6 +75,7 @@ ROLE_ACTIONS: dict[str, set[Action]] = {
         Action.CHANGE_GRADE,
         Action.DECIDE_ESCALATION,
         Action.CLOSE,
+        Action.WAIVE_FOLLOW_UP,
         Action.VOID,
     },
 }
@@ -105,7 +109,20 @@ def user_may(user, action: Action, case: Case | None = None) -> bool:
         return case.level == HandlingLevel.GRID
     if action == Action.DECIDE_ESCALATION:
         return _may_receive_escalation(user, case)
+    if action == Action.WAIVE_FOLLOW_UP:
+        return at_or_above_handling_level(user, case)
     return True
+
+
+def at_or_above_handling_level(user, case: Case) -> bool:
+    """Does ``user`` work at the case's handling level or above it (a village secretary
+    for a village case, the town for a town case)? Judged by where the user hangs."""
+    if user.is_superuser:
+        return True
+    if user.area_id is None:
+        return False
+    handling_area_level = AREA_LEVEL_FOR_HANDLING[HandlingLevel(case.level)]
+    return _area_rank(user.area.level) <= _area_rank(handling_area_level)
 
 
 def _area_rank(level: str) -> int:

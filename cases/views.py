@@ -17,8 +17,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from cases import attachment_views, forms, selectors, services
-from cases.models import Escalation, EscalationStatus
+from cases import attachment_views, followups, forms, selectors, services
+from cases.models import Escalation, EscalationStatus, Status
 from cases.policy import Action, role_allows, user_may
 from cases.services import available_actions
 from cases.steps import step_perform
@@ -79,13 +79,23 @@ ACTION_PAGES = {
     Action.CHANGE_GRADE: "cases:change_grade",
     Action.CLOSE: "cases:close",
     Action.FAIL: "cases:fail",
+    Action.RECORD_REFUSAL: "cases:refusal",
+    Action.WAIVE_FOLLOW_UP: "cases:follow_up_waive",
     Action.NOT_ACCEPT: "cases:not_accept",
     Action.WITHDRAW: "cases:withdraw",
     Action.EDIT: "cases:edit",
     Action.VOID: "cases:void",
 }
 # Steps that end or undo something get a quieter button than the next step forward.
-SECONDARY_ACTIONS = {Action.NOT_ACCEPT, Action.WITHDRAW, Action.EDIT, Action.VOID, Action.FAIL}
+SECONDARY_ACTIONS = {
+    Action.NOT_ACCEPT,
+    Action.WITHDRAW,
+    Action.EDIT,
+    Action.VOID,
+    Action.FAIL,
+    Action.RECORD_REFUSAL,
+    Action.WAIVE_FOLLOW_UP,
+}
 
 
 @login_required
@@ -108,6 +118,9 @@ def case_detail(request, pk):
             "escalation_due": case.failed_attempts >= services.FAILED_ATTEMPTS_BEFORE_ESCALATION
             and Action.ESCALATE in actions,
             "failed_attempts_rule": services.failed_attempts_rule(),
+            "closing_outstanding": (
+                followups.outstanding_before_closing(case) if case.status == Status.RESOLVED else []
+            ),
             **related,
             **attachment_views.detail_context(request.user, case),
         },
@@ -235,7 +248,24 @@ agreement_update = _step_page(
 follow_up_create = _step_page(
     Action.RECORD_FOLLOW_UP, forms.FollowUpForm, gettext_lazy("回访已记录。")
 )
-case_fail = _step_page(Action.FAIL, forms.FailForm, gettext_lazy("已记录调解不成。"))
+case_fail = _step_page(
+    Action.FAIL,
+    forms.FailForm,
+    gettext_lazy("已记录调解不成。"),
+    form_kwargs=lambda case, user: {"case": case},
+)
+case_record_refusal = _step_page(
+    Action.RECORD_REFUSAL,
+    forms.RefusalForm,
+    gettext_lazy("已登记当事人拒绝调解,案件按调解不成办结。"),
+    form_kwargs=lambda case, user: {"case": case},
+)
+follow_up_waive = _step_page(
+    Action.WAIVE_FOLLOW_UP,
+    forms.WaiveFollowUpForm,
+    gettext_lazy("已免除该回访。"),
+    form_kwargs=lambda case, user: {"case": case},
+)
 case_close = _step_page(Action.CLOSE, forms.NoteForm, gettext_lazy("案件已销号。"))
 case_void = _step_page(Action.VOID, forms.ReasonForm, gettext_lazy("案件已作废。"))
 

@@ -162,10 +162,12 @@ def resolved(case: Case, by, mediators, *, owner=None, **agreement) -> Case:
 
 
 def ready_to_close(case: Case, by, mediators) -> Case:
-    """Resolved, the agreement fulfilled, the phone call made: 销号 is allowed."""
+    """Resolved, the agreement fulfilled, the phone call and the home visit made: 销号
+    is allowed."""
     resolved(case, by, mediators)
     fulfil(case, by)
     visit(case, by)
+    visit(case, by, kind=FollowUpKind.HOME_VISIT, notes="上门走访,协议已履行。")
     return refresh(case)
 
 

@@ -36,8 +36,16 @@ from .mediation import (
     SessionResult,
 )
 from .parties import Party, PartyGender, PartyRole
-from .policies import FollowUpRule, GradePolicy, OffsetUnit, ResponsibilityRule, WorkflowPolicy
+from .policies import (
+    FollowUpRule,
+    GradePolicy,
+    LookBackRule,
+    OffsetUnit,
+    ResponsibilityRule,
+    WorkflowPolicy,
+)
 from .records import CaseEvent, CaseNumberCounter, EventKind, IdempotencyKey, PersonalDataAccess
+from .refusals import Refusal
 
 __all__ = [
     "AREA_LEVEL_FOR_HANDLING",
@@ -69,6 +77,7 @@ __all__ = [
     "HandlingLevel",
     "IdempotencyKey",
     "JudicialConfirmation",
+    "LookBackRule",
     "Lookup",
     "LookupQuerySet",
     "MediationSession",
@@ -81,6 +90,7 @@ __all__ = [
     "PerformanceCheck",
     "PersonalDataAccess",
     "Place",
+    "Refusal",
     "ResponsibilityRule",
     "Satisfaction",
     "SessionResult",

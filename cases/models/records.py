@@ -24,6 +24,7 @@ class EventKind(models.TextChoices):
     AGREEMENT = "agreement", _("达成协议")
     PERFORMANCE = "performance", _("履行情况")
     FOLLOW_UP = "follow_up", _("回访")
+    FOLLOW_UP_WAIVED = "follow_up_waived", _("免除回访")
     FAILED = "failed", _("调解不成")
     CLOSED = "closed", _("销号")
     REOPENED = "reopened", _("重新调解")
