@@ -389,7 +389,10 @@ class RefusalForm(RefusingPartyMixin, PlainFormMixin, forms.Form):
 class WaiveFollowUpForm(PlainFormMixin, forms.Form):
     """Waive a visit still to be made, with the reason it is not needed."""
 
-    follow_up = forms.ModelChoiceField(label=_("免除的回访"), queryset=FollowUp.objects.none())
+    # Not required here: the service refuses a missing one in its words (the API's too).
+    follow_up = forms.ModelChoiceField(
+        label=_("免除的回访"), queryset=FollowUp.objects.none(), required=False
+    )
     reason = reason_field(_("免除理由"))
 
     def __init__(self, *args, case: Case, **kwargs):

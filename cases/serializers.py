@@ -215,8 +215,8 @@ class FollowUpReadSerializer(FollowUpSerializer):
     waived_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta(FollowUpSerializer.Meta):
+        # cancelled_at and waive_reason are not editable: read-only by themselves.
         fields = [*FollowUpSerializer.Meta.fields, "cancelled_at", "waived_by", "waive_reason"]
-        read_only_fields = fields
         extra_kwargs = {}
 
 

@@ -216,6 +216,7 @@ class VillageB:
     registered: Case
     mediating: Case
     escalated: Case
+    resolved: Case  # its visits still to be made
     ready_to_close: Case
 
 
@@ -228,6 +229,7 @@ def village_b_in_every_state(world) -> VillageB:
         registered=registered,
         mediating=mediating(register_case(by), by, mediators),
         escalated=escalated,
+        resolved=resolved(register_case(by), by, mediators),
         ready_to_close=ready_to_close(register_case(by), by, mediators),
     )
 

@@ -46,11 +46,14 @@ def case_record_refusal(
         errors["refused_on"] = _("拒绝日期不能早于登记日期。")
     if not routes_explained:
         errors["routes_explained"] = ROUTES_NOT_EXPLAINED
+    try:
+        note = clean_note(note)
+    except ValidationError as error:
+        errors.update(error.error_dict)
     if errors:
+        # Everything wrong at once, so the form is put right in one go.
         raise ValidationError(errors)
-    refusal = Refusal(
-        case=case, party=party, refused_on=refused_on, note=clean_note(note), recorded_by=by
-    )
+    refusal = Refusal(case=case, party=party, refused_on=refused_on, note=note, recorded_by=by)
     validate_instance(refusal, exclude=["case", "party", "recorded_by"])
     refusal.save()
     if not party.refused_mediation:

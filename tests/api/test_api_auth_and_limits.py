@@ -234,7 +234,9 @@ def test_the_schema_lists_every_endpoint_of_api_v1(schema):
                 "agreement",
                 "agreement/update",
                 "follow-ups",
+                "follow-ups/waive",
                 "fail",
+                "refusal",
                 "close",
                 "void",
             )

@@ -78,9 +78,7 @@ def outstanding(*kinds: str) -> str:
         f"{kind},应于{(timezone.localdate() + datetime.timedelta(days=due[kind])).isoformat()}前完成"
         for kind in kinds
     )
-    return (
-        f"尚有回访未完成,不能销号:{visits}。请完成回访,或由办理层级或以上的人员写明理由后免除。"
-    )
+    return f"尚有回访未完成,不能销号:{visits}。请完成回访,或由办理层级或以上的人员写明理由后免除。"
 
 
 def test_an_oral_agreement_fulfilled_and_followed_up_can_be_closed(world):

@@ -46,6 +46,7 @@ NOT_OWNED_BY_A_VILLAGE = {
     "admin/cases/casesource/": "case sources are one national list",
     "admin/cases/gradepolicy/": "grade policy is one table for the district",
     "admin/cases/followuprule/": "follow-up rules are one table for the district",
+    "admin/cases/lookbackrule/": "look-back rules are one table for the district",
     "admin/cases/responsibilityrule/": "responsibility rules are one table for the district",
     "admin/cases/workflowpolicy/": "workflow policy is one table for the district",
 }
@@ -66,6 +67,8 @@ OBJECT_FOR_ROUTE = {
     "cases:agreement_print": "case",
     "cases:follow_up_create": "case",
     "cases:fail": "case",
+    "cases:refusal": "case",
+    "cases:follow_up_waive": "case",
     "cases:close": "case",
     "cases:void": "case",
     "cases:party_reveal": "party",
@@ -91,6 +94,8 @@ OBJECT_FOR_ROUTE = {
     "case-decide-escalation": "escalated_case",
     "case-escalate": "case",
     "case-fail": "case",
+    "case-refusal": "case",
+    "case-follow-up-waive": "case",
     "case-follow-ups": "case",
     "case-grade": "case",
     "case-not-accept": "case",
@@ -118,6 +123,7 @@ OBJECT_FOR_ADMIN_MODEL = {
     "cases.personaldataaccess": "personal_data_access",
     "cases.casenumbercounter": "number_counter",
     "cases.attachment": "attachment",
+    "cases.refusal": "refusal",
     "reports.monthlyreview": "review",
     "reports.generatedreport": "report",
     "notifications.notification": "notification",
@@ -232,6 +238,15 @@ def village_b(world, private_dir) -> VillageB:
     escalated = mediating(register_case(by, title="越界标记上报"), by, mediators)
     services.case_change_grade(case=escalated, by=by, grade="red", reason="越界标记升级")
     escalation = services.escalation_propose(case=escalated, by=by, reason="村级调解未成")
+    refused = register_case(by, title="越界标记拒绝调解")
+    refusal = services.case_record_refusal(
+        case=refused,
+        by=by,
+        party=refused.parties.first(),
+        refused_on=refused.received_on,
+        note="越界标记拒绝",
+        routes_explained=True,
+    )
     party = case.parties.order_by("pk").first()
     services.personal_data_reveal(party=party, by=by, action="reveal_id_number")
     attachment = attachments.attachment_add(
@@ -284,6 +299,7 @@ def village_b(world, private_dir) -> VillageB:
         "personal_data_access": case_access(case),
         "number_counter": CaseNumberCounter.objects.get(numbering_area=world.town_b),
         "attachment": attachment,
+        "refusal": refusal,
         "review": review,
         "report": report,
         "notification": notification,
@@ -301,12 +317,14 @@ def village_b(world, private_dir) -> VillageB:
     markers = [
         case.number,
         escalated.number,
+        refused.number,
         "赵大宝",
         "钱小贝",
         "越界标记",
         "宋哥",
         f"/cases/{case.pk}/",
         f"/cases/{escalated.pk}/",
+        f"/cases/{refused.pk}/",
     ]
     return VillageB(objects=objects, markers=markers)
 
