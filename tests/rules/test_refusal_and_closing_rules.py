@@ -286,3 +286,55 @@ def test_someone_below_the_handling_level_is_turned_away_alike_by_the_page_and_t
     assert page.status_code == refusal.status
     assert api_refusal(api, refusal.status) == [(None, refusal.message)]
     assert state() == before
+
+
+# ---------------------------------------------------------------------------
+# The back office takes the same steps through the same services
+# ---------------------------------------------------------------------------
+
+
+def test_the_admin_records_a_refusal_through_the_service(client, world):
+    case = registered(world)
+    respondent = case.parties.get(role="respondent")
+    client.force_login(world.clerk_a)
+
+    response = client.post(
+        admin_url(Refusal, "add"),
+        {
+            "case": case.pk,
+            "party": respondent.pk,
+            "refused_on": timezone.localdate().isoformat(),
+            "note": "电话中明确表示不接受调解",
+            "routes_explained": "on",
+        },
+    )
+
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert (case.status, case.refusal.party, case.refusal.recorded_by) == (
+        "failed",
+        respondent,
+        world.clerk_a,
+    )
+    assert case.events.order_by("pk").last().actor == world.clerk_a
+
+
+def test_the_admin_waives_the_selected_visits_through_the_service(client, world):
+    case = agreed(world)
+    client.force_login(world.clerk_a)
+
+    response = client.post(
+        admin_url(FollowUp, "changelist"),
+        {
+            "action": "waive_selected",
+            "_selected_action": list(case.follow_ups.values_list("pk", flat=True)),
+            "apply": "1",
+            "reason": "当事人已迁居外省,电话确认履行完毕",
+        },
+        follow=True,
+    )
+
+    assert [str(m) for m in response.context["messages"]] == ["已免除2次回访。"]
+    assert set(case.follow_ups.values_list("waived_by__username", "waive_reason")) == {
+        ("clerk_a", "当事人已迁居外省,电话确认履行完毕")
+    }
