@@ -19,9 +19,11 @@ from cases.models import (
 )
 from notifications.models import Notification, NotificationKind
 from notifications.reminders import sweep_due_follow_ups
+from tests.api.conftest import token_client
 from tests.builders import close, fulfil, mediating_case, refresh, resolved_case, visit
 from tests.cases.helpers import timeline
 from tests.followups.helpers import local
+from tests.web.helpers import datetime_input
 
 pytestmark = pytest.mark.django_db
 
@@ -150,3 +152,26 @@ def test_a_look_back_that_finds_the_dispute_flared_again_reopens_the_closed_case
     ]
     with travel(local(2026, 12, 31, 10, 0)):
         assert sweep_due_follow_ups() == 0
+
+
+def test_a_look_back_is_recorded_on_the_closed_case_through_the_page_and_the_api(client, world):
+    first_case, second_case = closed_on_t(world), closed_on_t(world)
+    moment = local(2026, 4, 29, 15, 0)
+    client.force_login(world.secretary_a)
+
+    with travel(moment):
+        page = client.post(
+            f"/cases/{first_case.pk}/follow-ups/new/",
+            {"kind": "look_back", "done_at": datetime_input(moment), "notes": "回头看:无反复。"},
+        )
+        api = token_client(world.secretary_a).post(
+            f"/api/v1/cases/{second_case.pk}/follow-ups/",
+            {"kind": "look_back", "done_at": moment.isoformat(), "notes": "回头看:无反复。"},
+            format="json",
+        )
+
+    assert page.status_code == 302
+    assert api.status_code == 201
+    for case in (first_case, second_case):
+        assert [v.done_at for v in look_backs(case)] == [moment, None]
+        assert refresh(case).status == Status.CLOSED
