@@ -27,6 +27,7 @@ CASE_CHILDREN = [
     "Escalation",
     "GradeChange",
     "Attachment",
+    "Refusal",
 ]
 
 # The request being served, so that an entry written during it names the user who is

@@ -47,9 +47,11 @@ from cases.serializers import (
     NoteSerializer,
     OnTheSpotSerializer,
     ReasonSerializer,
+    RefusalRequestSerializer,
     ResolveOtherwiseSerializer,
     SessionSerializer,
     SourceSerializer,
+    WaiveSerializer,
 )
 from cases.steps import step_perform
 from common.api import ErrorSerializer, Unprocessable
@@ -154,7 +156,7 @@ class CaseViewSet(
     @staticmethod
     def _with_history(cases):
         """Everything the detail shows, in a fixed number of queries."""
-        return cases.prefetch_related(
+        return cases.select_related("refusal__party", "refusal__recorded_by").prefetch_related(
             Prefetch("parties", queryset=Party.objects.order_by("id")),
             "mediators",
             Prefetch(
@@ -174,7 +176,9 @@ class CaseViewSet(
                 "escalations",
                 queryset=Escalation.objects.select_related("proposed_by", "decided_by"),
             ),
-            Prefetch("follow_ups", queryset=FollowUp.objects.select_related("done_by")),
+            Prefetch(
+                "follow_ups", queryset=FollowUp.objects.select_related("done_by", "waived_by")
+            ),
             Prefetch("events", queryset=CaseEvent.objects.select_related("actor")),
         )
 
@@ -304,6 +308,13 @@ class CaseViewSet(
         url_path="follow-ups",
         code=status.HTTP_201_CREATED,
     )
+    follow_up_waive = _step_action(
+        "follow_up_waive",
+        Action.WAIVE_FOLLOW_UP,
+        WaiveSerializer,
+        "免除一次尚未完成的回访(须写明理由)",
+        url_path="follow-ups/waive",
+    )
     fail = _step_action("fail", Action.FAIL, FailSerializer, "调解不成")
     resolve_otherwise = _step_action(
         "resolve_otherwise",
@@ -311,6 +322,12 @@ class CaseViewSet(
         ResolveOtherwiseSerializer,
         "以其他方式化解(行政处理、救助帮扶、引导诉讼、仲裁等)",
         url_path="resolve-otherwise",
+    )
+    refusal = _step_action(
+        "refusal",
+        Action.RECORD_REFUSAL,
+        RefusalRequestSerializer,
+        "登记当事人拒绝调解(人民调解法第十七条),案件按调解不成办结",
     )
     close = _step_action("close", Action.CLOSE, NoteSerializer, "销号")
     void = _step_action("void", Action.VOID, ReasonSerializer, "作废(不删除)")

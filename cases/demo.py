@@ -450,6 +450,18 @@ class DemoBuilder:
                 "notes": "电话回访,双方均表示协议已履行。",
             },
         )
+        # Both visits every agreement is followed by are made before 销号.
+        services.follow_up_record(
+            case=case,
+            by=by,
+            data={
+                "kind": FollowUpKind.HOME_VISIT,
+                "done_at": min(held_at + datetime.timedelta(days=3), timezone.now()),
+                "performance": "yes",
+                "satisfaction": "satisfied",
+                "notes": "上门走访,协议已履行,双方关系缓和。",
+            },
+        )
         services.case_close(case=case, by=acceptor, note="协议履行完毕,回访满意,予以销号。")
 
     def _moment_after(self, day: datetime.date) -> datetime.datetime:

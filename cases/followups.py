@@ -19,6 +19,7 @@ import datetime
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
 from cases.models import (
@@ -30,6 +31,7 @@ from cases.models import (
     FollowUpRule,
     HandlingLevel,
     JudicialConfirmation,
+    LookBackRule,
     OffsetUnit,
     ResponsibilityRule,
     Status,
@@ -129,6 +131,77 @@ def schedule_after_agreement(case: Case, *, rebound_risk: bool, at: datetime.dat
     schedule_follow_up(case, FollowUpKind.HOME_VISIT, at)
     if rebound_risk:
         schedule_follow_up(case, FollowUpKind.REVISIT, at)
+
+
+def schedule_look_backs(case: Case, closed_at: datetime.datetime) -> list[FollowUp]:
+    """回头看 (seed 002): the look-back visits the policy (LookBackRule) sets for the
+    case's grade, counted in calendar months from the closing, reminded like any visit."""
+    scheduled = []
+    responsible = responsible_for(case)
+    for rule in LookBackRule.objects.filter(grade=case.grade, is_active=True):
+        due_at = due_after(closed_at, rule.months_after_closing, OffsetUnit.MONTHS)
+        try:
+            with transaction.atomic():
+                scheduled.append(
+                    FollowUp.objects.create(
+                        case=case,
+                        kind=FollowUpKind.LOOK_BACK,
+                        due_at=due_at,
+                        remind_at=due_at - datetime.timedelta(hours=rule.remind_before_hours),
+                        responsible=responsible,
+                    )
+                )
+        except IntegrityError:  # two rules landing on the same day: one visit
+            continue
+    return scheduled
+
+
+# ---------------------------------------------------------------------------
+# What must be done before a case is crossed off (销号)
+# ---------------------------------------------------------------------------
+
+# Every agreement is followed by the 24-hour call and the 7-day visit (seed 000); the
+# 1-month re-visit is required once rebound risk was flagged. Look-backs come after.
+ALWAYS_REQUIRED = (FollowUpKind.PHONE, FollowUpKind.HOME_VISIT)
+
+
+def open_follow_ups(case: Case):
+    """Visits still to be made: scheduled, neither done, waived nor cancelled."""
+    return case.follow_ups.filter(done_at__isnull=True, cancelled_at__isnull=True).order_by(
+        "due_at", "id"
+    )
+
+
+def outstanding_before_closing(case: Case) -> list[str]:
+    """The visits that keep a resolved case from being closed, in plain words; empty
+    when it may be closed. A visit counts when done or waived. Only the visits since the
+    agreement in force count (a reopened case's earlier ones belonged to the old one)."""
+    agreement = case.agreement
+    visits = case.follow_ups.exclude(kind=FollowUpKind.LOOK_BACK)
+    if agreement is not None:
+        visits = visits.filter(created_at__gte=agreement.created_at)
+    visits = list(visits.order_by("due_at", "id"))
+    required = list(ALWAYS_REQUIRED)
+    if (agreement is not None and agreement.rebound_risk) or any(
+        v.rebound_signs and not v.flared_again for v in visits
+    ):
+        required.append(FollowUpKind.REVISIT)
+    outstanding = []
+    for visit in visits:
+        if visit.is_open:
+            due = timezone.localtime(visit.due_at) if visit.due_at else None
+            outstanding.append(
+                _("%(kind)s,应于%(due)s前完成")
+                % {"kind": visit.get_kind_display(), "due": f"{due:%Y-%m-%d}"}
+                if due
+                else str(visit.get_kind_display())
+            )
+    settled = {v.kind for v in visits if v.done_at is not None or v.is_waived}
+    open_kinds = {v.kind for v in visits if v.is_open}
+    for kind in required:
+        if kind not in settled and kind not in open_kinds:
+            outstanding.append(_("%(kind)s,尚未记录") % {"kind": FollowUpKind(kind).label})
+    return outstanding
 
 
 # ---------------------------------------------------------------------------

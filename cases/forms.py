@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from cases import services
+from cases import followups, services
 from cases.models import (
     Agreement,
     Case,
@@ -410,17 +410,87 @@ class FollowUpForm(PlainFormMixin, forms.ModelForm):
         self.fields["done_at"].initial = timezone.localtime().replace(second=0, microsecond=0)
 
 
-class FailForm(PlainFormMixin, forms.Form):
-    failure_reason = forms.ChoiceField(
-        label=_("调解不成原因"), choices=FailureReason.choices, widget=forms.RadioSelect
-    )
-    routes_explained = forms.BooleanField(
+def routes_explained_field() -> forms.BooleanField:
+    # Not required here: the service refuses it in its words (the API's too).
+    return forms.BooleanField(
         label=_("已告知当事人可依法通过仲裁、行政、司法等途径维护权利(人民调解法第二十六条)"),
         required=False,
     )
+
+
+class RefusingPartyMixin:
+    """Who refused mediation and when (art. 17): the case's parties are offered; any
+    other posted is handed to the service, which refuses it in its own words."""
+
+    def add_refusal_fields(self, case: Case, *, help_text=None) -> None:
+        self.fields["party"] = forms.ModelChoiceField(
+            label=_("拒绝调解的当事人"),
+            queryset=Party.objects.none(),
+            required=False,
+            help_text=help_text,
+        )
+        offer_choices(
+            self.fields["party"], offered=case.parties.all(), accepted=Party.objects.all()
+        )
+        self.fields["refused_on"] = forms.DateField(
+            label=_("拒绝日期"), required=False, widget=DATE_INPUT, help_text=help_text
+        )
+
+
+class FailForm(RefusingPartyMixin, PlainFormMixin, forms.Form):
+    failure_reason = forms.ChoiceField(
+        label=_("调解不成原因"), choices=FailureReason.choices, widget=forms.RadioSelect
+    )
+    routes_explained = routes_explained_field()
     note = forms.CharField(
         label=_("说明"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000, required=False
     )
+
+    def __init__(self, *args, case: Case, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.add_refusal_fields(case, help_text=_("原因为当事人拒绝调解时填写。"))
+
+
+class RefusalForm(RefusingPartyMixin, PlainFormMixin, forms.Form):
+    """当事人明确拒绝调解 (art. 17): the case is closed as not mediated."""
+
+    routes_explained = routes_explained_field()
+    note = forms.CharField(
+        label=_("拒绝情况"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        required=False,
+        help_text=_("当事人如何表示拒绝,如当面口头拒绝、书面拒绝、拒不到场。"),
+    )
+
+    def __init__(self, *args, case: Case, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.add_refusal_fields(case)
+        self.fields["refused_on"].initial = timezone.localdate
+        # Who and when first, then how, then the routes told.
+        self.order_fields(["party", "refused_on", "note", "routes_explained"])
+
+
+class WaiveFollowUpForm(PlainFormMixin, forms.Form):
+    """Waive a visit still to be made, with the reason it is not needed."""
+
+    # Not required here: the service refuses a missing one in its words (the API's too).
+    follow_up = forms.ModelChoiceField(
+        label=_("免除的回访"), queryset=FollowUp.objects.none(), required=False
+    )
+    reason = reason_field(_("免除理由"))
+
+    def __init__(self, *args, case: Case, **kwargs):
+        super().__init__(*args, **kwargs)
+        offer_choices(
+            self.fields["follow_up"],
+            offered=followups.open_follow_ups(case),
+            accepted=FollowUp.objects.all(),
+        )
+        self.fields["follow_up"].label_from_instance = lambda visit: (
+            f"{visit.get_kind_display()}"
+            + (f" · {timezone.localtime(visit.due_at):%Y-%m-%d}" if visit.due_at else "")
+        )
 
 
 # ---------------------------------------------------------------------------

@@ -36,6 +36,8 @@ class Action(models.TextChoices):
     RECORD_FOLLOW_UP = "record_follow_up", _("记录回访")
     FAIL = "fail", _("调解不成")
     RESOLVE_OTHERWISE = "resolve_otherwise", _("登记其他方式化解")
+    RECORD_REFUSAL = "record_refusal", _("登记当事人拒绝调解")
+    WAIVE_FOLLOW_UP = "waive_follow_up", _("免除回访")
     CLOSE = "close", _("销号")
     VOID = "void", _("作废")
     REVEAL_ID_NUMBER = "reveal_id_number", _("查看完整身份证号码")
@@ -57,6 +59,7 @@ _HANDLING = {
     Action.ESCALATE,
     Action.FAIL,
     Action.RESOLVE_OTHERWISE,
+    Action.RECORD_REFUSAL,
     Action.ATTACH,
 }
 
@@ -72,11 +75,20 @@ LEVEL_BOUND: set[Action] = {
     *(_HANDLING - {Action.RECORD_FOLLOW_UP}),
     Action.NOT_ACCEPT,
     Action.CHANGE_GRADE,
+    # Waiving a visit is a decision of the level that handles the case, not of whoever
+    # was asked to make the visit.
+    Action.WAIVE_FOLLOW_UP,
 }
 
 ROLE_ACTIONS: dict[str, set[Action]] = {
     # Finds disputes on patrol, settles minor ones on the spot, makes follow-up calls.
-    Role.GRID_MEMBER: {Action.REGISTER, Action.REVEAL_MOBILE, Action.SETTLE_ON_SPOT, *_HANDLING},
+    Role.GRID_MEMBER: {
+        Action.REGISTER,
+        Action.REVEAL_MOBILE,
+        Action.SETTLE_ON_SPOT,
+        Action.WAIVE_FOLLOW_UP,
+        *_HANDLING,
+    },
     # Keeps the village ledger: everything about the village's cases.
     Role.VILLAGE_SECRETARY: set(Action) - _GRID_ONLY,
     # Records the mediation of the cases assigned to them: all of the handling but the
@@ -94,6 +106,7 @@ ROLE_ACTIONS: dict[str, set[Action]] = {
         Action.CHANGE_GRADE,
         Action.DECIDE_ESCALATION,
         Action.CLOSE,
+        Action.WAIVE_FOLLOW_UP,
         Action.VOID,
     },
 }

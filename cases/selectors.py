@@ -69,7 +69,7 @@ def case_detail_related(case: Case) -> dict:
         "events": events,
         "escalations": escalations,
         "grade_changes": list(case.grade_changes.select_related("changed_by")),
-        "follow_ups": list(case.follow_ups.select_related("done_by", "responsible")),
+        "follow_ups": list(case.follow_ups.select_related("done_by", "responsible", "waived_by")),
         "mediators": list(case.mediators.all()),
     }
 

@@ -3,7 +3,7 @@ write is the service call the HTML pages make (``cases.steps``), so whatever a f
 refuses the API refuses with the same message."""
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema_serializer
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from accounts.models import User
@@ -23,6 +23,7 @@ from cases.models import (
     MediationSession,
     Party,
     PartyGender,
+    Refusal,
     ResolutionMeans,
 )
 from cases.steps import SESSION_FIELDS
@@ -271,10 +272,24 @@ class FollowUpSerializer(serializers.ModelSerializer):
 @extend_schema_serializer(component_name="FollowUp")  # FollowUpRequest is the other half
 class FollowUpReadSerializer(FollowUpSerializer):
     """A follow-up as the case shows it: one that is only scheduled has no done_at yet,
-    which a visit being recorded must have."""
+    which a visit being recorded must have. A waived one names who waived it and why."""
+
+    waived_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta(FollowUpSerializer.Meta):
+        # cancelled_at and waive_reason are not editable: read-only by themselves.
+        fields = [*FollowUpSerializer.Meta.fields, "cancelled_at", "waived_by", "waive_reason"]
         extra_kwargs = {}
+
+
+class RefusalSerializer(serializers.ModelSerializer):
+    party_name = serializers.CharField(source="party.name", read_only=True)
+    recorded_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = Refusal
+        fields = ["party", "party_name", "refused_on", "note", "recorded_by", "created_at"]
+        read_only_fields = fields
 
 
 class GradeChangeSerializer(serializers.ModelSerializer):
@@ -322,6 +337,7 @@ class CaseDetailSerializer(CaseSerializer):
     grade_changes = GradeChangeSerializer(many=True, read_only=True)
     escalations = EscalationSerializer(many=True, read_only=True)
     follow_ups = FollowUpReadSerializer(many=True, read_only=True)
+    refusal = serializers.SerializerMethodField()
     events = EventSerializer(many=True, read_only=True)
 
     class Meta(CaseSerializer.Meta):
@@ -333,8 +349,15 @@ class CaseDetailSerializer(CaseSerializer):
             "grade_changes",
             "escalations",
             "follow_ups",
+            "refusal",
             "events",
         ]
+
+    @extend_schema_field(RefusalSerializer(allow_null=True))
+    def get_refusal(self, case) -> dict | None:
+        """Who refused mediation and when (art. 17); null unless a party refused."""
+        refusal = getattr(case, "refusal", None)
+        return RefusalSerializer(refusal).data if refusal is not None else None
 
 
 # ---------------------------------------------------------------------------
@@ -377,10 +400,34 @@ class DecisionSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
 
 
+def refusing_party_field() -> serializers.PrimaryKeyRelatedField:
+    # Any party is read; that it is one of the case's is the service's rule (its words).
+    return serializers.PrimaryKeyRelatedField(
+        queryset=Party.objects.all(), required=False, allow_null=True, default=None
+    )
+
+
 class FailSerializer(serializers.Serializer):
     failure_reason = serializers.ChoiceField(choices=FailureReason.choices)
     routes_explained = serializers.BooleanField()
     note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    # Only with the reason party_refused: who refused and when (art. 17).
+    party = refusing_party_field()
+    refused_on = serializers.DateField(required=False, allow_null=True, default=None)
+
+
+class RefusalRequestSerializer(serializers.Serializer):
+    party = refusing_party_field()
+    refused_on = serializers.DateField(required=False, allow_null=True, default=None)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    routes_explained = serializers.BooleanField(default=False)
+
+
+class WaiveSerializer(serializers.Serializer):
+    follow_up = serializers.PrimaryKeyRelatedField(
+        queryset=FollowUp.objects.all(), required=False, allow_null=True, default=None
+    )
+    reason = reason_field()
 
 
 class ResolveOtherwiseSerializer(serializers.Serializer):

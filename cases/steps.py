@@ -57,6 +57,19 @@ def _fail(case, by, data):
         failure_reason=data["failure_reason"],
         routes_explained=data["routes_explained"],
         note=data.get("note", ""),
+        party=data.get("party"),
+        refused_on=data.get("refused_on"),
+    )
+
+
+def _record_refusal(case, by, data):
+    return services.case_record_refusal(
+        case=case,
+        by=by,
+        party=data.get("party"),
+        refused_on=data.get("refused_on"),
+        note=data.get("note", ""),
+        routes_explained=data["routes_explained"],
     )
 
 
@@ -105,6 +118,10 @@ STEPS: dict[Action, Perform] = {
     ),
     Action.FAIL: _fail,
     Action.RESOLVE_OTHERWISE: _resolve_otherwise,
+    Action.RECORD_REFUSAL: _record_refusal,
+    Action.WAIVE_FOLLOW_UP: lambda case, by, data: services.follow_up_waive(
+        case=case, by=by, follow_up=data.get("follow_up"), reason=data.get("reason", "")
+    ),
     Action.CLOSE: lambda case, by, data: services.case_close(
         case=case, by=by, note=data.get("note", "")
     ),

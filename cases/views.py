@@ -17,8 +17,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from cases import attachment_views, forms, selectors, services
-from cases.models import Escalation, EscalationStatus
+from cases import attachment_views, followups, forms, selectors, services
+from cases.models import Escalation, EscalationStatus, Status
 from cases.policy import Action, role_allows, user_may
 from cases.services import available_actions
 from cases.signing import default_sealing_committee, written_signing_state
@@ -113,6 +113,8 @@ ACTION_PAGES = {
     Action.CLOSE: "cases:close",
     Action.FAIL: "cases:fail",
     Action.RESOLVE_OTHERWISE: "cases:resolve_otherwise",
+    Action.RECORD_REFUSAL: "cases:refusal",
+    Action.WAIVE_FOLLOW_UP: "cases:follow_up_waive",
     Action.NOT_ACCEPT: "cases:not_accept",
     Action.WITHDRAW: "cases:withdraw",
     Action.EDIT: "cases:edit",
@@ -126,6 +128,8 @@ SECONDARY_ACTIONS = {
     Action.VOID,
     Action.FAIL,
     Action.RESOLVE_OTHERWISE,
+    Action.RECORD_REFUSAL,
+    Action.WAIVE_FOLLOW_UP,
 }
 
 
@@ -150,6 +154,9 @@ def case_detail(request, pk):
             and Action.ESCALATE in actions,
             "failed_attempts_rule": services.failed_attempts_rule(),
             "signing": written_signing_state(case.agreement),
+            "closing_outstanding": (
+                followups.outstanding_before_closing(case) if case.status == Status.RESOLVED else []
+            ),
             **related,
             **attachment_views.detail_context(request.user, case),
         },
@@ -298,7 +305,24 @@ agreement_update = _step_page(
 follow_up_create = _step_page(
     Action.RECORD_FOLLOW_UP, forms.FollowUpForm, gettext_lazy("回访已记录。")
 )
-case_fail = _step_page(Action.FAIL, forms.FailForm, gettext_lazy("已记录调解不成。"))
+case_fail = _step_page(
+    Action.FAIL,
+    forms.FailForm,
+    gettext_lazy("已记录调解不成。"),
+    form_kwargs=lambda case, user: {"case": case},
+)
+case_record_refusal = _step_page(
+    Action.RECORD_REFUSAL,
+    forms.RefusalForm,
+    gettext_lazy("已登记当事人拒绝调解,案件按调解不成办结。"),
+    form_kwargs=lambda case, user: {"case": case},
+)
+follow_up_waive = _step_page(
+    Action.WAIVE_FOLLOW_UP,
+    forms.WaiveFollowUpForm,
+    gettext_lazy("已免除该回访。"),
+    form_kwargs=lambda case, user: {"case": case},
+)
 case_resolve_otherwise = _step_page(
     Action.RESOLVE_OTHERWISE,
     forms.ResolveOtherwiseForm,

@@ -14,6 +14,7 @@ from django.core.validators import MaxLengthValidator
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cases import followups
 from cases.models import (
     ENDED_STATUSES,
     OPEN_STATUSES,
@@ -52,6 +53,9 @@ ALLOWED_FROM: dict[Action, tuple[str, ...]] = {
     Action.RECORD_FOLLOW_UP: (Status.RESOLVED, Status.CLOSED),
     Action.FAIL: (Status.ACCEPTED, Status.MEDIATING, Status.AGREEMENT_SIGNING),
     Action.RESOLVE_OTHERWISE: (Status.ACCEPTED, Status.MEDIATING),
+    # Art. 17: a party may refuse before the case is even accepted.
+    Action.RECORD_REFUSAL: PENDING_STATUSES,
+    Action.WAIVE_FOLLOW_UP: (Status.RESOLVED, Status.CLOSED),
     # A case settled otherwise is crossed off like a failed one: there is no agreement
     # whose performance the committee supervises, so no visits to wait for.
     Action.CLOSE: (Status.RESOLVED, Status.FAILED, Status.RESOLVED_OTHERWISE),
@@ -109,8 +113,14 @@ def workflow_refusal(case: Case, action: Action) -> str | None:
             return _("调解协议尚未生效,不能销号。")
         if agreement.performance != Performance.FULFILLED:
             return _("调解协议尚未履行完毕,不能销号。")
-        if not case.follow_ups.filter(done_at__isnull=False).exists():
-            return _("请先完成回访再销号。")
+        outstanding = followups.outstanding_before_closing(case)
+        if outstanding:
+            return _(
+                "尚有回访未完成,不能销号:%(visits)s。请完成回访,"
+                "或由办理层级或以上的人员写明理由后免除。"
+            ) % {"visits": ";".join(outstanding)}
+    if action == Action.WAIVE_FOLLOW_UP and not followups.open_follow_ups(case).exists():
+        return _("该案件没有待完成的回访。")
     return None
 
 

@@ -197,10 +197,12 @@ def in_signing(case: Case, by, mediators) -> Case:
 
 
 def ready_to_close(case: Case, by, mediators) -> Case:
-    """Resolved, the agreement fulfilled, the phone call made: 销号 is allowed."""
+    """Resolved, the agreement fulfilled, the phone call and the home visit made: 销号
+    is allowed."""
     resolved(case, by, mediators)
     fulfil(case, by)
     visit(case, by)
+    visit(case, by, kind=FollowUpKind.HOME_VISIT, notes="上门走访,协议已履行。")
     return refresh(case)
 
 
@@ -257,6 +259,7 @@ class VillageB:
     mediating: Case
     escalated: Case
     signing: Case
+    resolved: Case  # its visits still to be made
     ready_to_close: Case
 
 
@@ -270,6 +273,7 @@ def village_b_in_every_state(world) -> VillageB:
         mediating=mediating(register_case(by), by, mediators),
         escalated=escalated,
         signing=in_signing(register_case(by), by, mediators),
+        resolved=resolved(register_case(by), by, mediators),
         ready_to_close=ready_to_close(register_case(by), by, mediators),
     )
 

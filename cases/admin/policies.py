@@ -3,7 +3,13 @@
 from django.contrib import admin
 
 from cases.admin.base import DistrictWideMixin
-from cases.models import FollowUpRule, GradePolicy, ResponsibilityRule, WorkflowPolicy
+from cases.models import (
+    FollowUpRule,
+    GradePolicy,
+    LookBackRule,
+    ResponsibilityRule,
+    WorkflowPolicy,
+)
 
 
 @admin.register(GradePolicy)
@@ -15,6 +21,16 @@ class GradePolicyAdmin(DistrictWideMixin, admin.ModelAdmin):
 class FollowUpRuleAdmin(DistrictWideMixin, admin.ModelAdmin):
     list_display = ("kind", "offset_amount", "offset_unit", "remind_before_hours")
     list_editable = ("offset_amount", "offset_unit", "remind_before_hours")
+
+
+@admin.register(LookBackRule)
+class LookBackRuleAdmin(DistrictWideMixin, admin.ModelAdmin):
+    """回头看: look-backs scheduled when a case of the grade is closed. A rule no longer
+    wanted is switched off (rules are never deleted)."""
+
+    list_display = ("grade", "months_after_closing", "remind_before_hours", "is_active")
+    list_editable = ("months_after_closing", "remind_before_hours", "is_active")
+    list_filter = ("grade", "is_active")
 
 
 @admin.register(ResponsibilityRule)

@@ -1,11 +1,16 @@
 """Records the workflow writes: viewable here, changed only through the portal's steps
 (an agreement's signatures and performance excepted), and the read-only history."""
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from cases import services
-from cases.admin.base import CaseChildScopedMixin, ServiceSaveMixin
+from cases.admin.base import CaseChildScopedMixin, ServiceSaveMixin, refusal_text
 from cases.models import (
     Agreement,
     AgreementSignature,
@@ -20,8 +25,11 @@ from cases.models import (
 from cases.policy import Action
 from cases.selectors import cases_in_reach
 from cases.workflow import step_open
-from common.admin_scoping import ScopedAdminMixin, ScopedInlineMixin
+from common.admin_scoping import EDIT, ScopedAdminMixin, ScopedInlineMixin, admin_access
 from grids.selectors import areas_within_reach
+
+# More than this at once is almost certainly a slip of "select all".
+WAIVE_BATCH_LIMIT = 100
 
 
 class CaseRecordAdmin(CaseChildScopedMixin, ScopedAdminMixin, admin.ModelAdmin):
@@ -44,6 +52,15 @@ class MediationSessionAdmin(CaseRecordAdmin):
     date_hierarchy = "held_at"
 
 
+class WaiveForm(forms.Form):
+    reason = forms.CharField(
+        label=_("免除理由"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        help_text=_("回访不会被删除;免除理由、免除人和时间记入案件历史。"),
+    )
+
+
 @admin.register(FollowUp)
 class FollowUpAdmin(CaseRecordAdmin):
     list_display = (
@@ -55,10 +72,73 @@ class FollowUpAdmin(CaseRecordAdmin):
         "performance",
         "satisfaction",
         "rebound_signs",
+        "waived_by",
     )
-    list_select_related = ("case", "done_by")
+    list_select_related = ("case", "done_by", "waived_by")
     list_filter = ("kind", "performance", "satisfaction", "rebound_signs", "flared_again")
     date_hierarchy = "due_at"
+    readonly_fields = ("remind_at", "reminded_at", "cancelled_at", "waived_by", "waive_reason")
+    actions = ("waive_selected",)
+
+    def has_waive_permission(self, request):
+        # The rows stay read-only; a waiver is the service's step, which checks the
+        # role and the handling level itself.
+        return admin_access(request.user) == EDIT
+
+    @admin.action(description=_("免除所选回访"), permissions=["waive"])
+    def waive_selected(self, request, queryset):
+        visits = list(queryset.select_related("case")[: WAIVE_BATCH_LIMIT + 1])
+        if len(visits) > WAIVE_BATCH_LIMIT:
+            self.message_user(
+                request,
+                gettext("一次最多免除%(limit)d次回访,请缩小选择范围。")
+                % {"limit": WAIVE_BATCH_LIMIT},
+                messages.ERROR,
+            )
+            return None
+        form = WaiveForm(request.POST if "apply" in request.POST else None)
+        if not form.is_valid():
+            context = {
+                **self.admin_site.each_context(request),
+                "title": _("免除回访"),
+                "opts": self.opts,
+                "visits": visits,
+                "form": form,
+                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+                "media": self.media,
+            }
+            request.current_app = self.admin_site.name
+            return TemplateResponse(request, "admin/cases/waive_confirmation.html", context)
+        waived = 0
+        for visit in visits:
+            try:
+                services.follow_up_waive(
+                    case=visit.case,
+                    by=request.user,
+                    follow_up=visit,
+                    reason=form.cleaned_data["reason"],
+                )
+            except (ValidationError, PermissionDenied) as refusal:
+                self.message_user(
+                    request,
+                    gettext("%(number)s 的%(kind)s未免除:%(reason)s")
+                    % {
+                        "number": visit.case.number,
+                        "kind": visit.get_kind_display(),
+                        "reason": refusal_text(refusal),
+                    },
+                    messages.WARNING,
+                )
+            else:
+                waived += 1
+        if waived:
+            self.message_user(
+                request,
+                ngettext("已免除%(count)d次回访。", "已免除%(count)d次回访。", waived)
+                % {"count": waived},
+                messages.SUCCESS,
+            )
+        return None
 
 
 class AgreementSignatureInline(ScopedInlineMixin, admin.TabularInline):

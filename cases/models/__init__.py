@@ -39,8 +39,16 @@ from .mediation import (
     SessionResult,
 )
 from .parties import Party, PartyGender, PartyRole, party_role_choices, party_role_label
-from .policies import FollowUpRule, GradePolicy, OffsetUnit, ResponsibilityRule, WorkflowPolicy
+from .policies import (
+    FollowUpRule,
+    GradePolicy,
+    LookBackRule,
+    OffsetUnit,
+    ResponsibilityRule,
+    WorkflowPolicy,
+)
 from .records import CaseEvent, CaseNumberCounter, EventKind, IdempotencyKey, PersonalDataAccess
+from .refusals import Refusal
 
 __all__ = [
     "SignatureMethod",
@@ -74,6 +82,7 @@ __all__ = [
     "HandlingLevel",
     "IdempotencyKey",
     "JudicialConfirmation",
+    "LookBackRule",
     "Lookup",
     "LookupQuerySet",
     "MediationSession",
@@ -87,6 +96,7 @@ __all__ = [
     "PersonalDataAccess",
     "Place",
     "ResolutionMeans",
+    "Refusal",
     "ResponsibilityRule",
     "Satisfaction",
     "SessionResult",

@@ -29,7 +29,8 @@ class Satisfaction(models.TextChoices):
 
 
 class FollowUp(models.Model):
-    """A follow-up visit (回访). Scheduling comes later; here it is a record."""
+    """A follow-up visit (回访): scheduled with a due time (``cases.followups``), then done,
+    waived, or cancelled when the case goes back to mediation."""
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="follow_ups")
     kind = models.CharField(_("回访类型"), max_length=16, choices=FollowUpKind.choices)
@@ -67,8 +68,23 @@ class FollowUp(models.Model):
     remind_at = models.DateTimeField(_("提醒时间"), null=True, blank=True, editable=False)
     reminded_at = models.DateTimeField(_("已提醒时间"), null=True, blank=True, editable=False)
     # A scheduled visit made moot when the dispute flared again and the case went back
-    # to mediation; the new agreement schedules its own. Kept, never deleted.
+    # to mediation (the new agreement schedules its own), or waived (below). Kept, never
+    # deleted.
     cancelled_at = models.DateTimeField(_("取消时间"), null=True, blank=True, editable=False)
+    # A waiver is a cancellation with a name and a reason: so that a case may be crossed
+    # off (销号) without it, someone at or above the handling level says why it is not
+    # needed. Reusing cancelled_at keeps the sweep, its index and the one-open-per-kind
+    # rule as they are: a waived visit is simply no longer open.
+    waived_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("免除人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    waive_reason = models.TextField(_("免除理由"), blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -77,11 +93,21 @@ class FollowUp(models.Model):
         ordering = ["case", "due_at", "id"]
         constraints = [
             # One outstanding visit of each kind per case: scheduling twice is a no-op.
+            # Look-backs (回头看) are the exception: closing schedules several at once
+            # (e.g. 3 and 6 months), one open per due time.
             models.UniqueConstraint(
                 fields=["case", "kind"],
-                condition=models.Q(done_at__isnull=True, cancelled_at__isnull=True),
+                condition=models.Q(done_at__isnull=True, cancelled_at__isnull=True)
+                & ~models.Q(kind="look_back"),
                 name="follow_up_one_open_per_kind",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["case", "due_at"],
+                condition=models.Q(
+                    done_at__isnull=True, cancelled_at__isnull=True, kind="look_back"
+                ),
+                name="follow_up_one_open_look_back_per_due",
+            ),
         ]
         indexes = [
             # The reminder sweep reads only visits still waiting for their reminder, so
@@ -97,3 +123,11 @@ class FollowUp(models.Model):
 
     def __str__(self) -> str:
         return str(self.get_kind_display())
+
+    @property
+    def is_waived(self) -> bool:
+        return self.waived_by_id is not None
+
+    @property
+    def is_open(self) -> bool:
+        return self.done_at is None and self.cancelled_at is None

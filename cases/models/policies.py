@@ -129,3 +129,39 @@ class WorkflowPolicy(models.Model):
     def current(cls) -> "WorkflowPolicy":
         policy, _created = cls.objects.get_or_create(pk=1)
         return policy
+
+
+class LookBackRule(models.Model):
+    """回头看 (seed 002: "定期开展回头看", so that a settled dispute does not flare up again):
+    a look-back visit this many months after a case is closed, per grade. Several rows
+    per grade give several look-backs; a grade with none gets none."""
+
+    grade = models.CharField(_("风险等级"), max_length=16, choices=Grade.choices)
+    months_after_closing = models.PositiveSmallIntegerField(_("销号后月数"))
+    remind_before_hours = models.PositiveSmallIntegerField(
+        _("提前提醒(小时)"), default=0, help_text=_("0 表示到期时提醒。")
+    )
+    # Rules are never deleted in the back office; one no longer wanted is switched off.
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        verbose_name = _("回头看规则")
+        verbose_name_plural = _("回头看规则")
+        ordering = ["grade", "months_after_closing"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["grade", "months_after_closing"], name="look_back_rule_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return _("%(grade)s:销号后%(months)d个月") % {
+            "grade": self.get_grade_display(),
+            "months": self.months_after_closing,
+        }
+
+    def clean(self):
+        if not self.months_after_closing:
+            raise ValidationError(
+                {"months_after_closing": ValidationError(_("请填写1个月以上。"), code="min")}
+            )

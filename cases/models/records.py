@@ -26,6 +26,7 @@ class EventKind(models.TextChoices):
     AGREEMENT_IN_FORCE = "agreement_in_force", _("协议生效")
     PERFORMANCE = "performance", _("履行情况")
     FOLLOW_UP = "follow_up", _("回访")
+    FOLLOW_UP_WAIVED = "follow_up_waived", _("免除回访")
     FAILED = "failed", _("调解不成")
     RESOLVED_OTHERWISE = "resolved_otherwise", _("其他方式化解")
     CLOSED = "closed", _("销号")

@@ -19,7 +19,7 @@ from cases.services.agreements import (
     agreement_update,
 )
 from cases.services.closing import case_close, case_fail, case_void
-from cases.services.follow_ups import FOLLOW_UP_FIELDS, follow_up_record
+from cases.services.follow_ups import FOLLOW_UP_FIELDS, follow_up_record, follow_up_waive
 from cases.services.intake import (
     case_accept,
     case_not_accept,
@@ -46,6 +46,7 @@ from cases.services.on_the_spot import (
     own_mediator,
 )
 from cases.services.personal_data import personal_data_reveal
+from cases.services.refusal import case_record_refusal
 from cases.services.registration import (
     CASE_FIELDS,
     EDITABLE_CASE_FIELDS,
@@ -86,6 +87,7 @@ __all__ = [
     "case_close",
     "case_fail",
     "case_not_accept",
+    "case_record_refusal",
     "case_register",
     "case_register_once",
     "case_settle_on_spot",
@@ -99,6 +101,7 @@ __all__ = [
     "escalation_receivers",
     "failed_attempts_rule",
     "follow_up_record",
+    "follow_up_waive",
     "mediators_available_for",
     "mediators_offered_to",
     "numbering_area_for",

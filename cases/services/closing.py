@@ -5,8 +5,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cases import followups
 from cases.models import Case, EventKind, FailureReason, Status
 from cases.policy import Action
+from cases.services.refusal import ROUTES_NOT_EXPLAINED, case_record_refusal
 from cases.workflow import (
     check_allowed,
     clean_note,
@@ -18,25 +20,37 @@ from cases.workflow import (
 
 @transaction.atomic
 def case_fail(
-    *, case: Case, by, failure_reason: str, routes_explained: bool, note: str = ""
+    *,
+    case: Case,
+    by,
+    failure_reason: str,
+    routes_explained: bool,
+    note: str = "",
+    party=None,
+    refused_on=None,
 ) -> Case:
-    """Mediation ends without agreement (art. 26: tell the parties the other routes)."""
+    """Mediation ends without agreement (art. 26: tell the parties the other routes).
+    A party's refusal is recorded by ``case_record_refusal``, with who and when."""
     case = lock_case(case)
     check_allowed(by, case, Action.FAIL)
     if failure_reason not in FailureReason.values:
         raise ValidationError({"failure_reason": _("请选择调解不成的原因。")})
+    if failure_reason == FailureReason.PARTY_REFUSED:
+        refusal = case_record_refusal(
+            case=case,
+            by=by,
+            party=party,
+            refused_on=refused_on,
+            note=note,
+            routes_explained=routes_explained,
+        )
+        return refusal.case
     if failure_reason == FailureReason.SESSIONS_FAILED and not case.sessions.exists():
         raise ValidationError(
             {"failure_reason": _("尚无调解记录:请先记录调解,或选择当事人拒绝调解。")}
         )
     if not routes_explained:
-        raise ValidationError(
-            {
-                "routes_explained": _(
-                    "调解不成时,应告知当事人可依法通过仲裁、行政、司法等途径维护权利。"
-                )
-            }
-        )
+        raise ValidationError({"routes_explained": ROUTES_NOT_EXPLAINED})
     case.failure_reason = failure_reason
     case.routes_explained = True
     case.outcome_reason = clean_note(note)
@@ -52,11 +66,17 @@ def case_fail(
 
 @transaction.atomic
 def case_close(*, case: Case, by, note: str = "") -> Case:
-    """Cross the case off (销号)."""
+    """Cross the case off (销号): a resolved case once its agreement is carried out and
+    its visits are done or waived (``cases.workflow``), which then schedules its
+    look-backs (回头看); a failed case as it stands."""
     case = lock_case(case)
     check_allowed(by, case, Action.CLOSE)
+    resolved = case.status == Status.RESOLVED
     case.closed_at = timezone.now()
-    return move_case(case, by, Status.CLOSED, EventKind.CLOSED, note=clean_note(note))
+    move_case(case, by, Status.CLOSED, EventKind.CLOSED, note=clean_note(note))
+    if resolved:
+        followups.schedule_look_backs(case, case.closed_at)
+    return case
 
 
 @transaction.atomic

@@ -1,5 +1,6 @@
-"""Recording a follow-up visit; one that finds the dispute flared again reopens the
-case. Scheduling the visits and reminding of them is ``cases.followups``."""
+"""Recording a follow-up visit (one that finds the dispute flared again reopens the
+case, a closed one too: a look-back 回头看 is recorded after closing) and waiving one.
+Scheduling the visits and reminding of them is ``cases.followups``."""
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -10,7 +11,14 @@ from cases import followups
 from cases.models import Agreement, Case, EventKind, FollowUp, FollowUpKind, Status
 from cases.policy import Action
 from cases.services.grading import deadline_for, grade_policy
-from cases.workflow import check_allowed, lock_case, move_case, record_event, validate_instance
+from cases.workflow import (
+    check_allowed,
+    lock_case,
+    move_case,
+    record_event,
+    require_reason,
+    validate_instance,
+)
 
 FOLLOW_UP_FIELDS = (
     "kind",
@@ -73,4 +81,33 @@ def follow_up_record(*, case: Case, by, data: dict) -> FollowUp:
         case.deadline = deadline_for(timezone.localdate(), grade_policy(case.grade))
         case.closed_at = None
         move_case(case, by, Status.MEDIATING, EventKind.REOPENED, note=_("回访发现纠纷再次激化"))
+    return follow_up
+
+
+@transaction.atomic
+def follow_up_waive(*, case: Case, by, follow_up: FollowUp | None, reason: str) -> FollowUp:
+    """Waive a visit still to be made, with a reason, so the case may be closed without
+    it (e.g. the parties moved away). Only someone at or above the case's handling level
+    may (``cases.policy``); the visit is kept, marked waived, and no longer reminded."""
+    case = lock_case(case)
+    check_allowed(by, case, Action.WAIVE_FOLLOW_UP)
+    if follow_up is None:
+        raise ValidationError({"follow_up": _("请选择要免除的回访。")})
+    follow_up = (
+        FollowUp.objects.select_for_update()
+        .filter(pk=follow_up.pk, case=case, done_at__isnull=True, cancelled_at__isnull=True)
+        .first()
+    )
+    if follow_up is None:
+        raise ValidationError({"follow_up": _("只能免除本案尚未完成的回访。")})
+    follow_up.waive_reason = require_reason(reason)
+    follow_up.waived_by = by
+    follow_up.cancelled_at = timezone.now()
+    follow_up.save(update_fields=["waive_reason", "waived_by", "cancelled_at"])
+    record_event(
+        case,
+        EventKind.FOLLOW_UP_WAIVED,
+        by,
+        note=f"{follow_up.get_kind_display()}:{follow_up.waive_reason[:200]}",
+    )
     return follow_up

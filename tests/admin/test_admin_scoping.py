@@ -220,6 +220,14 @@ def test_every_list_and_change_page_opens_for_a_clerk(client, world, cases):
     world.clerk_a.email = "clerk_a@example.org"
     world.clerk_a.save()
     services.escalation_propose(case=other, by=world.clerk_a, reason="三次调解未成")
+    refused = register_case(world.secretary_a)
+    services.case_record_refusal(
+        case=refused,
+        by=world.clerk_a,
+        party=refused.parties.first(),
+        refused_on=refused.received_on,
+        routes_explained=True,
+    )
     sweep_monthly_reviews()  # last month's review of each village
     services.personal_data_reveal(
         party=case.parties.first(), by=world.clerk_a, action=Action.REVEAL_ID_NUMBER

@@ -248,8 +248,10 @@ def test_the_schema_lists_every_endpoint_of_api_v1(schema):
                 "agreement/sign",
                 "agreement/update",
                 "follow-ups",
+                "follow-ups/waive",
                 "fail",
                 "resolve-otherwise",
+                "refusal",
                 "close",
                 "void",
             )

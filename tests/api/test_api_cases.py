@@ -579,6 +579,20 @@ def test_a_case_goes_from_registration_to_closing_through_the_api(world, manual_
         ("phone", "satisfied", "clerk_a")
     ]
 
+    # The home visit is waived by the town, with its reason: the case may then be closed.
+    home_visit = next(f for f in followed.json()["follow_ups"] if f["kind"] == "home_visit")
+    waived = clerk.post(
+        f"{url}follow-ups/waive/",
+        {"follow_up": home_visit["id"], "reason": "当事人当面确认履行完毕,无需上门"},
+        format="json",
+    )
+    assert waived.status_code == 200
+    assert [
+        (f["kind"], f["waived_by"], f["waive_reason"])
+        for f in waived.json()["follow_ups"]
+        if f["waived_by"]
+    ] == [("home_visit", "clerk_a", "当事人当面确认履行完毕,无需上门")]
+
     closed = town.post(f"{url}close/", {"note": "协议履行完毕,回访满意"}, format="json")
     assert closed.status_code == 200
     assert closed.json()["status"] == "closed"
@@ -598,6 +612,7 @@ def test_a_case_goes_from_registration_to_closing_through_the_api(world, manual_
         "agreement",
         "performance",
         "follow_up",
+        "follow_up_waived",
         "closed",
     ]
     assert [e["actor"] for e in detail.json()["events"]][-1] == "supervisor_a"
@@ -645,8 +660,8 @@ def test_the_third_failed_session_proposes_escalation_by_itself_when_the_policy_
         (
             "fail",
             "mediating",
-            {"failure_reason": "party_refused", "routes_explained": True},
-            {"status": "failed", "failure_reason": "party_refused"},
+            {"failure_reason": "sessions_failed", "routes_explained": True},
+            {"status": "failed", "failure_reason": "sessions_failed"},
         ),
     ],
 )

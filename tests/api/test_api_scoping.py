@@ -30,7 +30,7 @@ def village_b(world) -> VillageB:
     return village_b_in_every_state(world)
 
 
-def _body(endpoint: str, world) -> dict:
+def _body(endpoint: str, world, case: Case) -> dict:
     """A request body the endpoint accepts from someone allowed to act on the case."""
     reason = {"reason": "越界操作测试"}
     return {
@@ -67,11 +67,20 @@ def _body(endpoint: str, world) -> dict:
             "satisfaction": "not_satisfied",
             "flared_again": True,
         },
-        "fail": {"failure_reason": "party_refused", "routes_explained": True},
+        "fail": {"failure_reason": "sessions_failed", "routes_explained": True},
         "resolve-otherwise": {
             "means": "administrative",
             "action_taken": "越界登记",
             "resolved_on": today().isoformat(),
+        },
+        "refusal": {
+            "party": case.parties.first().pk,
+            "refused_on": case.received_on.isoformat(),
+            "routes_explained": True,
+        },
+        "follow-ups/waive": {
+            "follow_up": getattr(case.follow_ups.filter(done_at__isnull=True).first(), "pk", None),
+            "reason": "当事人已迁居外地",
         },
         "close": {"note": "越界销号"},
         "void": reason,
@@ -95,6 +104,8 @@ CASE_ENDPOINTS = {
     "follow-ups": ("post", "ready_to_close", "secretary_b", 201),
     "fail": ("post", "mediating", "secretary_b", 200),
     "resolve-otherwise": ("post", "mediating", "secretary_b", 200),
+    "refusal": ("post", "registered", "secretary_b", 200),
+    "follow-ups/waive": ("post", "resolved", "secretary_b", 200),
     "close": ("post", "ready_to_close", "secretary_b", 200),
     "void": ("post", "registered", "secretary_b", 200),
 }
@@ -119,7 +130,7 @@ def test_a_village_a_secretary_gets_404_for_a_village_b_case_and_changes_nothing
 ):
     method, state, allowed_user, success = CASE_ENDPOINTS[endpoint]
     case = getattr(village_b, state)
-    url, body = _url(endpoint, case), _body(endpoint, world)
+    url, body = _url(endpoint, case), _body(endpoint, world, case)
     before = snapshot()
 
     response = getattr(token_client(world.secretary_a), method)(url, body, format="json")

@@ -16,6 +16,7 @@ from cases.models import (
     MediationSession,
     Party,
     PersonalDataAccess,
+    Refusal,
 )
 from cases.services import WorkflowError
 
@@ -33,6 +34,7 @@ def row_counts() -> dict[str, int]:
         GradeChange,
         FollowUp,
         PersonalDataAccess,
+        Refusal,
     )
     return {model.__name__: model.objects.count() for model in models}
 

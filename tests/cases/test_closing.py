@@ -1,8 +1,11 @@
 """How a case ends (DOMAIN §4): closing (销号) once the agreement is in effect,
 fulfilled and followed up; mediation failed; voiding."""
 
+import datetime
+
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from cases import services
 from cases.filters import CaseFilter
@@ -12,6 +15,7 @@ from cases.models import (
     EventKind,
     FailureReason,
     FollowUp,
+    FollowUpKind,
     Status,
 )
 from cases.policy import Action
@@ -51,25 +55,39 @@ def test_closing_is_refused_until_the_agreement_is_effective_fulfilled_and_follo
     assert close_refusal() == ["调解协议尚未履行完毕,不能销号。"]
 
     services.agreement_update(case=case, by=world.secretary_a, data={"performance": "fulfilled"})
-    assert close_refusal() == ["请先完成回访再销号。"]
-
     # The visits the agreement scheduled do not count until they are made.
-    assert FollowUp.objects.filter(case=case, done_at__isnull=True).count() == 2
-    assert close_refusal() == ["请先完成回访再销号。"]
-    assert refresh(case).status == Status.RESOLVED
+    assert close_refusal() == [outstanding("电话回访(24小时内)", "上门走访(7日内)")]
 
     services.follow_up_record(case=case, by=world.secretary_a, data=follow_up())
     # The recorded call completed the scheduled one; the home visit is still to come.
     assert FollowUp.objects.filter(case=case).count() == 2
+    assert close_refusal() == [outstanding("上门走访(7日内)")]
+    assert refresh(case).status == Status.RESOLVED
 
+    services.follow_up_record(
+        case=case, by=world.secretary_a, data=follow_up(kind=FollowUpKind.HOME_VISIT)
+    )
     services.case_close(case=case, by=world.supervisor_a)
     assert refresh(case).status == Status.CLOSED
+
+
+def outstanding(*kinds: str) -> str:
+    """The refusal to close, naming each visit still to be made with its due day."""
+    due = {"电话回访(24小时内)": 1, "上门走访(7日内)": 7}
+    visits = ";".join(
+        f"{kind},应于{(timezone.localdate() + datetime.timedelta(days=due[kind])).isoformat()}前完成"
+        for kind in kinds
+    )
+    return f"尚有回访未完成,不能销号:{visits}。请完成回访,或由办理层级或以上的人员写明理由后免除。"
 
 
 def test_an_oral_agreement_fulfilled_and_followed_up_can_be_closed(world):
     case = resolved_case(world)
     services.agreement_update(case=case, by=world.secretary_a, data={"performance": "fulfilled"})
     services.follow_up_record(case=case, by=world.secretary_a, data=follow_up())
+    services.follow_up_record(
+        case=case, by=world.secretary_a, data=follow_up(kind=FollowUpKind.HOME_VISIT)
+    )
 
     services.case_close(case=case, by=world.secretary_a)
 
@@ -82,7 +100,11 @@ def test_available_actions_offer_closing_only_once_the_conditions_are_met(world)
 
     services.agreement_update(case=case, by=world.secretary_a, data={"performance": "fulfilled"})
     services.follow_up_record(case=case, by=world.secretary_a, data=follow_up())
+    assert Action.CLOSE not in services.available_actions(world.supervisor_a, refresh(case))
 
+    services.follow_up_record(
+        case=case, by=world.secretary_a, data=follow_up(kind=FollowUpKind.HOME_VISIT)
+    )
     assert Action.CLOSE in services.available_actions(world.supervisor_a, refresh(case))
 
 
@@ -140,6 +162,7 @@ def test_failing_needs_a_known_reason(world):
 
 def test_a_party_refusing_mediation_ends_an_accepted_case_without_any_session(world):
     case = accepted_case(world)
+    respondent = case.parties.get(role="respondent")
 
     services.case_fail(
         case=case,
@@ -147,6 +170,8 @@ def test_a_party_refusing_mediation_ends_an_accepted_case_without_any_session(wo
         failure_reason=FailureReason.PARTY_REFUSED,
         routes_explained=True,
         note="被申请人明确拒绝调解",
+        party=respondent,
+        refused_on=timezone.localdate(),
     )
 
     case = refresh(case)
@@ -154,7 +179,33 @@ def test_a_party_refusing_mediation_ends_an_accepted_case_without_any_session(wo
     assert case.failure_reason == FailureReason.PARTY_REFUSED
     assert case.routes_explained is True
     assert case.outcome_reason == "被申请人明确拒绝调解"
-    assert timeline(case)[-1] == (EventKind.FAILED, Status.ACCEPTED, Status.FAILED, "secretary_a")
+    assert (case.refusal.party, case.refusal.refused_on) == (respondent, timezone.localdate())
+    assert timeline(case)[-1][:4] == (
+        EventKind.FAILED,
+        Status.ACCEPTED,
+        Status.FAILED,
+        "secretary_a",
+    )
+
+
+def test_failing_for_a_refusal_without_naming_who_refused_is_refused(world):
+    case = accepted_case(world)
+    counts = row_counts()
+
+    with pytest.raises(ValidationError) as excinfo:
+        services.case_fail(
+            case=case,
+            by=world.secretary_a,
+            failure_reason=FailureReason.PARTY_REFUSED,
+            routes_explained=True,
+        )
+
+    assert excinfo.value.message_dict == {
+        "party": ["请选择明确拒绝调解的当事人。"],
+        "refused_on": ["请填写当事人拒绝调解的日期。"],
+    }
+    assert refresh(case).status == Status.ACCEPTED
+    assert row_counts() == counts
 
 
 def test_failed_sessions_end_the_case_and_it_can_then_be_closed(world):

@@ -52,6 +52,9 @@ def test_a_flare_up_found_after_closing_reopens_the_closed_case(world):
     case = resolved_case(world)
     services.agreement_update(case=case, by=world.secretary_a, data={"performance": "fulfilled"})
     services.follow_up_record(case=case, by=world.secretary_a, data=follow_up())
+    services.follow_up_record(
+        case=case, by=world.secretary_a, data=follow_up(kind=FollowUpKind.HOME_VISIT)
+    )
     services.case_close(case=case, by=world.supervisor_a)
 
     services.follow_up_record(

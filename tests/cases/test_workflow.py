@@ -14,6 +14,7 @@ from cases.models import (
     CaseEvent,
     EventKind,
     FailureReason,
+    FollowUpKind,
     Grade,
     HandlingLevel,
     Performance,
@@ -93,6 +94,11 @@ def test_a_case_runs_from_registration_through_agreement_and_follow_up_to_closin
     visit = services.follow_up_record(case=case, by=world.grid_member_a, data=follow_up())
     assert visit.done_by == world.grid_member_a
     assert refresh(case).status == Status.RESOLVED
+    # The 7-day home visit is not needed here: waived, with the reason, by the village.
+    home_visit = case.follow_ups.get(kind=FollowUpKind.HOME_VISIT)
+    services.follow_up_waive(
+        case=case, by=world.secretary_a, follow_up=home_visit, reason="双方已当面确认履行完毕"
+    )
 
     before_close = timezone.now()
     services.case_close(case=case, by=world.supervisor_a, note="协议已履行,回访满意")
@@ -118,6 +124,7 @@ def test_a_case_runs_from_registration_through_agreement_and_follow_up_to_closin
         # Steps that do not move the case still record the status it stood in.
         (EventKind.PERFORMANCE, "", Status.RESOLVED, "secretary_a"),
         (EventKind.FOLLOW_UP, "", Status.RESOLVED, "grid_a"),
+        (EventKind.FOLLOW_UP_WAIVED, "", Status.RESOLVED, "secretary_a"),
         (EventKind.CLOSED, Status.RESOLVED, Status.CLOSED, "supervisor_a"),
     ]
     times = list(CaseEvent.objects.filter(case=case).order_by("id").values_list("at", flat=True))
@@ -344,6 +351,7 @@ def test_a_registered_case_offers_a_secretary_acceptance_but_not_closing(world):
         Action.NOT_ACCEPT,
         Action.WITHDRAW,
         Action.CHANGE_GRADE,
+        Action.RECORD_REFUSAL,
         Action.VOID,
         Action.REVEAL_ID_NUMBER,
         Action.REVEAL_MOBILE,
@@ -371,6 +379,7 @@ def test_a_mediating_case_offers_the_mediation_steps_to_the_secretary(world):
         Action.RECORD_AGREEMENT,
         Action.FAIL,
         Action.RESOLVE_OTHERWISE,
+        Action.RECORD_REFUSAL,
         Action.VOID,
         Action.REVEAL_ID_NUMBER,
         Action.REVEAL_MOBILE,

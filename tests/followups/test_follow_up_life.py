@@ -48,6 +48,7 @@ MINUTE = datetime.timedelta(minutes=1)
 HOUR = datetime.timedelta(hours=1)
 DAY = datetime.timedelta(days=1)
 PHONE, HOME, REVISIT = FollowUpKind.PHONE, FollowUpKind.HOME_VISIT, FollowUpKind.REVISIT
+LOOK_BACK = FollowUpKind.LOOK_BACK
 
 
 def travel(moment: datetime.datetime):
@@ -332,12 +333,18 @@ def test_a_case_s_whole_follow_up_life_from_agreement_to_closing(world):
         services.case_close(case=case, by=secretary, note="回访无反弹,销号。")
 
     assert refresh(case).status == Status.CLOSED
-    assert outstanding(case) == {}
-    assert sweep_at(local(2026, 12, 31, 23, 0)) == 0
+    # Closing a yellow case schedules its look-backs (回头看), 3 and 6 months on.
+    look_backs = list(
+        FollowUp.objects.filter(case=case, kind=LOOK_BACK, done_at__isnull=True).order_by("due_at")
+    )
+    assert [v.due_at for v in look_backs] == [local(2026, 7, 6, 16, 0), local(2026, 10, 6, 16, 0)]
+    assert set(outstanding(case)) == {LOOK_BACK}
+    assert sweep_at(local(2026, 12, 31, 23, 0)) == 2
     phone = FollowUp.objects.get(case=case, kind=PHONE)
     assert reminders() == [
         ("secretary_a", f"follow-up:{phone.pk}"),
         ("secretary_a", f"follow-up:{revisit.pk}"),
+        *(("secretary_a", f"follow-up:{v.pk}") for v in look_backs),
     ]
 
 

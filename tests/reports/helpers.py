@@ -61,8 +61,9 @@ def build_march(world) -> March:
     - open 5: P1 accepted, P2 resolved (under follow-up), P3 reopened, M1 and M3 registered;
     - overdue 2: P1 (deadline 25 February) and M3 (deadline 25 March); M1 and P3 are due
       on 2 April;
-    - follow-ups done in March 5: satisfied 3 (M2, M6, M7), basic 1 (P2, with rebound
-      signs), not satisfied 1 (P3, flared again); P3's February call does not count;
+    - follow-ups done in March 8: satisfied 6 (M2, M6, M7: the call and the home visit
+      each, both needed before 销号), basic 1 (P2, with rebound signs), not satisfied 1
+      (P3, flared again); P3's February call does not count;
     - at risk: P2 (rebound signs in March), M1 (red), M3 (petition risk).
     """
     secretary, mediators = world.secretary_a, [world.mediator_a]

@@ -25,8 +25,8 @@ def test_the_march_agenda_of_the_village_counts_exactly_its_cases(world, march):
         "open": 5,
         "overdue": 2,
         "follow_ups": {
-            "done": 5,
-            "satisfaction": {"satisfied": 3, "basic": 1, "not_satisfied": 1},
+            "done": 8,
+            "satisfaction": {"satisfied": 6, "basic": 1, "not_satisfied": 1},
             "rebound_signs": 1,
             "flared_again": 1,
         },

@@ -155,7 +155,7 @@ def test_the_review_page_shows_the_agenda_and_links_the_cases_at_risk(
         ("超期未化解", 2),
     ]
     assert response.context["agenda"]["satisfaction"] == [
-        ("满意", 3),
+        ("满意", 6),
         ("基本满意", 1),
         ("不满意", 1),
     ]

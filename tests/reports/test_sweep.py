@@ -86,7 +86,7 @@ def test_the_review_stores_the_agenda_and_the_reminder_summarises_it(world):
     assert review.agenda == review_agenda(world.village_a, MARCH)
     assert Notification.objects.get(recipient=world.secretary_a).body == (
         "上月新增 6 件,销号 2 件,月末在办 5 件,其中超期 2 件;"
-        "回访 5 次,发现反弹隐患 1 次、再次激化 1 次;需重点关注的风险案件 3 件。"
+        "回访 8 次,发现反弹隐患 1 次、再次激化 1 次;需重点关注的风险案件 3 件。"
     )
 
 

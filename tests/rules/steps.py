@@ -92,6 +92,15 @@ def agreed_and_fulfilled(world) -> Case:
     return case
 
 
+def agreed_in_grid_a_at_village_level(world) -> Case:
+    """A yellow case that arose in grid A, handled (and resolved) by the village."""
+    return resolved(
+        register_case(world.secretary_a, world.grid_a, received_on=days_ago(5)),
+        world.secretary_a,
+        [world.mediator_a],
+    )
+
+
 def escalation_pending(world) -> Case:
     case = in_mediation(world)
     services.escalation_propose(case=case, by=world.secretary_a, reason="三次调解未成")
@@ -258,6 +267,31 @@ def _follow_up_api(world, case):
     return {**_follow_up_page(world, case), "done_at": now_minute().isoformat()}
 
 
+def _refusal_page(world, case):
+    """The respondent refused, in person, today; the parties were told their routes."""
+    return {
+        "party": case.parties.get(role="respondent").pk,
+        "refused_on": timezone.localdate().isoformat(),
+        "note": "被申请人当面表示不接受调解。",
+        "routes_explained": "on",
+    }
+
+
+def _refusal_api(world, case):
+    return {**_refusal_page(world, case), "routes_explained": True}
+
+
+def _waive_api(world, case):
+    """The first visit still to be made, waived with a reason."""
+    visit = case.follow_ups.filter(done_at__isnull=True, cancelled_at__isnull=True).first()
+    return {"follow_up": visit.pk if visit else None, "reason": "当事人已外出务工,电话确认履行完毕"}
+
+
+def _waive_page(world, case):
+    data = _waive_api(world, case)
+    return {**data, "follow_up": data["follow_up"] or ""}
+
+
 def _reason(world, case):
     return {"reason": "当事人要求"}
 
@@ -312,4 +346,6 @@ STEPS = {
     ),
     "close": Step("close", "close", lambda world, case: {}, lambda world, case: {}),
     "resolve_otherwise": Step("resolve_otherwise", "resolve-otherwise", _resolution, _resolution),
+    "refusal": Step("refusal", "refusal", _refusal_page, _refusal_api),
+    "waive": Step("follow_up_waive", "follow-ups/waive", _waive_page, _waive_api),
 }

@@ -21,7 +21,6 @@ from tests.rules.steps import (
     STEPS,
     accepted,
     agreed,
-    agreed_and_fulfilled,
     agreed_forty_days_ago,
     agreed_in_writing_unsigned,
     agreed_three_days_ago,
@@ -118,9 +117,6 @@ WRONG_STATUS = {
     "closing a registered case": Rule(registered, "close", "案件当前状态为“已登记”,不能销号。"),
     "closing before the agreement is carried out": Rule(
         agreed, "close", "调解协议尚未履行完毕,不能销号。"
-    ),
-    "closing before the follow-up visit": Rule(
-        agreed_and_fulfilled, "close", "请先完成回访再销号。"
     ),
 }
 

@@ -46,6 +46,7 @@ NOT_OWNED_BY_A_VILLAGE = {
     "admin/cases/casesource/": "case sources are one national list",
     "admin/cases/gradepolicy/": "grade policy is one table for the district",
     "admin/cases/followuprule/": "follow-up rules are one table for the district",
+    "admin/cases/lookbackrule/": "look-back rules are one table for the district",
     "admin/cases/responsibilityrule/": "responsibility rules are one table for the district",
     "admin/cases/workflowpolicy/": "workflow policy is one table for the district",
 }
@@ -68,6 +69,8 @@ OBJECT_FOR_ROUTE = {
     "cases:follow_up_create": "case",
     "cases:fail": "case",
     "cases:resolve_otherwise": "case",
+    "cases:refusal": "case",
+    "cases:follow_up_waive": "case",
     "cases:close": "case",
     "cases:void": "case",
     "cases:party_reveal": "party",
@@ -95,6 +98,8 @@ OBJECT_FOR_ROUTE = {
     "case-escalate": "case",
     "case-fail": "case",
     "case-resolve-otherwise": "case",
+    "case-refusal": "case",
+    "case-follow-up-waive": "case",
     "case-follow-ups": "case",
     "case-grade": "case",
     "case-not-accept": "case",
@@ -122,6 +127,7 @@ OBJECT_FOR_ADMIN_MODEL = {
     "cases.personaldataaccess": "personal_data_access",
     "cases.casenumbercounter": "number_counter",
     "cases.attachment": "attachment",
+    "cases.refusal": "refusal",
     "reports.monthlyreview": "review",
     "reports.generatedreport": "report",
     "notifications.notification": "notification",
@@ -237,6 +243,15 @@ def village_b(world, private_dir) -> VillageB:
     escalation = services.escalation_propose(case=escalated, by=by, reason="村级调解未成")
     # Cooled, not raised: a red case would be the town's, and its hand-up no longer pending.
     services.case_change_grade(case=escalated, by=by, grade="blue", reason="越界标记降级")
+    refused = register_case(by, title="越界标记拒绝调解")
+    refusal = services.case_record_refusal(
+        case=refused,
+        by=by,
+        party=refused.parties.first(),
+        refused_on=refused.received_on,
+        note="越界标记拒绝",
+        routes_explained=True,
+    )
     party = case.parties.order_by("pk").first()
     services.personal_data_reveal(party=party, by=by, action="reveal_id_number")
     attachment = attachments.attachment_add(
@@ -289,6 +304,7 @@ def village_b(world, private_dir) -> VillageB:
         "personal_data_access": case_access(case),
         "number_counter": CaseNumberCounter.objects.get(numbering_area=world.town_b),
         "attachment": attachment,
+        "refusal": refusal,
         "review": review,
         "report": report,
         "notification": notification,
@@ -306,12 +322,14 @@ def village_b(world, private_dir) -> VillageB:
     markers = [
         case.number,
         escalated.number,
+        refused.number,
         "赵大宝",
         "钱小贝",
         "越界标记",
         "宋哥",
         f"/cases/{case.pk}/",
         f"/cases/{escalated.pk}/",
+        f"/cases/{refused.pk}/",
     ]
     return VillageB(objects=objects, markers=markers)
 

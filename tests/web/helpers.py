@@ -17,6 +17,7 @@ from cases.models import (
     MediationSession,
     Party,
     PersonalDataAccess,
+    Refusal,
 )
 from tests.builders import today
 
@@ -101,7 +102,10 @@ def snapshot() -> dict:
         "agreements": list(
             Agreement.objects.order_by("pk").values_list("pk", "performance", "updated_at")
         ),
-        "follow_ups": FollowUp.objects.count(),
+        "follow_ups": list(
+            FollowUp.objects.order_by("pk").values_list("pk", "done_at", "cancelled_at")
+        ),
+        "refusals": Refusal.objects.count(),
         "grade_changes": GradeChange.objects.count(),
         "personal_data_access": PersonalDataAccess.objects.count(),
     }

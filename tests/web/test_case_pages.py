@@ -476,6 +476,7 @@ def test_the_close_page_crosses_the_case_off(client, world, case):
         "达成协议",
         "履行情况",
         "回访",
+        "回访",
         "销号",
     ]
     assert "(调解成功 → 已销号)" in html(page)
@@ -504,6 +505,7 @@ def test_the_whole_workflow_through_the_pages_shows_on_the_timeline(client, worl
         ),
         ("agreement_update", {"judicial_confirmation": "not_applied", "performance": "fulfilled"}),
         ("follow_up_create", {"kind": "phone", "done_at": datetime_input(now_minute())}),
+        ("follow_up_create", {"kind": "home_visit", "done_at": datetime_input(now_minute())}),
         ("close", {"note": ""}),
     ]
     for url_name, data in steps:
@@ -516,6 +518,7 @@ def test_the_whole_workflow_through_the_pages_shows_on_the_timeline(client, worl
         "调解记录",
         "达成协议",
         "履行情况",
+        "回访",
         "回访",
         "销号",
     ]

@@ -72,11 +72,20 @@ def _post_data(url_name: str, world, case: Case) -> dict:
             "satisfaction": "not_satisfied",
             "flared_again": "on",
         },
-        "fail": {"failure_reason": "party_refused", "routes_explained": "on"},
+        "fail": {"failure_reason": "sessions_failed", "routes_explained": "on"},
         "resolve_otherwise": {
             "means": "administrative",
             "action_taken": "越界登记",
             "resolved_on": today().isoformat(),
+        },
+        "refusal": {
+            "party": case.parties.first().pk,
+            "refused_on": case.received_on.isoformat(),
+            "routes_explained": "on",
+        },
+        "follow_up_waive": {
+            "follow_up": getattr(case.follow_ups.filter(done_at__isnull=True).first(), "pk", ""),
+            "reason": "当事人已迁居外地",
         },
         "close": {"note": "越界销号"},
         "void": reason,
@@ -101,6 +110,8 @@ CASE_PAGES = {
     "follow_up_create": ("ready_to_close", "secretary_b"),
     "fail": ("mediating", "secretary_b"),
     "resolve_otherwise": ("mediating", "secretary_b"),
+    "refusal": ("registered", "secretary_b"),
+    "follow_up_waive": ("resolved", "secretary_b"),
     "close": ("ready_to_close", "secretary_b"),
     "void": ("registered", "secretary_b"),
 }
