@@ -33,6 +33,8 @@ class Action(models.TextChoices):
     RECORD_PERFORMANCE = "record_performance", _("记录履行情况")
     RECORD_FOLLOW_UP = "record_follow_up", _("记录回访")
     FAIL = "fail", _("调解不成")
+    EXTEND_TERM = "extend_term", _("延长调解期限")
+    EXTEND_PETITION = "extend_petition", _("信访件延期办理")
     CLOSE = "close", _("销号")
     VOID = "void", _("作废")
     REVEAL_ID_NUMBER = "reveal_id_number", _("查看完整身份证号码")
@@ -50,6 +52,7 @@ _HANDLING = {
     Action.ESCALATE,
     Action.FAIL,
     Action.ATTACH,
+    Action.EXTEND_TERM,
 }
 
 ROLE_ACTIONS: dict[str, set[Action]] = {
@@ -73,6 +76,8 @@ ROLE_ACTIONS: dict[str, set[Action]] = {
         Action.DECIDE_ESCALATION,
         Action.CLOSE,
         Action.VOID,
+        # The head of the handling office approves a petition's extension (信访工作条例).
+        Action.EXTEND_PETITION,
     },
 }
 

@@ -83,9 +83,19 @@ ACTION_PAGES = {
     Action.WITHDRAW: "cases:withdraw",
     Action.EDIT: "cases:edit",
     Action.VOID: "cases:void",
+    Action.EXTEND_TERM: "cases:extend_term",
+    Action.EXTEND_PETITION: "cases:extend_petition",
 }
 # Steps that end or undo something get a quieter button than the next step forward.
-SECONDARY_ACTIONS = {Action.NOT_ACCEPT, Action.WITHDRAW, Action.EDIT, Action.VOID, Action.FAIL}
+SECONDARY_ACTIONS = {
+    Action.NOT_ACCEPT,
+    Action.WITHDRAW,
+    Action.EDIT,
+    Action.VOID,
+    Action.FAIL,
+    Action.EXTEND_TERM,
+    Action.EXTEND_PETITION,
+}
 
 
 @login_required
@@ -314,3 +324,11 @@ def party_reveal(request, pk, field):
         "cases/party_reveal.html",
         {"party": party, "case": party.case, "field": field, "value": value},
     )
+
+
+case_extend_term = _step_page(
+    Action.EXTEND_TERM, forms.TermExtensionForm, gettext_lazy("调解期限已延长。")
+)
+petition_extend = _step_page(
+    Action.EXTEND_PETITION, forms.PetitionExtensionForm, gettext_lazy("信访件已延期办理。")
+)

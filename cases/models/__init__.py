@@ -36,8 +36,16 @@ from .mediation import (
     SessionResult,
 )
 from .parties import Party, PartyGender, PartyRole
-from .policies import FollowUpRule, GradePolicy, OffsetUnit, ResponsibilityRule, WorkflowPolicy
+from .policies import (
+    ClockPolicy,
+    FollowUpRule,
+    GradePolicy,
+    OffsetUnit,
+    ResponsibilityRule,
+    WorkflowPolicy,
+)
 from .records import CaseEvent, CaseNumberCounter, EventKind, IdempotencyKey, PersonalDataAccess
+from .terms import CaseTermExtension, ExtensionKind
 
 __all__ = [
     "AREA_LEVEL_FOR_HANDLING",
@@ -55,10 +63,13 @@ __all__ = [
     "CaseNumberCounter",
     "CaseQuerySet",
     "CaseSource",
+    "CaseTermExtension",
+    "ClockPolicy",
     "DisputeType",
     "Escalation",
     "EscalationStatus",
     "EventKind",
+    "ExtensionKind",
     "FailureReason",
     "FollowUp",
     "FollowUpKind",

@@ -47,6 +47,7 @@ from cases.services.registration import (
     case_update,
     numbering_area_for,
 )
+from cases.services.terms import case_extend_term, petition_extend
 from cases.workflow import ALLOWED_FROM, WorkflowError, available_actions, workflow_refusal
 
 __all__ = [
@@ -67,6 +68,7 @@ __all__ = [
     "case_accept",
     "case_change_grade",
     "case_close",
+    "case_extend_term",
     "case_fail",
     "case_not_accept",
     "case_register",
@@ -84,6 +86,7 @@ __all__ = [
     "numbering_area_for",
     "organisations_available_for",
     "personal_data_reveal",
+    "petition_extend",
     "session_record",
     "workflow_refusal",
 ]

@@ -40,6 +40,7 @@ CASE_FIELDS = (
     "id",
     "number",
     "area_id",
+    "accepted_on",
     "received_on",
     "occurred_on",
     "title",
