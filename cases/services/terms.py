@@ -14,6 +14,14 @@ from cases.policy import Action
 from cases.workflow import check_allowed, lock_case, record_event, require_reason
 
 
+def term_restart(case: Case, start: datetime.date) -> None:
+    """A new mediation term from ``start`` (the case not saved): for a case reopened
+    because its dispute flared again, which is mediated afresh; earlier extensions were
+    for the earlier mediation."""
+    case.term_extended_days = 0
+    case.term_ends_on = start + datetime.timedelta(days=ClockPolicy.current().mediation_term_days)
+
+
 def _check_days(days, limit: int) -> int:
     if days is None or days < 1:
         raise ValidationError({"days": _("请填写延长的天数(至少1天)。")})

@@ -237,6 +237,8 @@ def test_the_schema_lists_every_endpoint_of_api_v1(schema):
                 "fail",
                 "close",
                 "void",
+                "extend-term",
+                "petition/extend",
             )
         ),
     }

@@ -65,6 +65,8 @@ def _body(endpoint: str, world) -> dict:
         "fail": {"failure_reason": "party_refused", "routes_explained": True},
         "close": {"note": "越界销号"},
         "void": reason,
+        "extend-term": {"days": 10, "parties_consented": True, **reason},
+        "petition/extend": {"days": 30, **reason},
     }[endpoint]
 
 
@@ -85,6 +87,8 @@ CASE_ENDPOINTS = {
     "fail": ("post", "mediating", "secretary_b", 200),
     "close": ("post", "ready_to_close", "secretary_b", 200),
     "void": ("post", "registered", "secretary_b", 200),
+    "extend-term": ("post", "mediating", "secretary_b", 200),
+    "petition/extend": ("post", "petition_mediating", "secretary_b", 200),
 }
 
 

@@ -31,7 +31,11 @@ def test_accepting_records_the_owner_and_mediators_on_the_timeline(world):
     case = accepted_case(world)
 
     event = CaseEvent.objects.get(case=case, kind=EventKind.ACCEPTED)
-    assert event.changes == {"责任人": ["", str(world.secretary_a)], "调解员": ["", "宝大叔"]}
+    assert event.changes == {
+        "受理日期": ["", case.accepted_on.isoformat()],
+        "责任人": ["", str(world.secretary_a)],
+        "调解员": ["", "宝大叔"],
+    }
     assert event.note == "受理"
 
 

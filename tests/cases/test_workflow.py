@@ -356,6 +356,7 @@ def test_a_mediating_case_offers_the_mediation_steps_to_the_secretary(world):
         Action.ESCALATE,
         Action.RECORD_AGREEMENT,
         Action.FAIL,
+        Action.EXTEND_TERM,
         Action.VOID,
         Action.REVEAL_ID_NUMBER,
         Action.REVEAL_MOBILE,

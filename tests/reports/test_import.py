@@ -30,7 +30,7 @@ def row(**values) -> dict:
     """One ledger row by header, a good one unless overridden."""
     data = {
         "区域代码": "330681101001",
-        "受理日期": "2026-10-05",
+        "登记日期": "2026-10-05",
         "发生日期": "",
         "案件名称": "张某与李某宅基地纠纷",
         "申请人": "张三",
@@ -95,7 +95,7 @@ def three_rows() -> list[dict]:
         row(),
         row(
             区域代码=330681101002,  # typed as a number
-            受理日期=datetime.datetime(2026, 10, 6),  # a real date cell
+            登记日期=datetime.datetime(2026, 10, 6),  # a real date cell
             发生日期="2026/9/30",
             案件名称="王某与赵某欠薪纠纷",
             申请人="王五\n王六",
@@ -111,7 +111,7 @@ def three_rows() -> list[dict]:
         ),
         row(
             区域代码="33068110100101",
-            受理日期="2026年10月7日",
+            登记日期="2026年10月7日",
             案件名称="邻里噪音纠纷",
             申请人="孙七;周八",
             申请人身份证号="",
@@ -277,7 +277,7 @@ def test_masked_id_numbers_and_phones_of_an_exported_ledger_are_refused(world):
 def test_every_problem_of_a_row_is_reported_at_once(world):
     rows = [
         row(
-            受理日期="2026-13-45",
+            登记日期="2026-13-45",
             案件名称="",
             风险等级="紫",
             被申请人联系电话="12345",
@@ -288,7 +288,7 @@ def test_every_problem_of_a_row_is_reported_at_once(world):
     result = importing.import_ledger(by=world.clerk_a, content=xlsx(rows), file_name="m.xlsx")
 
     assert sorted(p.column for p in result.problems) == sorted(
-        ["受理日期", "案件名称", "风险等级", "被申请人联系电话", "涉及金额(元)"]
+        ["登记日期", "案件名称", "风险等级", "被申请人联系电话", "涉及金额(元)"]
     )
 
 

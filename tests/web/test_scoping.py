@@ -71,6 +71,8 @@ def _post_data(url_name: str, world, case: Case) -> dict:
         "fail": {"failure_reason": "party_refused", "routes_explained": "on"},
         "close": {"note": "越界销号"},
         "void": reason,
+        "extend_term": {"days": "10", "parties_consented": "on", **reason},
+        "extend_petition": {"days": "30", **reason},
     }[url_name]
 
 
@@ -92,6 +94,8 @@ CASE_PAGES = {
     "fail": ("mediating", "secretary_b"),
     "close": ("ready_to_close", "secretary_b"),
     "void": ("registered", "secretary_b"),
+    "extend_term": ("mediating", "secretary_b"),
+    "extend_petition": ("petition_mediating", "secretary_b"),
 }
 # Pages that only show something: a POST by an allowed user changes nothing either.
 READ_ONLY_PAGES = {"detail", "agreement_print"}
