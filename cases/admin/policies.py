@@ -3,7 +3,13 @@
 from django.contrib import admin
 
 from cases.admin.base import DistrictWideMixin
-from cases.models import FollowUpRule, GradePolicy, ResponsibilityRule, WorkflowPolicy
+from cases.models import (
+    ClockPolicy,
+    FollowUpRule,
+    GradePolicy,
+    ResponsibilityRule,
+    WorkflowPolicy,
+)
 
 
 @admin.register(GradePolicy)
@@ -48,5 +54,30 @@ class WorkflowPolicyAdmin(DistrictWideMixin, admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         if not change:
             # The row the workflow reads; only reachable while the table is empty.
+            obj.pk = 1
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(ClockPolicy)
+class ClockPolicyAdmin(DistrictWideMixin, admin.ModelAdmin):
+    """A single row (``ClockPolicy.current()`` reads pk 1). A change applies to the clocks
+    started after it: a case's term and petition clocks keep the days they started with."""
+
+    list_display = (
+        "__str__",
+        "mediation_term_days",
+        "term_extension_max_days",
+        "term_extensions_max",
+        "petition_route_days",
+        "petition_handle_days",
+        "petition_extension_days",
+        "remind_days_before",
+    )
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and not ClockPolicy.objects.exists()
+
+    def save_model(self, request, obj, form, change):
+        if not change:
             obj.pk = 1
         super().save_model(request, obj, form, change)
