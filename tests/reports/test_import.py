@@ -210,6 +210,19 @@ def test_a_ledger_exported_before_the_column_was_renamed_still_imports_its_refer
     assert Case.objects.get().external_reference == "2025-0007"
 
 
+def test_a_ledger_whose_受理日期_was_the_registration_date_still_imports_it_as_such(world):
+    headers = ["受理日期" if h == "登记日期" else h for h in IMPORT_HEADERS]
+    old = {("受理日期" if k == "登记日期" else k): v for k, v in row().items()}
+
+    result = importing.import_ledger(
+        by=world.clerk_a, content=xlsx([old], headers=headers), file_name="old.xlsx"
+    )
+
+    assert result.problems == []
+    case = Case.objects.get()
+    assert (case.received_on, case.accepted_on) == (datetime.date(2026, 10, 5), None)
+
+
 def test_title_row_above_the_header_and_exported_ledger_columns_are_accepted(world):
     exported = dict.fromkeys(HEADERS, "")
     exported.update(row(), 序号=1, 案件编号="330681101-2025-00009", 状态="已销号", 调解员="宝大叔")
