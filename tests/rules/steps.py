@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from cases import services
 from cases.models import Agreement, Case
-from tests.builders import accept, mediating, now_minute, resolved
+from tests.builders import accept, mediating, now_minute, petition_case, resolved
 from tests.factories import register_case
 from tests.web.helpers import datetime_input
 
@@ -101,6 +101,30 @@ def at_the_district(world) -> Case:
     case = in_mediation(world)
     # Set directly: no step takes a village case to the district in one go.
     Case.objects.filter(pk=case.pk).update(level="district")
+    return Case.objects.get(pk=case.pk)
+
+
+def petition_in_mediation(world) -> Case:
+    """A petition referral (信访转办) in mediation: it runs on the petition clocks."""
+    return mediating(
+        petition_case(world.secretary_a, received_on=days_ago(5)),
+        world.secretary_a,
+        [world.mediator_a],
+    )
+
+
+def term_extended(world) -> Case:
+    """In mediation, its term extended once already (the policy's default limit)."""
+    case = in_mediation(world)
+    services.case_extend_term(
+        case=case, by=world.secretary_a, days=10, reason="双方同意", parties_consented=True
+    )
+    return Case.objects.get(pk=case.pk)
+
+
+def petition_extended(world) -> Case:
+    case = petition_in_mediation(world)
+    services.petition_extend(case=case, by=world.secretary_a, days=30, reason="需补充调查")
     return Case.objects.get(pk=case.pk)
 
 
@@ -236,4 +260,16 @@ STEPS = {
         lambda world, case: {"failure_reason": "sessions_failed", "routes_explained": True},
     ),
     "close": Step("close", "close", lambda world, case: {}, lambda world, case: {}),
+    "extend_term": Step(
+        "extend_term",
+        "extend-term",
+        lambda world, case: {"days": "10", "parties_consented": "on", "reason": "双方同意"},
+        lambda world, case: {"days": 10, "parties_consented": True, "reason": "双方同意"},
+    ),
+    "extend_petition": Step(
+        "extend_petition",
+        "petition/extend",
+        lambda world, case: {"days": "30", "reason": "需补充调查"},
+        lambda world, case: {"days": 30, "reason": "需补充调查"},
+    ),
 }
