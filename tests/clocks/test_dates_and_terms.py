@@ -20,6 +20,8 @@ from cases.models import (
 )
 from cases.policy import Action
 from cases.workflow import workflow_refusal
+from reports import statistics
+from reports.periods import Period
 from tests.api.conftest import token_client
 from tests.builders import (
     accept,
@@ -270,3 +272,12 @@ def test_a_case_not_from_a_petition_has_no_petition_extension(world):
     case = mediating(register_case(world.secretary_a), world.secretary_a, [world.mediator_a])
     assert workflow_refusal(case, Action.EXTEND_PETITION) == "该案件不是信访件,没有信访办理期限。"
     assert Action.EXTEND_PETITION not in services.available_actions(world.secretary_a, case)
+
+
+def test_the_statistics_count_a_petition_past_its_routing_clock_as_overdue(world):
+    with on(MARCH_2):
+        petition_case(world.secretary_a, grade=Grade.RED)
+    march = Period.month(2026, 3)
+    on_day_15 = statistics.figures_for(world.village_a, march, today=MARCH_2 + 15 * DAY)
+    on_day_16 = statistics.figures_for(world.village_a, march, today=MARCH_2 + 16 * DAY)
+    assert (on_day_15["overdue"].value, on_day_16["overdue"].value) == (0, 1)
