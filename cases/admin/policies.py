@@ -61,7 +61,8 @@ class WorkflowPolicyAdmin(DistrictWideMixin, admin.ModelAdmin):
 @admin.register(ClockPolicy)
 class ClockPolicyAdmin(DistrictWideMixin, admin.ModelAdmin):
     """A single row (``ClockPolicy.current()`` reads pk 1). A change applies to the clocks
-    started after it: a case's term and petition clocks keep the days they started with."""
+    started after it: a case's term and petition handling clock keep the days they started
+    with; a petition not yet accepted follows the policy until it is."""
 
     list_display = (
         "__str__",
