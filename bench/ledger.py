@@ -339,6 +339,8 @@ class Filler:
             if status == Status.VOIDED:
                 case.void_reason = "重复登记。"
                 case.voided_at = self.moment(received_on)
+            # bulk_create skips Case.save(), which keeps the time limit (due_on) true.
+            case.due_on = case.deadline if case.is_pending else None
             cases.append(case)
             parties.append(
                 Party(

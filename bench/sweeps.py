@@ -291,7 +291,7 @@ def fill_rows(target: int, outstanding: int) -> None:
         SELECT number, year, seq, title, summary, grade,
                CASE grade WHEN 'red' THEN 'town' WHEN 'yellow' THEN 'village'
                     ELSE CASE area_level WHEN 'village' THEN 'village' ELSE 'grid' END END,
-               status, received_on - mod(g, 5)::int, received_on, deadline,
+               status, received_on - mod(g, 5)::int, received_on, deadline, deadline,
                grade = 'red' AND mod(g, 3) = 0, NULL, NULL,
                grade = 'red' AND mod(g, 5) = 0, (%(source_petition)s::boolean[])[s], '',
                CASE status WHEN 'failed' THEN 3 ELSE 0 END,
@@ -313,7 +313,7 @@ def fill_rows(target: int, outstanding: int) -> None:
     """
     columns = (
         "number, number_year, number_sequence, title, summary, grade, level, status,"
-        " occurred_on, received_on, deadline, is_group, people_involved, amount_at_stake,"
+        " occurred_on, received_on, deadline, due_on, is_group, people_involved, amount_at_stake,"
         " violence_risk, petition_risk, external_reference, failed_attempts, outcome_reason,"
         " failure_reason, routes_explained, closed_at, void_reason, voided_at, search_text,"
         " created_at, updated_at, area_id, created_by_id, numbering_area_id, organisation_id,"
@@ -467,9 +467,10 @@ def reset(now, today) -> None:
     # Pending cases not reported: their deadline in the next month.
     execute(
         """
-        UPDATE cases_case SET deadline = %(today)s::date + 1 + mod(id, 30)::int
+        UPDATE cases_case SET deadline = %(today)s::date + 1 + mod(id, 30)::int,
+                              due_on = %(today)s::date + 1 + mod(id, 30)::int
         WHERE status IN ('registered', 'accepted', 'mediating', 'signing')
-          AND overdue_reported_for IS NULL AND deadline <= %(today)s::date
+          AND overdue_reported_for IS NULL AND due_on <= %(today)s::date
         """,
         {"today": today},
     )
@@ -650,7 +651,7 @@ class CasesOverdue:
             pk
             for (pk,) in fetch(
                 "SELECT id FROM cases_case WHERE status IN ('registered', 'accepted', 'mediating', 'signing')"
-                " AND overdue_reported_for IS NULL AND deadline >= %(today)s"
+                " AND overdue_reported_for IS NULL AND due_on >= %(today)s"
                 " ORDER BY random() LIMIT %(n)s",
                 {"today": today, "n": count},
             )
@@ -658,8 +659,8 @@ class CasesOverdue:
         if len(ids) < count:
             sys.exit(f"Only {len(ids)} pending cases before their deadline; {count} wanted.")
         execute(
-            "UPDATE cases_case SET deadline = %(today)s::date - 1 - mod(id, 5)::int"
-            " WHERE id = ANY(%(ids)s)",
+            "UPDATE cases_case SET deadline = %(today)s::date - 1 - mod(id, 5)::int,"
+            " due_on = %(today)s::date - 1 - mod(id, 5)::int WHERE id = ANY(%(ids)s)",
             {"today": today, "ids": ids},
         )
         self.ids = ids
@@ -675,6 +676,7 @@ class CasesOverdue:
     def put_back(self, now, today):
         execute(
             "UPDATE cases_case SET deadline = %(today)s::date + 1 + mod(id, 30)::int,"
+            " due_on = %(today)s::date + 1 + mod(id, 30)::int,"
             " overdue_reported_for = NULL WHERE id = ANY(%(ids)s)",
             {"today": today, "ids": self.ids},
         )
@@ -852,7 +854,7 @@ def run(args) -> None:
         SELECT (SELECT count(*) FROM cases_case),
                (SELECT count(*) FROM cases_case
                 WHERE status IN ('registered', 'accepted', 'mediating', 'signing')
-                  AND deadline < current_date AND overdue_reported_for = deadline),
+                  AND due_on < current_date AND overdue_reported_for = due_on),
                (SELECT count(*) FROM cases_case
                 WHERE status IN ('registered', 'accepted', 'mediating', 'signing')
                   AND overdue_reported_for IS NULL),

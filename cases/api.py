@@ -46,11 +46,13 @@ from cases.serializers import (
     LookupSerializer,
     NoteSerializer,
     OnTheSpotSerializer,
+    PetitionExtensionSerializer,
     ReasonSerializer,
     RefusalRequestSerializer,
     ResolveOtherwiseSerializer,
     SessionSerializer,
     SourceSerializer,
+    TermExtensionSerializer,
     WaiveSerializer,
 )
 from cases.steps import step_perform
@@ -331,3 +333,17 @@ class CaseViewSet(
     )
     close = _step_action("close", Action.CLOSE, NoteSerializer, "销号")
     void = _step_action("void", Action.VOID, ReasonSerializer, "作废(不删除)")
+    extend_term = _step_action(
+        "extend_term",
+        Action.EXTEND_TERM,
+        TermExtensionSerializer,
+        "延长调解期限(须双方当事人同意)",
+        url_path="extend-term",
+    )
+    extend_petition = _step_action(
+        "extend_petition",
+        Action.EXTEND_PETITION,
+        PetitionExtensionSerializer,
+        "信访件延期办理(一次)",
+        url_path="petition/extend",
+    )

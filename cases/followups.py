@@ -236,23 +236,24 @@ def reminder_recipient(follow_up: FollowUp) -> User | None:
 
 
 def overdue_unreported(today: datetime.date):
-    """Pending cases past a deadline not yet reported. The filter is exactly the condition
-    of the partial index case_overdue_unreported_idx, and the ordering walks it, so this
-    reads only what is due; without that PostgreSQL may walk every live case."""
+    """Pending cases past their time limit (``due_on``) not yet reported. The filter is
+    exactly the condition of the partial index case_overdue_unreported_idx, and the
+    ordering walks it, so this reads only what is due; without that PostgreSQL may walk
+    every live case."""
     return (
         Case.objects.filter(overdue_q(today))
-        .exclude(overdue_reported_for=F("deadline"))
-        .order_by("deadline", "pk")
+        .exclude(overdue_reported_for=F("due_on"))
+        .order_by("due_on", "pk")
     )
 
 
-def claim_overdue_report(pk: int, deadline: datetime.date) -> bool:
-    """Mark the case reported for this deadline; False when another sweep did first or
-    the deadline has moved since."""
+def claim_overdue_report(pk: int, due_on: datetime.date) -> bool:
+    """Mark the case reported for this time limit; False when another sweep did first or
+    the limit has moved since."""
     claimed = (
-        Case.objects.filter(pk=pk, deadline=deadline)
-        .exclude(overdue_reported_for=deadline)
-        .update(overdue_reported_for=deadline)
+        Case.objects.filter(pk=pk, due_on=due_on)
+        .exclude(overdue_reported_for=due_on)
+        .update(overdue_reported_for=due_on)
     )
     return bool(claimed)
 

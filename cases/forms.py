@@ -219,6 +219,10 @@ class AcceptForm(PlainFormMixin, forms.Form):
     organisation = forms.ModelChoiceField(
         label=_("调解组织"), queryset=Organisation.objects.none(), required=False
     )
+    # Blank means today; the service refuses a day before registration or in the future.
+    accepted_on = forms.DateField(
+        label=_("受理日期"), widget=DATE_INPUT, required=False, help_text=_("不填则为今天。")
+    )
     note = forms.CharField(
         label=_("说明"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000, required=False
     )
@@ -237,6 +241,7 @@ class AcceptForm(PlainFormMixin, forms.Form):
             f"{u.display_name}({u.get_role_display()}·{u.area})"
         )
         self.fields["owner"].initial = user.pk if user.area and user.area.code in codes else None
+        self.fields["accepted_on"].initial = timezone.localdate()
         offer_choices(
             self.fields["mediators"],
             offered=services.mediators_available_for(case),
@@ -641,3 +646,16 @@ class ResolveOtherwiseForm(PlainFormMixin, forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["resolved_on"].initial = timezone.localdate
+
+
+class TermExtensionForm(PlainFormMixin, forms.Form):
+    """Extending the mediation term; the consent and the limits are the service's rules."""
+
+    days = forms.IntegerField(label=_("延长天数"), min_value=1, max_value=365)
+    parties_consented = forms.BooleanField(label=_("双方当事人均同意延长调解期限"), required=False)
+    reason = reason_field(_("延长原因"))
+
+
+class PetitionExtensionForm(PlainFormMixin, forms.Form):
+    days = forms.IntegerField(label=_("延长天数"), min_value=1, max_value=365, initial=30)
+    reason = reason_field(_("延期原因"))

@@ -38,6 +38,8 @@ class Action(models.TextChoices):
     RESOLVE_OTHERWISE = "resolve_otherwise", _("登记其他方式化解")
     RECORD_REFUSAL = "record_refusal", _("登记当事人拒绝调解")
     WAIVE_FOLLOW_UP = "waive_follow_up", _("免除回访")
+    EXTEND_TERM = "extend_term", _("延长调解期限")
+    EXTEND_PETITION = "extend_petition", _("信访件延期办理")
     CLOSE = "close", _("销号")
     VOID = "void", _("作废")
     REVEAL_ID_NUMBER = "reveal_id_number", _("查看完整身份证号码")
@@ -61,6 +63,7 @@ _HANDLING = {
     Action.RESOLVE_OTHERWISE,
     Action.RECORD_REFUSAL,
     Action.ATTACH,
+    Action.EXTEND_TERM,
 }
 
 # 随手调 is the grid member's way with a blue dispute (seed 001: "蓝色由网格员随手调");
@@ -108,6 +111,8 @@ ROLE_ACTIONS: dict[str, set[Action]] = {
         Action.CLOSE,
         Action.WAIVE_FOLLOW_UP,
         Action.VOID,
+        # The head of the handling office approves a petition's extension (信访工作条例).
+        Action.EXTEND_PETITION,
     },
 }
 

@@ -134,6 +134,12 @@ class CaseSerializer(serializers.ModelSerializer):
             *services.CASE_FIELDS,
             "area_name",
             "deadline",
+            "accepted_on",
+            "term_ends_on",
+            "term_extended_days",
+            "petition_route_by",
+            "petition_handle_by",
+            "due_on",
             "is_overdue",
             "owner",
             "failed_attempts",
@@ -374,6 +380,7 @@ class AcceptSerializer(serializers.Serializer):
         queryset=Organisation.objects.all(), required=False, allow_null=True
     )
     note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    accepted_on = serializers.DateField(required=False, allow_null=True)
 
 
 def reason_field() -> serializers.CharField:
@@ -442,6 +449,18 @@ class ResolveOtherwiseSerializer(serializers.Serializer):
     department = serializers.CharField(required=False, allow_blank=True, max_length=100, default="")
     resolved_on = serializers.DateField(required=False, allow_null=True, default=None)
     note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+
+class TermExtensionSerializer(serializers.Serializer):
+    days = serializers.IntegerField(min_value=1, max_value=365)
+    # False passes: that both parties must consent is the service's rule, in its words.
+    parties_consented = serializers.BooleanField(default=False)
+    reason = reason_field()
+
+
+class PetitionExtensionSerializer(serializers.Serializer):
+    days = serializers.IntegerField(min_value=1, max_value=365)
+    reason = reason_field()
 
 
 # A longer key would not fit the column (a 500 on PostgreSQL): refused up front.

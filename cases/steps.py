@@ -32,6 +32,7 @@ def _accept(case, by, data):
         mediators=list(data.get("mediators", [])),
         organisation=data.get("organisation"),
         note=data.get("note", ""),
+        accepted_on=data.get("accepted_on"),
     )
 
 
@@ -126,6 +127,16 @@ STEPS: dict[Action, Perform] = {
         case=case, by=by, note=data.get("note", "")
     ),
     Action.VOID: lambda case, by, data: services.case_void(case=case, by=by, reason=data["reason"]),
+    Action.EXTEND_TERM: lambda case, by, data: services.case_extend_term(
+        case=case,
+        by=by,
+        days=data.get("days"),
+        reason=data.get("reason", ""),
+        parties_consented=data.get("parties_consented", False),
+    ),
+    Action.EXTEND_PETITION: lambda case, by, data: services.petition_extend(
+        case=case, by=by, days=data.get("days"), reason=data.get("reason", "")
+    ),
 }
 
 

@@ -29,6 +29,8 @@ urlpatterns = [
     path("<int:pk>/refusal/", views.case_record_refusal, name="refusal"),
     path("<int:pk>/close/", views.case_close, name="close"),
     path("<int:pk>/void/", views.case_void, name="void"),
+    path("<int:pk>/extend-term/", views.case_extend_term, name="extend_term"),
+    path("<int:pk>/petition/extend/", views.petition_extend, name="extend_petition"),
     path("parties/<int:pk>/reveal/<str:field>/", views.party_reveal, name="party_reveal"),
     path("<int:pk>/attachments/new/", attachment_views.attachment_upload, name="attachment_upload"),
     path(

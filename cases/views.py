@@ -119,6 +119,8 @@ ACTION_PAGES = {
     Action.WITHDRAW: "cases:withdraw",
     Action.EDIT: "cases:edit",
     Action.VOID: "cases:void",
+    Action.EXTEND_TERM: "cases:extend_term",
+    Action.EXTEND_PETITION: "cases:extend_petition",
 }
 # Steps that end or undo something get a quieter button than the next step forward.
 SECONDARY_ACTIONS = {
@@ -130,6 +132,8 @@ SECONDARY_ACTIONS = {
     Action.RESOLVE_OTHERWISE,
     Action.RECORD_REFUSAL,
     Action.WAIVE_FOLLOW_UP,
+    Action.EXTEND_TERM,
+    Action.EXTEND_PETITION,
 }
 
 
@@ -409,3 +413,11 @@ def party_reveal(request, pk, field):
         "cases/party_reveal.html",
         {"party": party, "case": party.case, "field": field, "value": value},
     )
+
+
+case_extend_term = _step_page(
+    Action.EXTEND_TERM, forms.TermExtensionForm, gettext_lazy("调解期限已延长。")
+)
+petition_extend = _step_page(
+    Action.EXTEND_PETITION, forms.PetitionExtensionForm, gettext_lazy("信访件已延期办理。")
+)

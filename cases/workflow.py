@@ -21,9 +21,11 @@ from cases.models import (
     PENDING_STATUSES,
     Case,
     CaseEvent,
+    ClockPolicy,
     Escalation,
     EscalationStatus,
     EventKind,
+    ExtensionKind,
     Performance,
     Status,
 )
@@ -56,6 +58,8 @@ ALLOWED_FROM: dict[Action, tuple[str, ...]] = {
     # Art. 17: a party may refuse before the case is even accepted.
     Action.RECORD_REFUSAL: PENDING_STATUSES,
     Action.WAIVE_FOLLOW_UP: (Status.RESOLVED, Status.CLOSED),
+    Action.EXTEND_TERM: (Status.ACCEPTED, Status.MEDIATING),
+    Action.EXTEND_PETITION: (Status.ACCEPTED, Status.MEDIATING),
     # A case settled otherwise is crossed off like a failed one: there is no agreement
     # whose performance the committee supervises, so no visits to wait for.
     Action.CLOSE: (Status.RESOLVED, Status.FAILED, Status.RESOLVED_OTHERWISE),
@@ -98,6 +102,10 @@ def workflow_refusal(case: Case, action: Action) -> str | None:
         return _("该案件没有待接收的上报。")
     if action == Action.RECORD_AGREEMENT and case.agreement is not None:
         return _("该案件已记录调解协议。")
+    if action in (Action.EXTEND_TERM, Action.EXTEND_PETITION):
+        refusal = extension_refusal(case, action)
+        if refusal:
+            return refusal
     if action == Action.RECORD_PERFORMANCE and case.agreement is None:
         # Performance is recorded against the agreement in force; a resolved case with
         # none (its agreement superseded in older data) has nothing to update.
@@ -121,6 +129,29 @@ def workflow_refusal(case: Case, action: Action) -> str | None:
             ) % {"visits": ";".join(outstanding)}
     if action == Action.WAIVE_FOLLOW_UP and not followups.open_follow_ups(case).exists():
         return _("该案件没有待完成的回访。")
+    return None
+
+
+def extension_refusal(case: Case, action: Action) -> str | None:
+    """Why the clock cannot be extended (any more), or None."""
+    extensions = case.term_extensions.filter(
+        kind=ExtensionKind.PETITION
+        if action == Action.EXTEND_PETITION
+        else ExtensionKind.MEDIATION_TERM
+    )
+    if action == Action.EXTEND_PETITION:
+        if case.petition_handle_by is None:
+            return _("该案件不是信访件,没有信访办理期限。")
+        if extensions.exists():
+            return _("信访件只能延期一次,该案件已延期。")
+        return None
+    if case.term_ends_on is None:
+        return _("该案件尚未受理,没有调解期限。")
+    policy = ClockPolicy.current()
+    if extensions.count() >= policy.term_extensions_max or (
+        case.term_extended_days >= policy.term_extension_max_days
+    ):
+        return _("调解期限已按规则延长,不能再延长。")
     return None
 
 

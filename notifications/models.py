@@ -17,6 +17,7 @@ class NotificationKind(models.TextChoices):
     ESCALATION = "escalation", _("上报待接收")
     MONTHLY_REVIEW = "monthly_review", _("月例会提醒")
     JUDICIAL_CONFIRMATION = "judicial_confirmation", _("司法确认提醒")
+    PETITION_CLOCK = "petition_clock", _("信访期限提醒")
 
 
 class Notification(models.Model):

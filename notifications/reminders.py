@@ -26,7 +26,13 @@ from cases.followups import (
     overdue_unreported,
     reminder_recipient,
 )
-from cases.models import Agreement, Case, FollowUp
+from cases.models import Agreement, Case, ClockPolicy, FollowUp, Status
+from cases.petitions import (
+    claim_petition,
+    petition_reminder_recipients,
+    petitions_overdue_unreported,
+    petitions_to_remind,
+)
 from notifications.models import Notification, NotificationKind
 from notifications.services import notify
 
@@ -108,7 +114,7 @@ def sweep_overdue_cases(today: datetime.date | None = None, batch: int = SWEEP_B
             due = list(
                 overdue_unreported(today)
                 .select_for_update(skip_locked=True, of=("self",))
-                .values_list("pk", "deadline")[:batch]
+                .values_list("pk", "due_on")[:batch]
             )
             for pk, deadline in due:
                 if not claim_overdue_report(pk, deadline):
@@ -163,4 +169,60 @@ def sweep_judicial_confirmations(
                 dedupe_key=key,
             )[1]
         total += created
+    return total
+
+
+def _petition_clock_name(case: Case) -> str:
+    return _("信访件受理期限") if case.status == Status.REGISTERED else _("信访件办理期限")
+
+
+def sweep_petition_clocks(today: datetime.date | None = None, batch: int = SWEEP_BATCH) -> int:
+    """Remind before each petition clock ends (ClockPolicy.remind_days_before) and report
+    each one that ended to the supervisors, once per clock; returns how many were told."""
+    today = today or timezone.localdate()
+    days_before = ClockPolicy.current().remind_days_before
+    total = 0
+    for rows, field, recipients, title in (
+        (
+            lambda: petitions_to_remind(today, days_before),
+            "petition_reminded_for",
+            petition_reminder_recipients,
+            _("信访件 %(number)s 的%(clock)s将于 %(day)s 届满"),
+        ),
+        (
+            lambda: petitions_overdue_unreported(today),
+            "petition_reported_for",
+            overdue_recipients,
+            _("信访件 %(number)s 已超过%(clock)s(%(day)s)"),
+        ),
+    ):
+        while True:
+            with transaction.atomic():
+                due = list(
+                    rows()
+                    .select_for_update(skip_locked=True, of=("self",))
+                    .select_related("area", "owner")[:batch]
+                )
+                for case in due:
+                    clock = case.petition_clock()
+                    if clock is None or not claim_petition(case.pk, clock, field):
+                        continue
+                    for recipient in recipients(case):
+                        notify(
+                            recipient=recipient,
+                            kind=NotificationKind.PETITION_CLOCK,
+                            case=case,
+                            title=title
+                            % {
+                                "number": case.number,
+                                "clock": _petition_clock_name(case),
+                                "day": clock.isoformat(),
+                            },
+                            body=case.title,
+                            link=f"/cases/{case.pk}/",
+                            dedupe_key=f"{field}:{case.pk}:{clock.isoformat()}:{recipient.pk}",
+                        )
+                    total += 1
+            if len(due) < batch:
+                break
     return total

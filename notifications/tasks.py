@@ -39,3 +39,8 @@ def sweep_overdue_cases() -> int:
 @shared_task(ignore_result=True)
 def sweep_judicial_confirmations() -> int:
     return reminders.sweep_judicial_confirmations()
+
+
+@shared_task(ignore_result=True)
+def sweep_petition_clocks() -> int:
+    return reminders.sweep_petition_clocks()

@@ -38,7 +38,20 @@ LEDGER_COLUMNS: tuple[Column, ...] = (
     Column("number", "案件编号", 16),
     Column("area", "所属区域", 18),
     Column("area_code", "区域代码", 14, importable=True, required=True),
-    Column("received_on", "受理日期", 11, Kind.DATE, importable=True, required=True),
+    # 受理日期 is the day the case was accepted; the registration date beside it is
+    # 登记日期. Ledgers exported before called the registration date 受理日期: a file with
+    # no 登记日期 column still imports, its 受理日期 read as the registration date
+    # (``column_for_header``).
+    Column("accepted_on", "受理日期", 11, Kind.DATE),
+    Column(
+        "received_on",
+        "登记日期",
+        11,
+        Kind.DATE,
+        importable=True,
+        required=True,
+        former_headers=("受理日期",),
+    ),
     Column("occurred_on", "发生日期", 11, Kind.DATE, importable=True),
     Column("title", "案件名称", 22, importable=True, required=True),
     # The two sides, named so that they fit every row: 申请人/被申请人 where someone
@@ -132,6 +145,24 @@ LEDGER_COLUMNS: tuple[Column, ...] = (
 COLUMN_BY_KEY = {column.key: column for column in LEDGER_COLUMNS}
 COLUMN_BY_HEADER = {column.header: column for column in LEDGER_COLUMNS}
 HEADERS = tuple(column.header for column in LEDGER_COLUMNS)
+
+
+def column_for_header(key: str, present: set[str], keyed) -> Column | None:
+    """The column a header names; ``keyed`` makes headers comparable, ``present`` holds
+    the file's headers so keyed. A former header names its old column in a file without
+    that column's current header: there a header another column now uses (受理日期)
+    still means what it meant when the file was made."""
+    for column in LEDGER_COLUMNS:
+        if keyed(column.header) not in present and key in map(keyed, column.former_headers):
+            return column
+    for column in LEDGER_COLUMNS:
+        if key == keyed(column.header):
+            return column
+    for column in LEDGER_COLUMNS:
+        if key in map(keyed, column.former_headers):
+            return column
+    return None
+
 
 # Several parties of one side share a cell, one per line (names and their ID numbers,
 # phones and addresses line up line by line).

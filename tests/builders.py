@@ -21,6 +21,7 @@ from cases import services
 from cases.models import (
     AgreementForm,
     Case,
+    CaseSource,
     FollowUp,
     FollowUpKind,
     Grade,
@@ -261,6 +262,12 @@ class VillageB:
     signing: Case
     resolved: Case  # its visits still to be made
     ready_to_close: Case
+    petition_mediating: Case
+
+
+def petition_case(by, **overrides) -> Case:
+    """Registered from a petition referral (信访转办): it runs on the petition clocks."""
+    return register_case(by, source=CaseSource.objects.get(code="petition"), **overrides)
 
 
 def village_b_in_every_state(world) -> VillageB:
@@ -275,6 +282,7 @@ def village_b_in_every_state(world) -> VillageB:
         signing=in_signing(register_case(by), by, mediators),
         resolved=resolved(register_case(by), by, mediators),
         ready_to_close=ready_to_close(register_case(by), by, mediators),
+        petition_mediating=mediating(petition_case(by), by, mediators),
     )
 
 

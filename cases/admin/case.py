@@ -91,6 +91,14 @@ class VoidForm(forms.Form):
     )
 
 
+class TermExtensionAdminForm(forms.Form):
+    days = forms.IntegerField(label=_("延长天数"), min_value=1, max_value=365)
+    parties_consented = forms.BooleanField(label=_("双方当事人均同意延长调解期限"), required=False)
+    reason = forms.CharField(
+        label=_("延长原因"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3, "cols": 60})
+    )
+
+
 @admin.register(Case)
 class CaseAdmin(ServiceSaveMixin, ScopedAdminMixin, admin.ModelAdmin):
     list_display = (
@@ -118,10 +126,10 @@ class CaseAdmin(ServiceSaveMixin, ScopedAdminMixin, admin.ModelAdmin):
     autocomplete_fields = ("area",)
     inlines = (PartyInline, AttachmentInline, CaseEventInline)
     service_fields = services.EDITABLE_CASE_FIELDS
-    actions = ("void_selected", "resolve_otherwise_selected")
+    actions = ("void_selected", "resolve_otherwise_selected", "extend_term_selected")
 
     fieldsets = (
-        (None, {"fields": ("number", ("status", "grade", "level"), "deadline")}),
+        (None, {"fields": ("number", ("status", "grade", "level"), ("deadline", "due_on"))}),
         (
             _("案件信息"),
             {
@@ -130,7 +138,7 @@ class CaseAdmin(ServiceSaveMixin, ScopedAdminMixin, admin.ModelAdmin):
                     "title",
                     "summary",
                     ("source", "dispute_type"),
-                    ("occurred_on", "received_on"),
+                    ("occurred_on", "received_on", "accepted_on"),
                     "external_reference",
                 )
             },
@@ -156,6 +164,8 @@ class CaseAdmin(ServiceSaveMixin, ScopedAdminMixin, admin.ModelAdmin):
                     ("resolution_means", "resolution_means_detail", "resolved_on"),
                     ("resolution_department", "resolution_action"),
                     "outcome_reason",
+                    ("term_ends_on", "term_extended_days"),
+                    ("petition_route_by", "petition_handle_by"),
                     "closed_at",
                 )
             },
@@ -220,6 +230,52 @@ class CaseAdmin(ServiceSaveMixin, ScopedAdminMixin, admin.ModelAdmin):
                 data={},
                 parties=[f.party_row() for f in changed],
             )
+
+    @admin.action(description=_("延长所选案件的调解期限"), permissions=["change"])
+    def extend_term_selected(self, request, queryset):
+        """Extend the mediation term of the selected cases through the service, which
+        refuses each case it may not (no consent, over the limit, not accepted)."""
+        cases = list(
+            queryset.select_related(None).order_by("-received_on", "-id")[:VOID_BATCH_LIMIT]
+        )
+        form = TermExtensionAdminForm(request.POST if "apply" in request.POST else None)
+        if not form.is_valid():
+            context = {
+                **self.admin_site.each_context(request),
+                "title": _("延长调解期限"),
+                "opts": self.opts,
+                "cases": cases,
+                "form": form,
+                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+                "media": self.media,
+            }
+            request.current_app = self.admin_site.name
+            return TemplateResponse(request, "admin/cases/extend_term_confirmation.html", context)
+        extended = 0
+        for case in cases:
+            try:
+                services.case_extend_term(case=case, by=request.user, **form.cleaned_data)
+            except (ValidationError, PermissionDenied) as refusal:
+                self.message_user(
+                    request,
+                    gettext("%(number)s 未延长:%(reason)s")
+                    % {"number": case.number, "reason": refusal_text(refusal)},
+                    messages.WARNING,
+                )
+            else:
+                extended += 1
+        if extended:
+            self.message_user(
+                request,
+                ngettext(
+                    "已延长%(count)d件案件的调解期限。",
+                    "已延长%(count)d件案件的调解期限。",
+                    extended,
+                )
+                % {"count": extended},
+                messages.SUCCESS,
+            )
+        return None
 
     @admin.action(description=_("作废所选案件"), permissions=["change"])
     def void_selected(self, request, queryset):

@@ -4,6 +4,7 @@ from django.contrib import admin
 
 from cases.admin.base import DistrictWideMixin
 from cases.models import (
+    ClockPolicy,
     FollowUpRule,
     GradePolicy,
     LookBackRule,
@@ -64,5 +65,31 @@ class WorkflowPolicyAdmin(DistrictWideMixin, admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         if not change:
             # The row the workflow reads; only reachable while the table is empty.
+            obj.pk = 1
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(ClockPolicy)
+class ClockPolicyAdmin(DistrictWideMixin, admin.ModelAdmin):
+    """A single row (``ClockPolicy.current()`` reads pk 1). A change applies to the clocks
+    started after it: a case's term and petition handling clock keep the days they started
+    with; a petition not yet accepted follows the policy until it is."""
+
+    list_display = (
+        "__str__",
+        "mediation_term_days",
+        "term_extension_max_days",
+        "term_extensions_max",
+        "petition_route_days",
+        "petition_handle_days",
+        "petition_extension_days",
+        "remind_days_before",
+    )
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and not ClockPolicy.objects.exists()
+
+    def save_model(self, request, obj, form, change):
+        if not change:
             obj.pk = 1
         super().save_model(request, obj, form, change)

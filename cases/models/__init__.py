@@ -40,6 +40,7 @@ from .mediation import (
 )
 from .parties import Party, PartyGender, PartyRole, party_role_choices, party_role_label
 from .policies import (
+    ClockPolicy,
     FollowUpRule,
     GradePolicy,
     LookBackRule,
@@ -49,6 +50,7 @@ from .policies import (
 )
 from .records import CaseEvent, CaseNumberCounter, EventKind, IdempotencyKey, PersonalDataAccess
 from .refusals import Refusal
+from .terms import CaseTermExtension, ExtensionKind
 
 __all__ = [
     "SignatureMethod",
@@ -68,10 +70,13 @@ __all__ = [
     "CaseNumberCounter",
     "CaseQuerySet",
     "CaseSource",
+    "CaseTermExtension",
+    "ClockPolicy",
     "DisputeType",
     "Escalation",
     "EscalationStatus",
     "EventKind",
+    "ExtensionKind",
     "FailureReason",
     "FollowUp",
     "FollowUpKind",

@@ -106,8 +106,10 @@ class ResolutionMeans(models.TextChoices):
 
 def overdue_q(as_of: datetime.date) -> models.Q:
     """Overdue on ``as_of``: still pending with a time limit that ran out before that day.
-    The one statement of the rule; ``Case.is_overdue`` is its twin for a loaded row."""
-    return models.Q(status__in=PENDING_STATUSES, deadline__lt=as_of)
+    The one statement of the rule; ``Case.is_overdue`` is its twin for a loaded row.
+    The time limit is ``due_on``, the earliest clock still running (``Case.running_clocks``):
+    the grade's limit, the mediation term, and a petition's clock."""
+    return models.Q(status__in=PENDING_STATUSES, due_on__lt=as_of)
 
 
 class CaseQuerySet(models.QuerySet):
@@ -154,6 +156,23 @@ class Case(models.Model):
         _("登记日期"), default=timezone.localdate, validators=[validate_not_future_date]
     )
     deadline = models.DateField(_("化解期限"), null=True, blank=True)
+    # 受理日期: the day the case was accepted (set by ``case_accept``); received_on is the
+    # day it was registered. An escalation accepted by a higher level keeps this date.
+    accepted_on = models.DateField(_("受理日期"), null=True, blank=True, editable=False)
+    # The mediation term (一般在一个月内完成调解) from acceptance, moved only by an extension
+    # both parties agreed to (CaseTermExtension); the days extended so far.
+    term_ends_on = models.DateField(_("调解期限"), null=True, blank=True, editable=False)
+    term_extended_days = models.PositiveSmallIntegerField(
+        _("调解期限已延长(天)"), default=0, editable=False
+    )
+    # Petition cases only (信访工作条例): decide acceptance by this day, then handle by this.
+    petition_route_by = models.DateField(_("信访受理期限"), null=True, blank=True, editable=False)
+    petition_handle_by = models.DateField(_("信访办理期限"), null=True, blank=True, editable=False)
+    # The earliest clock still running: what "overdue" compares (see ``running_clocks``).
+    due_on = models.DateField(_("办理期限"), null=True, blank=True, editable=False)
+    # The petition clock last reminded of, and last reported overdue (claims of the sweep).
+    petition_reminded_for = models.DateField(null=True, blank=True, editable=False)
+    petition_reported_for = models.DateField(null=True, blank=True, editable=False)
 
     is_group = models.BooleanField(_("群体性纠纷"), default=False)
     people_involved = models.PositiveIntegerField(_("涉及人数"), null=True, blank=True)
@@ -214,8 +233,8 @@ class Case(models.Model):
     void_reason = models.TextField(_("作废原因"), blank=True, editable=False)
     voided_at = models.DateTimeField(_("作废时间"), null=True, blank=True, editable=False)
 
-    # The deadline whose passing was last reported to the supervisors; a new deadline
-    # (re-grade, reopening) is reported afresh.
+    # The time limit (due_on) whose passing was last reported to the supervisors; a new
+    # one (re-grade, reopening, extension, acceptance) is reported afresh.
     overdue_reported_for = models.DateField(null=True, blank=True, editable=False)
 
     # Lower-cased number, title, summary and party names, kept by the services so a
@@ -263,15 +282,15 @@ class Case(models.Model):
                 name="case_live_received_idx",
                 condition=~models.Q(status="voided"),
             ),
-            models.Index(fields=["status", "deadline"], name="case_status_deadline_idx"),
+            models.Index(fields=["status", "due_on"], name="case_status_due_idx"),
             # The overdue sweep's own filter: pending cases whose deadline has not yet been
             # reported. It stays tiny, so the sweep costs what is due, not what is stored.
             # (The sweep must keep exactly this filter for PostgreSQL to use it.)
             models.Index(
-                fields=["deadline"],
+                fields=["due_on"],
                 name="case_overdue_unreported_idx",
                 condition=models.Q(status__in=["registered", "accepted", "mediating", "signing"])
-                & ~models.Q(overdue_reported_for=models.F("deadline")),
+                & ~models.Q(overdue_reported_for=models.F("due_on")),
             ),
             models.Index(
                 fields=["number"], name="case_number_prefix_idx", opclasses=["varchar_pattern_ops"]
@@ -280,6 +299,19 @@ class Case(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number} {self.title}"
+
+    def save(self, *args, **kwargs):
+        self._start_clocks()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {
+                *update_fields,
+                "due_on",
+                "term_ends_on",
+                "petition_route_by",
+                "petition_handle_by",
+            }
+        super().save(*args, **kwargs)
 
     def clean(self):
         super().clean()
@@ -305,4 +337,73 @@ class Case(models.Model):
 
     def is_overdue(self, today: datetime.date | None = None) -> bool:
         today = today or timezone.localdate()
-        return bool(self.is_pending and self.deadline and self.deadline < today)
+        return bool(self.is_pending and self.due_on and self.due_on < today)
+
+    def running_clocks(self) -> dict[str, datetime.date]:
+        """The clocks running in the case's status, by name. The case is due on the earliest.
+
+        - Registered: the grade's time limit and, for a petition, the 15-day routing clock.
+        - Accepted, mediating or awaiting signatures (协议待签: not yet in force, so not yet
+          化解): the grade's limit, the mediation term (from acceptance) and,
+          for a petition, the handling clock. The grade's limit is the office's target for
+          a mediation in the ordinary term; an extension both parties agreed to lengthens
+          that mediation, so it moves the grade's limit by the same days (a lawful
+          extension alone does not make a case overdue). With the default policies the
+          grade's limit comes first (red: 30 days from registration, the term 30 days from
+          acceptance); the term binds where an office sets a longer grade limit.
+          The petition clocks are statutory and move only by the petition extension.
+        - Any other status: none.
+        """
+        if self.status == Status.REGISTERED:
+            clocks = {"deadline": self.deadline, "petition_route_by": self.petition_route_by}
+        elif self.status in (Status.ACCEPTED, Status.MEDIATING, Status.AGREEMENT_SIGNING):
+            grade_limit = self.deadline and self.deadline + datetime.timedelta(
+                days=self.term_extended_days
+            )
+            clocks = {
+                "deadline": grade_limit,
+                "term_ends_on": self.term_ends_on,
+                "petition_handle_by": self.petition_handle_by,
+            }
+        else:
+            clocks = {}
+        return {name: day for name, day in clocks.items() if day is not None}
+
+    def petition_clock(self) -> datetime.date | None:
+        """The petition clock running now: routing while registered, then handling."""
+        clocks = self.running_clocks()
+        return clocks.get("petition_route_by") or clocks.get("petition_handle_by")
+
+    def _start_clocks(self) -> None:
+        """Start the clocks that begin now (from the policy in force), and recompute
+        ``due_on``. Here rather than in each service because every step that moves a case
+        or its dates (registration, acceptance, re-grading, reopening, editing, the back
+        office) must leave ``due_on`` true, and all of them save the case."""
+        from .policies import ClockPolicy  # policies imports this module
+
+        petition = self.source_id is not None and self.source.is_petition
+        needs_policy = (self.accepted_on and self.term_ends_on is None) or (
+            petition
+            and (
+                self.status == Status.REGISTERED
+                or (self.accepted_on and self.petition_handle_by is None)
+            )
+        )
+        policy = ClockPolicy.current() if needs_policy else None
+        if self.accepted_on and self.term_ends_on is None:
+            self.term_ends_on = self.accepted_on + datetime.timedelta(
+                days=policy.mediation_term_days + self.term_extended_days
+            )
+        if not petition:
+            self.petition_route_by = self.petition_handle_by = None
+        else:
+            if self.status == Status.REGISTERED and self.received_on:
+                # Follows a corrected registration date until the acceptance is decided.
+                self.petition_route_by = self.received_on + datetime.timedelta(
+                    days=policy.petition_route_days
+                )
+            if self.accepted_on and self.petition_handle_by is None:
+                self.petition_handle_by = self.accepted_on + datetime.timedelta(
+                    days=policy.petition_handle_days
+                )
+        self.due_on = min(self.running_clocks().values(), default=None)

@@ -165,3 +165,50 @@ class LookBackRule(models.Model):
             raise ValidationError(
                 {"months_after_closing": ValidationError(_("请填写1个月以上。"), code="min")}
             )
+
+
+class ClockPolicy(models.Model):
+    """The clocks a case runs against besides its grade's limit (one row, edited in admin):
+    the mediation term (common provincial rule: 一般在一个月内完成调解, extendable with both
+    parties' consent) and the petition regulation's clocks (信访工作条例: decide acceptance
+    within 15 days, handle within 60, one extension of up to 30)."""
+
+    mediation_term_days = models.PositiveSmallIntegerField(
+        _("调解期限(天)"), default=30, help_text=_("自受理之日起计算。")
+    )
+    term_extension_max_days = models.PositiveSmallIntegerField(
+        _("调解期限最多延长(天)"),
+        default=30,
+        help_text=_("经双方当事人同意延长的天数合计不超过此数。"),
+    )
+    term_extensions_max = models.PositiveSmallIntegerField(_("调解期限最多延长次数"), default=1)
+    petition_route_days = models.PositiveSmallIntegerField(
+        _("信访件受理期限(天)"), default=15, help_text=_("自登记之日起,决定是否受理。")
+    )
+    petition_handle_days = models.PositiveSmallIntegerField(
+        _("信访件办理期限(天)"), default=60, help_text=_("自受理之日起计算。")
+    )
+    petition_extension_days = models.PositiveSmallIntegerField(
+        _("信访件延期最长(天)"), default=30, help_text=_("只能延期一次。")
+    )
+    remind_days_before = models.PositiveSmallIntegerField(_("信访期限届满前提醒(天)"), default=3)
+
+    class Meta:
+        verbose_name = _("办理期限规则")
+        verbose_name_plural = _("办理期限规则")
+
+    def __str__(self) -> str:
+        return str(self._meta.verbose_name)
+
+    def clean(self):
+        errors = {}
+        for field in ("mediation_term_days", "petition_route_days", "petition_handle_days"):
+            if getattr(self, field) < 1:
+                errors[field] = ValidationError(_("期限至少为1天。"), code="min_days")
+        if errors:
+            raise ValidationError(errors)
+
+    @classmethod
+    def current(cls) -> "ClockPolicy":
+        policy, _created = cls.objects.get_or_create(pk=1)
+        return policy

@@ -31,6 +31,7 @@ class EventKind(models.TextChoices):
     RESOLVED_OTHERWISE = "resolved_otherwise", _("其他方式化解")
     CLOSED = "closed", _("销号")
     REOPENED = "reopened", _("重新调解")
+    TERM_EXTENDED = "term_extended", _("延长期限")
     VOIDED = "voided", _("作废")
     ATTACHMENT_ADDED = "attachment_added", _("上传附件")
     ATTACHMENT_VOIDED = "attachment_voided", _("作废附件")

@@ -59,6 +59,7 @@ from cases.services.registration import (
     numbering_area_for,
 )
 from cases.services.resolution import RESOLUTION_FIELDS, case_resolve_otherwise
+from cases.services.terms import case_extend_term, petition_extend
 from cases.workflow import ALLOWED_FROM, WorkflowError, available_actions, workflow_refusal
 
 __all__ = [
@@ -85,6 +86,7 @@ __all__ = [
     "case_accept",
     "case_change_grade",
     "case_close",
+    "case_extend_term",
     "case_fail",
     "case_not_accept",
     "case_record_refusal",
@@ -108,6 +110,7 @@ __all__ = [
     "organisations_available_for",
     "own_mediator",
     "personal_data_reveal",
+    "petition_extend",
     "session_record",
     "workflow_refusal",
 ]

@@ -11,6 +11,7 @@ from cases import followups
 from cases.models import Agreement, Case, EventKind, FollowUp, FollowUpKind, Status
 from cases.policy import Action
 from cases.services.grading import deadline_for, grade_policy
+from cases.services.terms import term_restart
 from cases.workflow import (
     check_allowed,
     lock_case,
@@ -79,6 +80,7 @@ def follow_up_record(*, case: Case, by, data: dict) -> FollowUp:
             visit.cancelled_at = now
             visit.save(update_fields=["cancelled_at"])
         case.deadline = deadline_for(timezone.localdate(), grade_policy(case.grade))
+        term_restart(case, timezone.localdate())
         case.closed_at = None
         move_case(case, by, Status.MEDIATING, EventKind.REOPENED, note=_("回访发现纠纷再次激化"))
     return follow_up

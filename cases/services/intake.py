@@ -1,9 +1,12 @@
 """Intake: the decision to accept a case (and who owns and mediates it), not to accept
 it, or the applicant's withdrawal."""
 
+import datetime
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases.models import Case, EventKind, Status
@@ -73,12 +76,42 @@ def handling_team(case: Case, organisation: Organisation | None) -> Organisation
     return organisation
 
 
+def check_accepted_on(case: Case, accepted_on: datetime.date | None) -> datetime.date:
+    """The acceptance date: not before registration, not in the future. Only the first
+    acceptance sets it; a higher level accepting an escalation takes over the same case,
+    whose 受理日期 and mediation term stay those of the first acceptance."""
+    today = timezone.localdate()
+    accepted_on = accepted_on or today
+    if accepted_on > today:
+        raise ValidationError({"accepted_on": _("受理日期不能晚于今天。")})
+    if accepted_on < case.received_on:
+        raise ValidationError(
+            {
+                "accepted_on": _("受理日期不能早于登记日期(%(received)s)。")
+                % {"received": case.received_on.isoformat()}
+            }
+        )
+    return accepted_on
+
+
 @transaction.atomic
-def case_accept(*, case: Case, by, owner, mediators=(), organisation=None, note: str = "") -> Case:
-    """Accept the case (受理) and name who owns it and who mediates."""
+def case_accept(
+    *,
+    case: Case,
+    by,
+    owner,
+    mediators=(),
+    organisation=None,
+    note: str = "",
+    accepted_on: datetime.date | None = None,
+) -> Case:
+    """Accept the case (受理) on ``accepted_on`` (today when not given) and name who owns
+    it and who mediates. The acceptance date starts the mediation term and a petition's
+    handling clock (``Case._start_clocks``)."""
     case = lock_case(case)
     check_allowed(by, case, Action.ACCEPT)
     note = clean_note(note)
+    accepted_on = check_accepted_on(case, accepted_on)
     if owner is None:
         raise ValidationError({"owner": _("请指定责任人。")})
     if not owner.is_active:
@@ -101,6 +134,7 @@ def case_accept(*, case: Case, by, owner, mediators=(), organisation=None, note:
         raise ValidationError({"organisation": _("所选调解组织不在本辖区或已停用。")})
     organisation = handling_team(case, organisation)
     previous = set_status(case, Status.ACCEPTED)
+    case.accepted_on = accepted_on
     case.owner = owner
     case.organisation = organisation
     case.save()
@@ -112,6 +146,7 @@ def case_accept(*, case: Case, by, owner, mediators=(), organisation=None, note:
         from_status=previous,
         note=note,
         changes={
+            _("受理日期"): ["", accepted_on.isoformat()],
             _("责任人"): ["", str(owner)],
             _("调解员"): ["", "、".join(m.name for m in mediators)],
             **({_("调解组织"): ["", str(organisation)]} if organisation else {}),

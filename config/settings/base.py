@@ -340,6 +340,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notifications.tasks.sweep_judicial_confirmations",
         "schedule": 3600.0,
     },
+    # Petition clocks (信访工作条例) near their end or past it: dates, so hourly is plenty.
+    "remind-petition-clocks": {
+        "task": "notifications.tasks.sweep_petition_clocks",
+        "schedule": 3600.0,
+    },
     # Email/SMS not yet sent (broker flushed, worker killed, backend down): every minute.
     "retry-deliveries": {"task": "notifications.tasks.sweep_deliveries", "schedule": 60.0},
 }

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from common import spreadsheets
 from common.spreadsheets import Row, SpreadsheetError, is_blank, loose_key, open_sheets
-from reports.columns import LEDGER_COLUMNS, Column
+from reports.columns import LEDGER_COLUMNS, Column, column_for_header
 from reports.importing.results import ImportFileError, Problem, file_error
 
 # Offices put a title (and sometimes a date line) above the table.
@@ -74,12 +74,13 @@ def read_table(rows: Iterator[Row], limit: int) -> Table | None:
     seen: dict[str, int] = {}
     ignored: list[str] = []
     unnamed: set[int] = set()
+    present = {header_key(str(cell).strip()) for cell in header if not is_blank(cell)}
     for index, cell in enumerate(header):
         if is_blank(cell):
             unnamed.add(index)
             continue
         text = str(cell).strip()
-        column = COLUMN_BY_HEADER_KEY.get(header_key(text))
+        column = column_for_header(header_key(text), present, header_key)
         if column is None:
             problems.append(
                 Problem(

@@ -40,7 +40,8 @@ CASE_FIELDS = (
     "id",
     "number",
     "area_id",
-    "received_on",
+    "received_on",  # the keyset's day: index 3
+    "accepted_on",
     "occurred_on",
     "title",
     "source_id",

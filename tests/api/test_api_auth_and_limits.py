@@ -254,6 +254,8 @@ def test_the_schema_lists_every_endpoint_of_api_v1(schema):
                 "refusal",
                 "close",
                 "void",
+                "extend-term",
+                "petition/extend",
             )
         ),
     }

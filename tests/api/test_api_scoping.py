@@ -84,6 +84,8 @@ def _body(endpoint: str, world, case: Case) -> dict:
         },
         "close": {"note": "越界销号"},
         "void": reason,
+        "extend-term": {"days": 10, "parties_consented": True, **reason},
+        "petition/extend": {"days": 30, **reason},
     }[endpoint]
 
 
@@ -108,6 +110,8 @@ CASE_ENDPOINTS = {
     "follow-ups/waive": ("post", "resolved", "secretary_b", 200),
     "close": ("post", "ready_to_close", "secretary_b", 200),
     "void": ("post", "registered", "secretary_b", 200),
+    "extend-term": ("post", "mediating", "secretary_b", 200),
+    "petition/extend": ("post", "petition_mediating", "secretary_b", 200),
 }
 
 

@@ -32,6 +32,7 @@ def test_accepting_records_the_owner_and_mediators_on_the_timeline(world):
 
     event = CaseEvent.objects.get(case=case, kind=EventKind.ACCEPTED)
     assert event.changes == {
+        "受理日期": ["", case.accepted_on.isoformat()],
         "责任人": ["", str(world.secretary_a)],
         "调解员": ["", "宝大叔"],
         "调解组织": ["", "枫源村人民调解委员会"],

@@ -380,6 +380,7 @@ def test_a_mediating_case_offers_the_mediation_steps_to_the_secretary(world):
         Action.FAIL,
         Action.RESOLVE_OTHERWISE,
         Action.RECORD_REFUSAL,
+        Action.EXTEND_TERM,
         Action.VOID,
         Action.REVEAL_ID_NUMBER,
         Action.REVEAL_MOBILE,

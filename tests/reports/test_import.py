@@ -30,7 +30,7 @@ def row(**values) -> dict:
     """One ledger row by header, a good one unless overridden."""
     data = {
         "区域代码": "330681101001",
-        "受理日期": "2026-10-05",
+        "登记日期": "2026-10-05",
         "发生日期": "",
         "案件名称": "张某与李某宅基地纠纷",
         "当事人一方": "张三",
@@ -95,7 +95,7 @@ def three_rows() -> list[dict]:
         row(),
         row(
             区域代码=330681101002,  # typed as a number
-            受理日期=datetime.datetime(2026, 10, 6),  # a real date cell
+            登记日期=datetime.datetime(2026, 10, 6),  # a real date cell
             发生日期="2026/9/30",
             案件名称="王某与赵某欠薪纠纷",
             当事人一方="王五\n王六",
@@ -111,7 +111,7 @@ def three_rows() -> list[dict]:
         ),
         row(
             区域代码="33068110100101",
-            受理日期="2026年10月7日",
+            登记日期="2026年10月7日",
             案件名称="邻里噪音纠纷",
             当事人一方="孙七;周八",
             一方身份证号="",
@@ -239,6 +239,19 @@ def test_a_ledger_with_the_former_申请人_headers_still_imports_its_parties(wo
     ]
 
 
+def test_a_ledger_whose_受理日期_was_the_registration_date_still_imports_it_as_such(world):
+    headers = ["受理日期" if h == "登记日期" else h for h in IMPORT_HEADERS]
+    old = {("受理日期" if k == "登记日期" else k): v for k, v in row().items()}
+
+    result = importing.import_ledger(
+        by=world.clerk_a, content=xlsx([old], headers=headers), file_name="old.xlsx"
+    )
+
+    assert result.problems == []
+    case = Case.objects.get()
+    assert (case.received_on, case.accepted_on) == (datetime.date(2026, 10, 5), None)
+
+
 def test_title_row_above_the_header_and_exported_ledger_columns_are_accepted(world):
     exported = dict.fromkeys(HEADERS, "")
     exported.update(row(), 序号=1, 案件编号="330681101-2025-00009", 状态="已销号", 调解员="宝大叔")
@@ -306,7 +319,7 @@ def test_masked_id_numbers_and_phones_of_an_exported_ledger_are_refused(world):
 def test_every_problem_of_a_row_is_reported_at_once(world):
     rows = [
         row(
-            受理日期="2026-13-45",
+            登记日期="2026-13-45",
             案件名称="",
             风险等级="紫",
             另一方联系电话="12345",
@@ -317,7 +330,7 @@ def test_every_problem_of_a_row_is_reported_at_once(world):
     result = importing.import_ledger(by=world.clerk_a, content=xlsx(rows), file_name="m.xlsx")
 
     assert sorted(p.column for p in result.problems) == sorted(
-        ["受理日期", "案件名称", "风险等级", "另一方联系电话", "涉及金额(元)"]
+        ["登记日期", "案件名称", "风险等级", "另一方联系电话", "涉及金额(元)"]
     )
 
 

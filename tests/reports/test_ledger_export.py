@@ -145,7 +145,7 @@ def test_the_workbook_has_three_sheets_laid_out_for_screen_and_paper(world, octo
     assert [cell.value for cell in ledger[2]] == list(HEADERS)
     assert ledger.freeze_panes == "C3"
     assert ledger.column_dimensions["B"].width == pytest.approx(16, abs=1)  # 案件编号
-    assert ledger.column_dimensions["T"].width == pytest.approx(40, abs=1)  # 简要案情
+    assert ledger.column_dimensions["U"].width == pytest.approx(40, abs=1)  # 简要案情
     assert ledger.auto_filter.ref.startswith("A2:")
     # A4 landscape, one page wide, the header row on every printed page, page numbers.
     assert ledger.page_setup.orientation == "landscape"
@@ -163,7 +163,7 @@ def test_ledger_cells_are_typed_masked_and_never_formulas(world, october, tmp_pa
     rows = ledger_rows_by_number(workbook["台账"])
     hostile = rows[october["hostile"].number]
 
-    received = hostile[COLUMN["受理日期"]]
+    received = hostile[COLUMN["登记日期"]]
     assert received.value == datetime.datetime(2026, 10, 12)  # a real date, not text
     assert received.number_format == "yyyy-mm-dd"
     amount = hostile[COLUMN["涉及金额(元)"]]
@@ -267,7 +267,7 @@ def test_csv_has_a_bom_the_same_headers_and_quoted_formula_cells(world, october)
     assert hostile[COLUMN["当事人一方"]] == "'=1+2\n@SUM(A1)"
     assert hostile[COLUMN["当事人另一方"]] == "'-2+3"
     assert hostile[COLUMN["案件名称"]].startswith("'=HYPERLINK")
-    assert hostile[COLUMN["受理日期"]] == "2026-10-12"
+    assert hostile[COLUMN["登记日期"]] == "2026-10-12"
     assert hostile[COLUMN["涉及金额(元)"]] == "1234.50"
     assert APPLICANT_ID not in data.decode("utf-8-sig")
 

@@ -131,7 +131,7 @@ def ledger_row(world, **values) -> dict:
     """One row of a ledger file, by column header: the same good case unless overridden."""
     data = {
         "区域代码": world.village_a.code,
-        "受理日期": timezone.localdate().isoformat(),
+        "登记日期": timezone.localdate().isoformat(),
         "案件名称": "王某与陈某宅基地纠纷",
         "当事人一方": "王大山",
         "一方身份证号": GOOD_ID_NUMBER,

@@ -10,7 +10,14 @@ from django.utils import timezone
 from accounts.models import Role
 from cases import services
 from cases.models import Agreement, Case
-from tests.builders import accept, mediating, now_minute, record_session, resolved
+from tests.builders import (
+    accept,
+    mediating,
+    now_minute,
+    petition_case,
+    record_session,
+    resolved,
+)
 from tests.factories import UserFactory, register_case
 from tests.web.helpers import datetime_input
 
@@ -158,6 +165,30 @@ def resolved_otherwise_and_closed(world) -> Case:
         resolved_on=timezone.localdate(),
     )
     return services.case_close(case=case, by=world.secretary_a)
+
+
+def petition_in_mediation(world) -> Case:
+    """A petition referral (信访转办) in mediation: it runs on the petition clocks."""
+    return mediating(
+        petition_case(world.secretary_a, received_on=days_ago(5)),
+        world.secretary_a,
+        [world.mediator_a],
+    )
+
+
+def term_extended(world) -> Case:
+    """In mediation, its term extended once already (the policy's default limit)."""
+    case = in_mediation(world)
+    services.case_extend_term(
+        case=case, by=world.secretary_a, days=10, reason="双方同意", parties_consented=True
+    )
+    return Case.objects.get(pk=case.pk)
+
+
+def petition_extended(world) -> Case:
+    case = petition_in_mediation(world)
+    services.petition_extend(case=case, by=world.secretary_a, days=30, reason="需补充调查")
+    return Case.objects.get(pk=case.pk)
 
 
 def not_accepted(world) -> Case:
@@ -348,4 +379,16 @@ STEPS = {
     "resolve_otherwise": Step("resolve_otherwise", "resolve-otherwise", _resolution, _resolution),
     "refusal": Step("refusal", "refusal", _refusal_page, _refusal_api),
     "waive": Step("follow_up_waive", "follow-ups/waive", _waive_page, _waive_api),
+    "extend_term": Step(
+        "extend_term",
+        "extend-term",
+        lambda world, case: {"days": "10", "parties_consented": "on", "reason": "双方同意"},
+        lambda world, case: {"days": 10, "parties_consented": True, "reason": "双方同意"},
+    ),
+    "extend_petition": Step(
+        "extend_petition",
+        "petition/extend",
+        lambda world, case: {"days": "30", "reason": "需补充调查"},
+        lambda world, case: {"days": 30, "reason": "需补充调查"},
+    ),
 }

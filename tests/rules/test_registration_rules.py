@@ -80,8 +80,8 @@ RULES = {
         page={"received_on": TOMORROW},
         api={"received_on": TOMORROW},
         api_field="received_on",
-        ledger={"受理日期": TOMORROW},
-        ledger_column="受理日期",
+        ledger={"登记日期": TOMORROW},
+        ledger_column="登记日期",
         admin={"received_on": TOMORROW},
     ),
     "a received date before 1950": Rule(
@@ -89,8 +89,8 @@ RULES = {
         page={"received_on": BEFORE_1950},
         api={"received_on": BEFORE_1950},
         api_field="received_on",
-        ledger={"受理日期": BEFORE_1950},
-        ledger_column="受理日期",
+        ledger={"登记日期": BEFORE_1950},
+        ledger_column="登记日期",
         admin={"received_on": BEFORE_1950},
     ),
     "an occurred date in the future": Rule(

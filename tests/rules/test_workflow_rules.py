@@ -30,8 +30,11 @@ from tests.rules.steps import (
     good_agreement,
     in_mediation,
     not_accepted,
+    petition_extended,
+    petition_in_mediation,
     red_registered,
     registered,
+    term_extended,
     voided,
 )
 from tests.web.helpers import datetime_input
@@ -118,6 +121,18 @@ WRONG_STATUS = {
     "closing before the agreement is carried out": Rule(
         agreed, "close", "调解协议尚未履行完毕,不能销号。"
     ),
+    "extending the term of a case not yet accepted": Rule(
+        registered, "extend_term", "案件当前状态为“已登记”,不能延长调解期限。"
+    ),
+    "extending the term beyond the number of extensions allowed": Rule(
+        term_extended, "extend_term", "调解期限已按规则延长,不能再延长。"
+    ),
+    "extending a case that came from no petition as a petition": Rule(
+        in_mediation, "extend_petition", "该案件不是信访件,没有信访办理期限。"
+    ),
+    "extending a petition a second time": Rule(
+        petition_extended, "extend_petition", "信访件只能延期一次,该案件已延期。"
+    ),
 }
 
 
@@ -201,6 +216,42 @@ STEP_RULES = {
         "fail",
         "尚无调解记录:请先记录调解,或选择当事人拒绝调解。",
         "failure_reason",
+    ),
+    "accepting on a day before the case was registered": Rule(
+        registered,
+        "accept",
+        f"受理日期不能早于登记日期({days_ago(5).isoformat()})。",
+        "accepted_on",
+        page={"accepted_on": days_ago(6).isoformat()},
+    ),
+    "accepting on a day still to come": Rule(
+        registered,
+        "accept",
+        "受理日期不能晚于今天。",
+        "accepted_on",
+        page={"accepted_on": (timezone.localdate() + datetime.timedelta(days=1)).isoformat()},
+    ),
+    "extending the term without both parties' consent": Rule(
+        in_mediation,
+        "extend_term",
+        "延长调解期限须经双方当事人同意。",
+        "parties_consented",
+        page={"parties_consented": ""},
+        api={"parties_consented": False},
+    ),
+    "extending the term longer than the policy allows": Rule(
+        in_mediation,
+        "extend_term",
+        "最多还能延长30天。",
+        "days",
+        page={"days": "31"},
+        api={"days": 31},
+    ),
+    "extending the term with a blank reason": Rule(
+        in_mediation, "extend_term", REASON, "reason", page={"reason": "   "}
+    ),
+    "extending a petition with a blank reason": Rule(
+        petition_in_mediation, "extend_petition", REASON, "reason", page={"reason": "   "}
     ),
     "a reason holding a control character": Rule(
         registered,

@@ -49,6 +49,7 @@ NOT_OWNED_BY_A_VILLAGE = {
     "admin/cases/lookbackrule/": "look-back rules are one table for the district",
     "admin/cases/responsibilityrule/": "responsibility rules are one table for the district",
     "admin/cases/workflowpolicy/": "workflow policy is one table for the district",
+    "admin/cases/clockpolicy/": "the time limit rules are one table for the district",
 }
 
 # route name -> the village-B object it is asked for (a key of the ``VillageB`` objects).
@@ -73,6 +74,8 @@ OBJECT_FOR_ROUTE = {
     "cases:follow_up_waive": "case",
     "cases:close": "case",
     "cases:void": "case",
+    "cases:extend_term": "case",
+    "cases:extend_petition": "case",
     "cases:party_reveal": "party",
     "cases:attachment_upload": "case",
     "cases:attachment_download": "attachment",
@@ -106,6 +109,8 @@ OBJECT_FOR_ROUTE = {
     "case-sessions": "case",
     "case-void": "case",
     "case-withdraw": "case",
+    "case-extend-term": "case",
+    "case-extend-petition": "case",
 }
 
 # admin model (app_label.model_name) -> the village-B object its change pages are asked for.

@@ -47,10 +47,13 @@ CASE_PAGE_QUERIES = [
     "cases_escalation",  # may this user receive an escalation?
     "cases_escalation",  # is an escalation already pending?
     "cases_agreement",  # the agreement in force (Case.agreement, read once and cached)
+    "cases_clockpolicy",  # may the mediation term be extended (the policy's limits)?
+    "cases_casetermextension",  # ... and how often it was
     "cases_workflowpolicy",  # which sessions count as failed attempts, for the rule's words
     "cases_attachment",  # the attachments shown, uploaders joined
     "notifications_notification",  # the unread count in the navigation bar
     "grids_area",  # the area's ancestors, for its full name
+    "cases_casetermextension",  # the extensions shown beside the clocks
     *SESSION_SAVE,
 ]
 
@@ -134,4 +137,4 @@ def test_the_case_page_query_count_does_not_grow_with_parties_and_sessions(
     assert all(f"当事人{i}" in page for i in range(size))
     assert len(response.context["sessions"]) == sessions
     assert _tables(queries) == CASE_PAGE_QUERIES
-    assert len(queries) == 23
+    assert len(queries) == 26

@@ -89,6 +89,8 @@ def _post_data(url_name: str, world, case: Case) -> dict:
         },
         "close": {"note": "越界销号"},
         "void": reason,
+        "extend_term": {"days": "10", "parties_consented": "on", **reason},
+        "extend_petition": {"days": "30", **reason},
     }[url_name]
 
 
@@ -114,6 +116,8 @@ CASE_PAGES = {
     "follow_up_waive": ("resolved", "secretary_b"),
     "close": ("ready_to_close", "secretary_b"),
     "void": ("registered", "secretary_b"),
+    "extend_term": ("mediating", "secretary_b"),
+    "extend_petition": ("petition_mediating", "secretary_b"),
 }
 # Pages that only show something: a POST by an allowed user changes nothing either.
 READ_ONLY_PAGES = {"detail", "agreement_print"}
