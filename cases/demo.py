@@ -260,7 +260,7 @@ class DemoBuilder:
             + [Status.RESOLVED] * 5
             # A written agreement the parties have not all signed yet (协议待签).
             + [Status.AGREEMENT_SIGNING]
-            + [Status.CLOSED] * 7
+            + [Status.CLOSED] * 5
             + [Status.FAILED] * 2
             # Settled by the town's relief, not by an agreement (seed 001's school case).
             + [Status.RESOLVED_OTHERWISE]

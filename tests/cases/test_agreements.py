@@ -21,7 +21,7 @@ from cases.models import (
     Status,
 )
 from cases.outcomes import OUTCOME_Q, Outcome
-from mediators.models import OrganisationKind
+from mediators.models import Organisation, OrganisationKind
 from tests.builders import (
     committee_for,
     mediating_case,
@@ -79,7 +79,7 @@ def test_a_case_in_signing_counts_as_in_progress_not_successful(world):
 
 def test_a_case_in_signing_still_runs_against_its_deadline(world):
     case = in_signing(world)
-    Case.objects.filter(pk=case.pk).update(deadline=today() - days(1))
+    Case.objects.filter(pk=case.pk).update(deadline=today() - days(1), due_on=today() - days(1))
 
     assert refresh(case).is_overdue()
     assert Case.objects.overdue().filter(pk=case.pk).exists()
@@ -232,7 +232,7 @@ def test_an_organisation_that_is_not_a_committee_cannot_seal_the_agreement(world
 
 def test_the_committee_of_another_village_cannot_seal_the_agreement(world):
     case = in_signing(world)
-    elsewhere = OrganisationFactory(name="陈家村人民调解委员会", area=world.village_a2)
+    elsewhere = Organisation.objects.get(name="陈家村人民调解委员会", area=world.village_a2)
 
     assert sign_refusal(world, case, seal_organisation=elsewhere, sealed_on=today()) == SEAL_REFUSAL
 
@@ -338,7 +338,7 @@ def test_an_agreement_reached_before_the_case_was_received_is_refused(world):
 def test_agreements_recorded_before_the_signing_records_are_taken_as_in_force(world):
     case = in_signing(world)
     Agreement.objects.filter(case=case).update(signed_on=None)
-    migration = importlib.import_module("cases.migrations.0019_agreement_signing")
+    migration = importlib.import_module("cases.migrations.0024_agreement_signing")
 
     migration.take_earlier_agreements_as_in_force(apps, None)
 

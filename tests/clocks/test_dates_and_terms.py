@@ -52,14 +52,15 @@ def on(day: datetime.date, hour: int = 9):
 def red_case_mediating(world, received=MARCH_2, accepted=None) -> Case:
     with on(accepted or received):
         case = register_case(world.secretary_a, grade=Grade.RED, received_on=received)
+        # Red: the town's clerk accepts it for the town's professional team (三三调处).
         services.case_accept(
             case=case,
-            by=world.secretary_a,
-            owner=world.secretary_a,
-            mediators=[world.mediator_a],
+            by=world.clerk_a,
+            owner=world.clerk_a,
+            mediators=[world.town_mediator_a],
             accepted_on=accepted,
         )
-        return refresh(record_session(case, world.secretary_a, [world.mediator_a]).case)
+        return refresh(record_session(case, world.clerk_a, [world.town_mediator_a]).case)
 
 
 # ---------------------------------------------------------------------------
@@ -148,7 +149,7 @@ def test_where_an_office_gives_red_cases_longer_the_term_makes_the_case_overdue(
 
 def test_an_extension_both_parties_agreed_to_moves_the_term_and_the_grades_limit(client, world):
     case = red_case_mediating(world)
-    client.force_login(world.secretary_a)
+    client.force_login(world.clerk_a)
     with on(MARCH_2 + 25 * DAY):
         response = client.post(
             reverse("cases:extend_term", args=[case.pk]),
@@ -167,7 +168,7 @@ def test_an_extension_both_parties_agreed_to_moves_the_term_and_the_grades_limit
         True,
     )
     assert (extension.previous_end, extension.new_end) == (MARCH_2 + 30 * DAY, MARCH_2 + 45 * DAY)
-    assert extension.extended_by == world.secretary_a
+    assert extension.extended_by == world.clerk_a
     event = CaseEvent.objects.get(case=case, kind=EventKind.TERM_EXTENDED)
     assert event.note == "双方同意继续协商赔偿数额"
     with on(MARCH_2 + 25 * DAY):
@@ -178,7 +179,7 @@ def test_an_extension_both_parties_agreed_to_moves_the_term_and_the_grades_limit
 def test_the_api_extends_the_term_through_the_same_service(world):
     case = red_case_mediating(world)
     with on(MARCH_2 + 20 * DAY):
-        response = token_client(world.secretary_a).post(
+        response = token_client(world.clerk_a).post(
             f"/api/v1/cases/{case.pk}/extend-term/",
             {"days": 10, "parties_consented": True, "reason": "双方同意"},
             format="json",
@@ -191,18 +192,18 @@ def test_the_api_extends_the_term_through_the_same_service(world):
 def test_the_term_is_extended_no_more_often_than_the_policy_allows(world):
     case = red_case_mediating(world)
     services.case_extend_term(
-        case=case, by=world.secretary_a, days=10, reason="双方同意", parties_consented=True
+        case=case, by=world.clerk_a, days=10, reason="双方同意", parties_consented=True
     )
     with pytest.raises(services.WorkflowError) as refusal:
         services.case_extend_term(
-            case=case, by=world.secretary_a, days=5, reason="再延", parties_consented=True
+            case=case, by=world.clerk_a, days=5, reason="再延", parties_consented=True
         )
     assert refusal.value.message == "调解期限已按规则延长,不能再延长。"
 
     ClockPolicy.objects.filter(pk=1).update(term_extensions_max=3)
     with pytest.raises(Exception) as too_long:
         services.case_extend_term(
-            case=case, by=world.secretary_a, days=21, reason="再延", parties_consented=True
+            case=case, by=world.clerk_a, days=21, reason="再延", parties_consented=True
         )
     assert too_long.value.message_dict == {"days": ["最多还能延长20天。"]}
     assert refresh(case).term_ends_on == MARCH_2 + 40 * DAY
@@ -240,7 +241,7 @@ def test_accepting_a_petition_starts_its_60_day_handling_clock(world):
     with on(MARCH_2):
         case = petition_case(world.secretary_a, grade=Grade.RED)
     with on(MARCH_2 + 10 * DAY):
-        case = accept(case, world.secretary_a)
+        case = accept(case, world.clerk_a, [world.town_mediator_a])
     assert case.petition_handle_by == MARCH_2 + 70 * DAY
     assert case.petition_route_by == MARCH_2 + 15 * DAY  # kept on record
     assert case.due_on == MARCH_2 + 30 * DAY  # the grade's limit is still the earliest

@@ -21,7 +21,7 @@ from tests.followups.helpers import local
 
 pytestmark = pytest.mark.django_db
 
-clocks_data = importlib.import_module("cases.migrations.0020_case_clocks_data")
+clocks_data = importlib.import_module("cases.migrations.0028_case_clocks_data")
 MARCH_2 = datetime.date(2026, 3, 2)
 DAY = datetime.timedelta(days=1)
 

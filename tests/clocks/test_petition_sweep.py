@@ -67,7 +67,7 @@ def test_a_registered_petition_is_reminded_before_day_15_and_reported_after_it_o
 def test_accepting_starts_the_handling_clock_which_is_reminded_to_the_owner(world):
     ClockPolicy.objects.filter(pk=1).update(remind_days_before=5)
     with on(MARCH_2):
-        case = accept(petition_case(world.secretary_a, grade=Grade.RED), world.secretary_a)
+        case = accept(petition_case(world.secretary_a, grade=Grade.YELLOW), world.secretary_a)
     handle_by = MARCH_2 + 60 * DAY
     with on(handle_by - 5 * DAY):
         assert sweep_petition_clocks() == 1
@@ -76,7 +76,7 @@ def test_accepting_starts_the_handling_clock_which_is_reminded_to_the_owner(worl
 
 def test_an_extension_moves_the_handling_clock_and_it_is_reminded_afresh(world):
     with on(MARCH_2):
-        case = accept(petition_case(world.secretary_a, grade=Grade.RED), world.secretary_a)
+        case = accept(petition_case(world.secretary_a, grade=Grade.YELLOW), world.secretary_a)
     with on(MARCH_2 + 58 * DAY):
         assert sweep_petition_clocks() == 1
         services.petition_extend(case=case, by=world.supervisor_a, days=30, reason="需补充调查")

@@ -23,6 +23,7 @@ from tests.reports.test_statistics import ledger_count
 pytestmark = pytest.mark.django_db
 
 OUTCOME_COLUMN = HEADERS.index("调解结果")
+TITLE_COLUMN = HEADERS.index("案件名称")
 
 
 def this_month() -> Period:
@@ -93,7 +94,9 @@ def test_the_ledger_behind_the_figure_and_its_filter_list_exactly_that_case(worl
 
 
 def test_the_ledger_column_says_how_each_case_ended(world, month):
-    outcomes = {row[6]: row[OUTCOME_COLUMN] for row in ledger_rows(world.village_a, month)}
+    outcomes = {
+        row[TITLE_COLUMN]: row[OUTCOME_COLUMN] for row in ledger_rows(world.village_a, month)
+    }
 
     assert outcomes == {
         "退役军人待遇落实": "其他方式化解",

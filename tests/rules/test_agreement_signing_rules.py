@@ -6,7 +6,7 @@ organisations, so each row builds it from the case."""
 import pytest
 from django.urls import reverse
 
-from mediators.models import OrganisationKind
+from mediators.models import Organisation, OrganisationKind
 from tests.api.conftest import token_client
 from tests.builders import committee_for, today
 from tests.factories import OrganisationFactory, register_case
@@ -42,7 +42,9 @@ def _district_centre_seal(world, case):
 
 
 def _other_village_committee_seal(world, case):
-    return _seal(OrganisationFactory(name="陈家村人民调解委员会", area=world.village_a2), today())
+    return _seal(
+        Organisation.objects.get(name="陈家村人民调解委员会", area=world.village_a2), today()
+    )
 
 
 def _seal_before_the_agreement(world, case):

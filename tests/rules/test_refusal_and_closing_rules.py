@@ -260,7 +260,11 @@ TURNED_AWAY = {
         agreed, "mediator_user_a", "waive", 403, "您没有权限免除回访。"
     ),
     "a grid member waiving a visit of a case the village handles": TurnedAway(
-        agreed_in_grid_a_at_village_level, "grid_member_a", "waive", 403, "您没有权限免除回访。"
+        agreed_in_grid_a_at_village_level,
+        "grid_member_a",
+        "waive",
+        403,
+        "该案件由村(社区)处置,本级可查看,不能免除回访。",
     ),
     "a supervisor recording a refusal": TurnedAway(
         registered, "supervisor_a", "refusal", 403, "您没有权限登记当事人拒绝调解。"
