@@ -4,7 +4,9 @@ stops reading at the limit, answers 413 in the user's language and stores nothin
 import io
 
 import pytest
+from django.core import signals
 from django.core.handlers.wsgi import WSGIHandler
+from django.db import close_old_connections
 from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
 from django.urls import reverse
 
@@ -63,7 +65,15 @@ def post_through_the_server(client, user, path: str, body: bytes, language="zh-h
     def start_response(status, headers):
         captured["status"] = int(status.split()[0])
 
-    content = b"".join(WSGIHandler()(environ, start_response))
+    # As Django's test client does: the server's end-of-request hook would close the
+    # connection the test's transaction is running on.
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    try:
+        content = b"".join(WSGIHandler()(environ, start_response))
+    finally:
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)
     return captured["status"], content.decode(), stream
 
 
