@@ -103,8 +103,15 @@ def review(world) -> MonthlyReview:
     )
 
 
-def _days(days: int) -> str:
-    return (timezone.localdate() + datetime.timedelta(days=days)).isoformat()
+class _days:  # noqa: N801 - reads as the value it stands for
+    """A date this many days from today, worked out when the test runs, not when it is
+    collected (a run that crosses midnight would otherwise post yesterday's "tomorrow")."""
+
+    def __init__(self, days: int):
+        self.days = days
+
+    def __str__(self) -> str:
+        return (timezone.localdate() + datetime.timedelta(days=self.days)).isoformat()
 
 
 REVIEW_RULES = {
@@ -139,6 +146,7 @@ def test_a_review_rule_is_refused_alike_by_the_review_page_and_the_admin(
     client.force_login(world.secretary_a)
     url = reverse("reports:review_detail", args=[review.pk])
     before = state()
+    fields = {name: str(value) for name, value in fields.items()}
     page = client.post(url, {**good, **fields})
     client.force_login(world.clerk_a)
     admin_url_ = admin_url(MonthlyReview, "change", review.pk)
