@@ -22,8 +22,12 @@ from cases.outcomes import Outcome, outcome_of
 from grids.models import Area
 from reports.columns import PARTY_SEPARATOR, Column, Kind
 from reports.ledger.read_ahead import in_background, may_read_ahead
-from reports.ledger.reading import Related, read_chunks
+from reports.ledger.reading import CASE_FIELDS, Related, read_chunks
 from reports.periods import Period
+
+# Positions in a case row as read (reading.CASE_FIELDS): by name, so a field added to the
+# read cannot shift what a column shows.
+_NUMBER, _AREA, _TITLE = (CASE_FIELDS.index(f) for f in ("number", "area_id", "title"))
 
 CHUNK_SIZE = 2000
 
@@ -282,9 +286,9 @@ def _follow_up_row(row_number: int, case: tuple, visit: tuple, labels: Labels) -
         state = labels.follow_up_state["waiting"]
     return (
         row_number,
-        case[1],
-        labels.areas.get(case[2], ("", ""))[0],
-        case[5],
+        case[_NUMBER],
+        labels.areas.get(case[_AREA], ("", ""))[0],
+        case[_TITLE],
         labels.follow_up_kind.get(kind, kind),
         due_on,
         done_on,

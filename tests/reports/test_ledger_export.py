@@ -220,9 +220,9 @@ def test_statistics_and_follow_up_sheets(world, october, tmp_path):
     visits = workbook["回访"]
     rows = list(visits.iter_rows(min_row=3, values_only=True))
     # The resolved case has its done phone call and the home visit still waiting.
-    assert {(row[1], row[4][:4], row[13]) for row in rows} == {
-        (october["resolved"].number, "电话回访", "已完成"),
-        (october["resolved"].number, "上门走访", "待回访"),
+    assert {(row[1], row[3], row[4][:4], row[13]) for row in rows} == {
+        (october["resolved"].number, october["resolved"].title, "电话回访", "已完成"),
+        (october["resolved"].number, october["resolved"].title, "上门走访", "待回访"),
     }
     done = next(row for row in rows if row[13] == "已完成")
     assert done[6] == datetime.datetime(2026, 10, 6)
