@@ -24,7 +24,10 @@ import pytest
 from tests.deploy import stack as stack_module
 from tests.deploy.stack import APP_ROLE, BASE_URL, DATABASE, HTTP_PORT, WEB_PORTS, Stack, psql
 
-requests = pytest.importorskip("requests")
+try:
+    import requests  # comes with moto[server] (requirements-dev.txt)
+except ImportError:  # pragma: no cover
+    requests = None
 
 STACK_TESTS_REQUIRED = os.environ.get("FENGQIAO_STACK_TESTS", "") == "required"
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
@@ -48,6 +51,8 @@ def _unavailable(reason: str):
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
     missing = stack_module.missing_prerequisites()
+    if requests is None:
+        missing.append("the requests package (pip install -r requirements-dev.txt)")
     if missing:
         _unavailable("the production stack needs " + ", ".join(missing))
     started = time.monotonic()
