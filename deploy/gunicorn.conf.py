@@ -48,3 +48,7 @@ access_log_format = (
 # nginx is the only client; its X-Forwarded-For is read by common.client_address.
 forwarded_allow_ips = os.environ.get("FENGQIAO_TRUSTED_PROXY_ADDRESSES", "127.0.0.1,::1")
 proc_name = "fengqiao-web"
+# gunicorn (27) opens a control socket in the user's home by default: read-only under the
+# unit's ProtectSystem/ProtectHome, and one path shared by every instance on the host
+# (the smoke test runs two). Nothing uses it: reload is `systemctl reload` (HUP).
+control_socket_disable = True
