@@ -254,6 +254,7 @@ def test_a_backup_restores_into_a_new_database_and_folder_with_every_row_file_an
     (backup,) = (drill / "backups").glob("fengqiao-*")
     manifest = json.loads((backup / "manifest.json").read_text())
     assert manifest["database"]["tables"] == source_counts
+    assert {f["name"]: f["sha256"] for f in manifest["storage"]["files"]} == source_files
 
     # A damaged backup is refused before anything is touched.
     damaged = drill / "damaged"
