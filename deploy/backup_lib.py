@@ -204,9 +204,11 @@ def backup(args) -> Path:
     # Built under another name and renamed when complete: a folder with the final name
     # is always a whole backup, whatever interrupted a run.
     work = dest / f".partial-{name}"
-    if work.exists():
-        shutil.rmtree(work)
     work.mkdir()
+    # What an interrupted run left (a day old: no run takes that long).
+    for stale in dest.glob(".partial-fengqiao-*"):
+        if stale != work and time.time() - stale.stat().st_mtime > 24 * 3600:
+            shutil.rmtree(stale)
 
     from common.private_files import private_storage
 

@@ -242,7 +242,13 @@ def test_a_backup_restores_into_a_new_database_and_folder_with_every_row_file_an
     assert filled["export"] == "done", (filled["error"], filling.stderr[-3000:])
     source_counts = counts_of(SOURCE)
     source_files = files_of(source_private)
-    for table in ("cases_case", "cases_attachment", "auditlog_logentry", "reports_generatedreport"):
+    for table in (
+        "cases_case",
+        "cases_attachment",
+        "cases_personaldataaccess",
+        "auditlog_logentry",
+        "reports_generatedreport",
+    ):
         assert source_counts[table] > 0, table
     assert any(name.startswith("attachments/") for name in source_files)
     assert filled["export_file"] in source_files
