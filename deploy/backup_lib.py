@@ -210,7 +210,7 @@ def backup(args) -> Path:
         if stale != work and time.time() - stale.stat().st_mtime > 24 * 3600:
             shutil.rmtree(stale)
 
-    from common.private_files import private_storage
+    from common.private_files import clean_name, private_storage
 
     # One snapshot for everything read from the database: pg_dump dumps the snapshot
     # this transaction exported, and the counts and migrations are read in it too, so
@@ -242,6 +242,9 @@ def backup(args) -> Path:
     storage = private_storage()
     files = []
     for stored in storage_names(storage):
+        if clean_name(stored) != stored:
+            say(f"skipped a file whose name leaves the storage: {stored!r}")
+            continue
         target = work / "files" / stored
         target.parent.mkdir(parents=True, exist_ok=True)
         try:
@@ -324,7 +327,11 @@ def verify_backup(folder: Path) -> dict:
     database = manifest["database"]
     if sha256_of(folder / database["file"]) != database["sha256"]:
         bad.append(database["file"])
+    from common.private_files import clean_name
+
     for entry in manifest["storage"]["files"]:
+        if clean_name(entry["name"]) != entry["name"]:
+            raise Refused(f"the manifest names a file outside the storage: {entry['name']!r}")
         path = folder / "files" / entry["name"]
         if not path.is_file() or path.stat().st_size != entry["size"]:
             bad.append(f"files/{entry['name']}")
