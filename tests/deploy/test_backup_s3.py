@@ -83,13 +83,13 @@ def test_a_backup_copies_a_bucket_and_restores_it_into_an_empty_one(
     source_env = write_env(
         tmp_path / "source.env",
         **common,
-        DATABASE_URL=url("postgres", SOURCE),
+        DATABASE_URL=url(None, SOURCE),
         FENGQIAO_S3_BUCKET=source_bucket,
     )
     copy_env = write_env(
         tmp_path / "copy.env",
         **common,
-        DATABASE_URL=url("postgres", COPY),
+        DATABASE_URL=url(None, COPY),
         FENGQIAO_S3_BUCKET=copy_bucket,
     )
     manage(source_env, "migrate", "-v0")

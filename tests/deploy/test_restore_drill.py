@@ -20,6 +20,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings
@@ -109,18 +110,21 @@ def _unavailable(reason: str):
     pytest.skip(reason)
 
 
-def psql(sql: str, database: str = "postgres", user: str = "postgres") -> str:
+def url(user: str | None, database: str) -> str:
+    """The server's address as ``user`` (trust authentication, as on the CI machine), or
+    as the administrator it names."""
+    server = urlsplit(SERVER)
+    host = server.netloc.rsplit("@", 1)[-1]
+    return f"postgres://{user or server.username}@{host}/{database}"
+
+
+def psql(sql: str, database: str = "postgres", user: str | None = None) -> str:
     return subprocess.run(  # noqa: S603 - psql from PATH, our own statements
-        [shutil.which("psql"), f"{SERVER.replace('postgres@', user + '@')}/{database}"]
-        + ["-XAtqv", "ON_ERROR_STOP=1", "-c", sql],
+        [shutil.which("psql"), url(user, database), "-XAtqv", "ON_ERROR_STOP=1", "-c", sql],
         capture_output=True,
         text=True,
         check=True,
     ).stdout.strip()
-
-
-def url(user: str, database: str) -> str:
-    return f"{SERVER.replace('postgres@', user + '@')}/{database}"
 
 
 def write_env(path: Path, **values) -> Path:
@@ -131,7 +135,12 @@ def write_env(path: Path, **values) -> Path:
 
 def env_of(path: Path) -> dict[str, str]:
     values = dict(line.split("=", 1) for line in path.read_text().splitlines())
-    return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(path.parent), **values}
+    return {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(path.parent),
+        "FENGQIAO_PYTHON": sys.executable,  # what deploy/backup and deploy/restore run
+        **values,
+    }
 
 
 def run(command: list[str], env_file: Path, extra_env=None) -> subprocess.CompletedProcess:
