@@ -1,7 +1,14 @@
 """What the cases back office's pages share: how rows under a case are scoped, whether a
-step is open to the user, and saving a change through the service that corrects it."""
+step is open to the user, saving a change through the service that corrects it, and a
+step taken for several selected rows (``run_bulk_step``)."""
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.template.response import TemplateResponse
 from django.utils.translation import gettext
 
 from cases.models import Case
@@ -9,6 +16,7 @@ from cases.policy import Action
 from cases.selectors import cases_in_reach
 from cases.workflow import step_open
 from common.admin_scoping import ScopedAdminMixin, call_service
+from common.forms import show_refusal
 
 
 class CaseChildScopedMixin:
@@ -59,3 +67,68 @@ class ServiceSaveMixin:
         }
         if data:
             call_service(self.save_service, case=self.service_case(obj), by=request.user, data=data)
+
+
+# More than this at once is almost certainly a slip of "select all".
+BATCH_LIMIT = 100
+
+
+@dataclass(frozen=True)
+class BulkStep:
+    """One workflow step taken for several selected rows from the changelist: a
+    confirmation page with the step's form, then the service for each row, each refusal
+    reported in the service's own words. A refusal of what was typed (a field of the form,
+    before any row was done) goes back to the form with the input kept."""
+
+    title: str
+    template: str
+    form_class: type
+    perform: Callable  # (row, user, cleaned_data) -> None: the service call
+    refused: Callable[[object, str], str]  # (row, reason) -> message
+    done: Callable[[int], str]  # count -> message
+    too_many: Callable[[int], str]  # limit -> message
+    rows_name: str = "cases"  # what the confirmation template lists
+
+
+def run_bulk_step(model_admin, request, rows, step: BulkStep):
+    rows = list(rows[: BATCH_LIMIT + 1])
+    if len(rows) > BATCH_LIMIT:
+        model_admin.message_user(request, step.too_many(BATCH_LIMIT), messages.ERROR)
+        return None
+    form = step.form_class(request.POST if "apply" in request.POST else None)
+    if form.is_valid():
+        done, refusals = 0, []
+        for row in rows:
+            try:
+                step.perform(row, request.user, form.cleaned_data)
+            except ValidationError as refusal:
+                typed = hasattr(refusal, "error_dict") and set(refusal.error_dict) <= set(
+                    form.fields
+                )
+                if not done and typed:
+                    show_refusal(form, refusal)
+                    break
+                refusals.append((row, refusal))
+            except PermissionDenied as refusal:
+                refusals.append((row, refusal))
+            else:
+                done += 1
+        if form.is_valid():
+            for row, refusal in refusals:
+                model_admin.message_user(
+                    request, step.refused(row, refusal_text(refusal)), messages.WARNING
+                )
+            if done:
+                model_admin.message_user(request, step.done(done), messages.SUCCESS)
+            return None
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "title": step.title,
+        "opts": model_admin.opts,
+        step.rows_name: rows,
+        "form": form,
+        "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        "media": model_admin.media,
+    }
+    request.current_app = model_admin.admin_site.name
+    return TemplateResponse(request, step.template, context)

@@ -1,19 +1,16 @@
 """Cases: corrected through ``services.case_update``, voided through ``services.case_void``."""
 
 from django import forms
-from django.contrib import admin, messages
-from django.contrib.admin import helpers
+from django.contrib import admin
 from django.contrib.admin.utils import flatten_fieldsets
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
-from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from cases import services
-from cases.admin.base import ServiceSaveMixin, case_editable, refusal_text
+from cases.admin.base import BulkStep, ServiceSaveMixin, case_editable, run_bulk_step
 from cases.admin.parties import PartyInline
 from cases.forms import ResolveOtherwiseForm
 from cases.models import Attachment, Case, CaseEvent, CaseSource, DisputeType, Party
@@ -22,13 +19,9 @@ from cases.search import search_cases
 from cases.selectors import visible_cases
 from cases.steps import step_perform
 from common.admin_scoping import ScopedAdminMixin, ScopedInlineMixin, call_service, scope_choices
-from common.forms import show_refusal
 from grids.admin_scoping import TownVillageFilter
 
 scope_choices(Case, visible_cases)
-
-# More than this at once is almost certainly a slip of "select all".
-VOID_BATCH_LIMIT = 100
 
 
 class CaseEventInline(ScopedInlineMixin, admin.TabularInline):
@@ -97,6 +90,63 @@ class TermExtensionAdminForm(forms.Form):
     reason = forms.CharField(
         label=_("延长原因"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3, "cols": 60})
     )
+
+
+def _selected(queryset):
+    return queryset.select_related(None).order_by("-received_on", "-id")
+
+
+VOID = BulkStep(
+    title=_("作废案件"),
+    template="admin/cases/void_confirmation.html",
+    form_class=VoidForm,
+    perform=lambda case, by, data: services.case_void(case=case, by=by, reason=data["reason"]),
+    refused=lambda case, reason: (
+        gettext("%(number)s 未作废:%(reason)s") % {"number": case.number, "reason": reason}
+    ),
+    done=lambda count: (
+        ngettext("已作废%(count)d件案件。", "已作废%(count)d件案件。", count) % {"count": count}
+    ),
+    too_many=lambda limit: (
+        gettext("一次最多作废%(limit)d件案件,请缩小选择范围。") % {"limit": limit}
+    ),
+)
+EXTEND_TERM = BulkStep(
+    title=_("延长调解期限"),
+    template="admin/cases/extend_term_confirmation.html",
+    form_class=TermExtensionAdminForm,
+    perform=lambda case, by, data: services.case_extend_term(case=case, by=by, **data),
+    refused=lambda case, reason: (
+        gettext("%(number)s 未延长:%(reason)s") % {"number": case.number, "reason": reason}
+    ),
+    done=lambda count: (
+        ngettext("已延长%(count)d件案件的调解期限。", "已延长%(count)d件案件的调解期限。", count)
+        % {"count": count}
+    ),
+    too_many=lambda limit: (
+        gettext("一次最多处理%(limit)d件案件,请缩小选择范围。") % {"limit": limit}
+    ),
+)
+RESOLVE_OTHERWISE = BulkStep(
+    title=_("以其他方式化解"),
+    template="admin/cases/resolve_otherwise.html",
+    form_class=ResolveOtherwiseForm,
+    perform=lambda case, by, data: step_perform(
+        Action.RESOLVE_OTHERWISE, case=case, by=by, data=data
+    ),
+    refused=lambda case, reason: (
+        gettext("%(number)s 未处理:%(reason)s") % {"number": case.number, "reason": reason}
+    ),
+    done=lambda count: (
+        ngettext(
+            "已记录%(count)d件案件以其他方式化解。", "已记录%(count)d件案件以其他方式化解。", count
+        )
+        % {"count": count}
+    ),
+    too_many=lambda limit: (
+        gettext("一次最多处理%(limit)d件案件,请缩小选择范围。") % {"limit": limit}
+    ),
+)
 
 
 @admin.register(Case)
@@ -233,159 +283,16 @@ class CaseAdmin(ServiceSaveMixin, ScopedAdminMixin, admin.ModelAdmin):
 
     @admin.action(description=_("延长所选案件的调解期限"), permissions=["change"])
     def extend_term_selected(self, request, queryset):
-        """Extend the mediation term of the selected cases through the service, which
-        refuses each case it may not (no consent, over the limit, not accepted)."""
-        cases = list(
-            queryset.select_related(None).order_by("-received_on", "-id")[:VOID_BATCH_LIMIT]
-        )
-        form = TermExtensionAdminForm(request.POST if "apply" in request.POST else None)
-        if not form.is_valid():
-            context = {
-                **self.admin_site.each_context(request),
-                "title": _("延长调解期限"),
-                "opts": self.opts,
-                "cases": cases,
-                "form": form,
-                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-                "media": self.media,
-            }
-            request.current_app = self.admin_site.name
-            return TemplateResponse(request, "admin/cases/extend_term_confirmation.html", context)
-        extended = 0
-        for case in cases:
-            try:
-                services.case_extend_term(case=case, by=request.user, **form.cleaned_data)
-            except (ValidationError, PermissionDenied) as refusal:
-                self.message_user(
-                    request,
-                    gettext("%(number)s 未延长:%(reason)s")
-                    % {"number": case.number, "reason": refusal_text(refusal)},
-                    messages.WARNING,
-                )
-            else:
-                extended += 1
-        if extended:
-            self.message_user(
-                request,
-                ngettext(
-                    "已延长%(count)d件案件的调解期限。",
-                    "已延长%(count)d件案件的调解期限。",
-                    extended,
-                )
-                % {"count": extended},
-                messages.SUCCESS,
-            )
-        return None
+        """The service refuses each case it may not extend (no consent, over the limit,
+        not accepted), in its own words."""
+        return run_bulk_step(self, request, _selected(queryset), EXTEND_TERM)
 
     @admin.action(description=_("作废所选案件"), permissions=["change"])
     def void_selected(self, request, queryset):
-        cases = list(
-            queryset.select_related(None).order_by("-received_on", "-id")[: VOID_BATCH_LIMIT + 1]
-        )
-        if len(cases) > VOID_BATCH_LIMIT:
-            self.message_user(
-                request,
-                gettext("一次最多作废%(limit)d件案件,请缩小选择范围。")
-                % {"limit": VOID_BATCH_LIMIT},
-                messages.ERROR,
-            )
-            return None
-        form = VoidForm(request.POST if "apply" in request.POST else None)
-        if not form.is_valid():
-            context = {
-                **self.admin_site.each_context(request),
-                "title": _("作废案件"),
-                "opts": self.opts,
-                "cases": cases,
-                "form": form,
-                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-                "media": self.media,
-            }
-            request.current_app = self.admin_site.name
-            return TemplateResponse(request, "admin/cases/void_confirmation.html", context)
-
-        voided = 0
-        for case in cases:
-            try:
-                services.case_void(case=case, by=request.user, reason=form.cleaned_data["reason"])
-            except (ValidationError, PermissionDenied) as refusal:
-                self.message_user(
-                    request,
-                    gettext("%(number)s 未作废:%(reason)s")
-                    % {"number": case.number, "reason": refusal_text(refusal)},
-                    messages.WARNING,
-                )
-            else:
-                voided += 1
-        if voided:
-            self.message_user(
-                request,
-                ngettext("已作废%(count)d件案件。", "已作废%(count)d件案件。", voided)
-                % {"count": voided},
-                messages.SUCCESS,
-            )
+        return run_bulk_step(self, request, _selected(queryset), VOID)
 
     @admin.action(description=_("以其他方式化解所选案件"), permissions=["change"])
     def resolve_otherwise_selected(self, request, queryset):
         """The case page's step for a few cases settled by one department's action: the
         same form, the same service, each case refused in the service's own words."""
-        cases = list(
-            queryset.select_related(None).order_by("-received_on", "-id")[: VOID_BATCH_LIMIT + 1]
-        )
-        if len(cases) > VOID_BATCH_LIMIT:
-            self.message_user(
-                request,
-                gettext("一次最多处理%(limit)d件案件,请缩小选择范围。")
-                % {"limit": VOID_BATCH_LIMIT},
-                messages.ERROR,
-            )
-            return None
-        form = ResolveOtherwiseForm(request.POST if "apply" in request.POST else None)
-        if form.is_valid():
-            done, refusals = 0, []
-            for case in cases:
-                try:
-                    step_perform(
-                        Action.RESOLVE_OTHERWISE, case=case, by=request.user, data=form.cleaned_data
-                    )
-                except ValidationError as refusal:
-                    if not done and hasattr(refusal, "error_dict"):
-                        # What was typed is wrong (nothing was written): back to the form.
-                        show_refusal(form, refusal)
-                        break
-                    refusals.append((case, refusal))
-                except PermissionDenied as refusal:
-                    refusals.append((case, refusal))
-                else:
-                    done += 1
-            if form.is_valid():
-                for case, refusal in refusals:
-                    self.message_user(
-                        request,
-                        gettext("%(number)s 未处理:%(reason)s")
-                        % {"number": case.number, "reason": refusal_text(refusal)},
-                        messages.WARNING,
-                    )
-                if done:
-                    self.message_user(
-                        request,
-                        ngettext(
-                            "已记录%(count)d件案件以其他方式化解。",
-                            "已记录%(count)d件案件以其他方式化解。",
-                            done,
-                        )
-                        % {"count": done},
-                        messages.SUCCESS,
-                    )
-                return None
-        context = {
-            **self.admin_site.each_context(request),
-            "title": _("以其他方式化解"),
-            "opts": self.opts,
-            "cases": cases,
-            "form": form,
-            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-            "media": self.media,
-        }
-        request.current_app = self.admin_site.name
-        return TemplateResponse(request, "admin/cases/resolve_otherwise.html", context)
+        return run_bulk_step(self, request, _selected(queryset), RESOLVE_OTHERWISE)

@@ -2,15 +2,12 @@
 (an agreement's signatures and performance excepted), and the read-only history."""
 
 from django import forms
-from django.contrib import admin, messages
-from django.contrib.admin import helpers
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.template.response import TemplateResponse
+from django.contrib import admin
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from cases import services
-from cases.admin.base import CaseChildScopedMixin, ServiceSaveMixin, refusal_text
+from cases.admin.base import BulkStep, CaseChildScopedMixin, ServiceSaveMixin, run_bulk_step
 from cases.models import (
     Agreement,
     AgreementSignature,
@@ -27,9 +24,6 @@ from cases.selectors import cases_in_reach
 from cases.workflow import step_open
 from common.admin_scoping import EDIT, ScopedAdminMixin, ScopedInlineMixin, admin_access
 from grids.selectors import areas_within_reach
-
-# More than this at once is almost certainly a slip of "select all".
-WAIVE_BATCH_LIMIT = 100
 
 
 class CaseRecordAdmin(CaseChildScopedMixin, ScopedAdminMixin, admin.ModelAdmin):
@@ -61,6 +55,27 @@ class WaiveForm(forms.Form):
     )
 
 
+WAIVE = BulkStep(
+    title=_("免除回访"),
+    template="admin/cases/waive_confirmation.html",
+    form_class=WaiveForm,
+    perform=lambda visit, by, data: services.follow_up_waive(
+        case=visit.case, by=by, follow_up=visit, reason=data["reason"]
+    ),
+    refused=lambda visit, reason: (
+        gettext("%(number)s 的%(kind)s未免除:%(reason)s")
+        % {"number": visit.case.number, "kind": visit.get_kind_display(), "reason": reason}
+    ),
+    done=lambda count: (
+        ngettext("已免除%(count)d次回访。", "已免除%(count)d次回访。", count) % {"count": count}
+    ),
+    too_many=lambda limit: (
+        gettext("一次最多免除%(limit)d次回访,请缩小选择范围。") % {"limit": limit}
+    ),
+    rows_name="visits",
+)
+
+
 @admin.register(FollowUp)
 class FollowUpAdmin(CaseRecordAdmin):
     list_display = (
@@ -87,58 +102,7 @@ class FollowUpAdmin(CaseRecordAdmin):
 
     @admin.action(description=_("免除所选回访"), permissions=["waive"])
     def waive_selected(self, request, queryset):
-        visits = list(queryset.select_related("case")[: WAIVE_BATCH_LIMIT + 1])
-        if len(visits) > WAIVE_BATCH_LIMIT:
-            self.message_user(
-                request,
-                gettext("一次最多免除%(limit)d次回访,请缩小选择范围。")
-                % {"limit": WAIVE_BATCH_LIMIT},
-                messages.ERROR,
-            )
-            return None
-        form = WaiveForm(request.POST if "apply" in request.POST else None)
-        if not form.is_valid():
-            context = {
-                **self.admin_site.each_context(request),
-                "title": _("免除回访"),
-                "opts": self.opts,
-                "visits": visits,
-                "form": form,
-                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-                "media": self.media,
-            }
-            request.current_app = self.admin_site.name
-            return TemplateResponse(request, "admin/cases/waive_confirmation.html", context)
-        waived = 0
-        for visit in visits:
-            try:
-                services.follow_up_waive(
-                    case=visit.case,
-                    by=request.user,
-                    follow_up=visit,
-                    reason=form.cleaned_data["reason"],
-                )
-            except (ValidationError, PermissionDenied) as refusal:
-                self.message_user(
-                    request,
-                    gettext("%(number)s 的%(kind)s未免除:%(reason)s")
-                    % {
-                        "number": visit.case.number,
-                        "kind": visit.get_kind_display(),
-                        "reason": refusal_text(refusal),
-                    },
-                    messages.WARNING,
-                )
-            else:
-                waived += 1
-        if waived:
-            self.message_user(
-                request,
-                ngettext("已免除%(count)d次回访。", "已免除%(count)d次回访。", waived)
-                % {"count": waived},
-                messages.SUCCESS,
-            )
-        return None
+        return run_bulk_step(self, request, queryset.select_related("case"), WAIVE)
 
 
 class AgreementSignatureInline(ScopedInlineMixin, admin.TabularInline):

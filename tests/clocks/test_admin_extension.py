@@ -34,9 +34,10 @@ def test_the_admin_extends_a_term_only_with_both_parties_consent(client, world):
     client.force_login(world.clerk_a)
 
     refused = _extend(client, case)
-    assert [str(m) for m in refused.context["messages"]] == [
-        f"{case.number} 未延长:延长调解期限须经双方当事人同意。"
-    ]
+    # What was typed is refused beside the field, the form shown again with it.
+    form = refused.context["form"]
+    assert form.errors == {"parties_consented": ["延长调解期限须经双方当事人同意。"]}
+    assert form["reason"].value() == "双方同意继续调解"
     assert not CaseTermExtension.objects.exists()
 
     done = _extend(client, case, parties_consented="on")
