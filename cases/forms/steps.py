@@ -1,4 +1,5 @@
-"""Forms of the ledger. They only collect and clean input; the services decide."""
+"""The forms of the workflow's steps on the case page: each field's shape here, every rule
+the service's (refused in its words beside the field)."""
 
 from django import forms
 from django.utils import timezone
@@ -6,19 +7,16 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from cases import followups, services
+from cases.forms.registration import DATE_INPUT, DATETIME_INPUT
 from cases.models import (
     Agreement,
     Case,
-    CaseSource,
-    DisputeType,
     FailureReason,
     FollowUp,
     MediationSession,
     Party,
-    PartyRole,
     ResolutionMeans,
     SignatureMethod,
-    party_role_choices,
 )
 from cases.signing import (
     default_sealing_committee,
@@ -28,163 +26,7 @@ from cases.signing import (
 )
 from cases.steps import SESSION_FIELDS
 from common.forms import PLEASE_SELECT, PlainFormMixin, offer_choices
-from common.validators import normalise_id_number, normalise_mobile
-from grids.models import AreaLevel
-from grids.selectors import areas_within_reach
 from mediators.models import Mediator, Organisation
-
-DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
-
-
-class AreaChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        # Indent by depth so a long list of villages and grids reads as a tree.
-        return f"{'　' * obj.depth}{obj.name}"
-
-
-class CaseForm(PlainFormMixin, forms.ModelForm):
-    area = AreaChoiceField(label=_("发生地(村/网格)"), queryset=None)
-
-    class Meta:
-        model = Case
-        fields = services.CASE_FIELDS
-        widgets = {
-            "occurred_on": DATE_INPUT,
-            "received_on": DATE_INPUT,
-            "summary": forms.Textarea(attrs={"rows": 4}),
-            "title": forms.TextInput(attrs={"placeholder": _("如:张某与李某宅基地纠纷")}),
-        }
-
-    def __init__(self, *args, user: User, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["area"].queryset = areas_within_reach(user)
-        self.fields["source"].queryset = CaseSource.objects.active()
-        self.fields["dispute_type"].queryset = DisputeType.objects.active()
-        if len(self.fields["area"].queryset) == 1:
-            self.fields["area"].initial = self.fields["area"].queryset[0]
-        for name in ("amount_at_stake", "people_involved"):
-            self.fields[name].widget.attrs["inputmode"] = "decimal"
-
-
-class CaseEditForm(CaseForm):
-    class Meta(CaseForm.Meta):
-        fields = services.EDITABLE_CASE_FIELDS
-
-
-class PartyForm(PlainFormMixin, forms.ModelForm):
-    class Meta:
-        model = Party
-        fields = services.PARTY_FIELDS
-        widgets = {
-            "id_number": forms.TextInput(attrs={"autocomplete": "off", "maxlength": 18}),
-            "mobile": forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
-        }
-
-    def clean_id_number(self):
-        return normalise_id_number(self.cleaned_data.get("id_number", ""))
-
-    def clean_mobile(self):
-        return normalise_mobile(self.cleaned_data.get("mobile", ""))
-
-
-class BasePartyFormSet(forms.BaseFormSet):
-    # That a dispute has two sides is the service's rule (one place for forms and API);
-    # its refusal is shown at the top of the form.
-    # Django's own "请至少提交 2 个表单" speaks of forms, not of parties.
-    default_error_messages = {
-        "too_few_forms": _("纠纷至少需要两方当事人:请至少填写一名申请人和一名被申请人。"),
-        "too_many_forms": _("一件纠纷最多登记 %(num)d 方当事人。"),
-    }
-
-    def party_rows(self) -> list[dict]:
-        return [f.cleaned_data for f in self.forms if f.cleaned_data]
-
-    def initial_form_count(self):
-        # The pre-filled roles are suggestions for new parties, not existing rows: only
-        # the first two (min_num) are required, the optional third may stay blank.
-        return 0
-
-
-PartyFormSet = forms.formset_factory(
-    PartyForm,
-    formset=BasePartyFormSet,
-    # Applicant and respondent (required), then one optional party.
-    extra=1,
-    min_num=2,
-    validate_min=True,
-    max_num=30,
-    validate_max=True,
-)
-
-
-class PartyEditForm(PartyForm):
-    """Editing a party never puts its full ID number or mobile on the page (that would
-    bypass the logged reveal): the fields start empty, show the masked value, and an
-    empty field keeps what is stored."""
-
-    KEPT_WHEN_BLANK = ("id_number", "mobile")
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if self.instance.pk:
-            for name in self.KEPT_WHEN_BLANK:
-                stored = getattr(self.instance, name)
-                self.initial[name] = ""
-                if stored:
-                    masked = getattr(self.instance, f"masked_{name}")
-                    self.fields[name].help_text = _("现为 %(masked)s,留空则不变。") % {
-                        "masked": masked
-                    }
-
-    def _kept(self, name: str, value: str) -> str:
-        return value or (getattr(self.instance, name) if self.instance.pk else "")
-
-    def clean_id_number(self):
-        return self._kept("id_number", super().clean_id_number())
-
-    def clean_mobile(self):
-        return self._kept("mobile", super().clean_mobile())
-
-
-class BasePartyEditFormSet(forms.BaseModelFormSet):
-    default_error_messages = BasePartyFormSet.default_error_messages
-
-    def party_rows(self) -> list[dict]:
-        """The parties for ``services.case_update``: every existing one (by ``id``) and
-        the new one if it was filled in."""
-        return [
-            {**f.cleaned_data, "id": f.instance.pk}
-            for f in self.forms
-            if f.instance.pk is not None or f.has_changed()
-        ]
-
-
-# Editing keeps every existing party (no case record is ever deleted) and allows one more.
-PartyEditFormSet = forms.modelformset_factory(
-    Party,
-    form=PartyEditForm,
-    formset=BasePartyEditFormSet,
-    extra=1,
-    max_num=30,
-    validate_max=True,
-    can_delete=False,
-)
-
-
-def label_party_roles(parties, case_or_source) -> None:
-    """Name the roles on every party row as ``party_role_choices`` says for this case or
-    source (当事人 where nobody applied); None while the source is not chosen yet."""
-    choices = [("", PLEASE_SELECT), *party_role_choices(case_or_source)]
-    for party_form in parties.forms:
-        party_form.fields["role"].choices = choices
-
-
-PARTY_INITIAL = [
-    {"role": PartyRole.APPLICANT},
-    {"role": PartyRole.RESPONDENT},
-    {"role": PartyRole.OTHER},
-]
 
 
 def reason_field(label) -> forms.CharField:
@@ -496,120 +338,6 @@ class WaiveFollowUpForm(PlainFormMixin, forms.Form):
             f"{visit.get_kind_display()}"
             + (f" · {timezone.localtime(visit.due_at):%Y-%m-%d}" if visit.due_at else "")
         )
-
-
-# ---------------------------------------------------------------------------
-# 随手调: one short form for a blue dispute settled on the spot (a phone in the field)
-# ---------------------------------------------------------------------------
-
-
-class OnTheSpotForm(PlainFormMixin, forms.Form):
-    """What a grid member knows when a dispute has just been settled in front of them.
-    Each rule (blue only, a grid, two parties, an agreement's content) is the service's,
-    refused in its words beside the field."""
-
-    area = AreaChoiceField(label=_("发生网格"), queryset=None)
-    dispute_type = forms.ModelChoiceField(
-        label=Case._meta.get_field("dispute_type").verbose_name, queryset=None
-    )
-    summary = forms.CharField(
-        label=_("简要情况"),
-        max_length=Case._meta.get_field("summary").max_length,
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2, "placeholder": _("一句话说明发生了什么")}),
-    )
-    terms = forms.CharField(
-        label=_("口头协议内容"),
-        max_length=Agreement._meta.get_field("terms").max_length,
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3, "placeholder": _("双方当场同意的内容")}),
-    )
-    grade = forms.ChoiceField(
-        label=Case._meta.get_field("grade").verbose_name,
-        choices=Case._meta.get_field("grade").choices,
-        initial="blue",
-        widget=forms.RadioSelect,
-        help_text=_("随手调只用于蓝色(一般)纠纷;黄色、红色请登记新案件。"),
-    )
-    source = forms.ModelChoiceField(label=_("来源"), queryset=None, required=False)
-    mediators = forms.ModelChoiceField(
-        label=_("主持调解员"), queryset=Mediator.objects.none(), required=False
-    )
-    place_detail = forms.CharField(
-        label=_("具体地点"),
-        max_length=MediationSession._meta.get_field("place_detail").max_length,
-        required=False,
-    )
-    rebound_risk = forms.BooleanField(
-        label=Agreement._meta.get_field("rebound_risk").verbose_name,
-        help_text=Agreement._meta.get_field("rebound_risk").help_text,
-        required=False,
-    )
-
-    def __init__(self, *args, user: User, **kwargs):
-        super().__init__(*args, **kwargs)
-        grids = areas_within_reach(user).filter(level__in=(AreaLevel.GRID, AreaLevel.MICROGRID))
-        self.fields["area"].queryset = grids
-        if len(grids) == 1:
-            self.fields["area"].initial = grids[0]
-        self.fields["dispute_type"].queryset = DisputeType.objects.active()
-        self.fields["source"].queryset = CaseSource.objects.active()
-        self.fields["source"].initial = (
-            CaseSource.objects.active().filter(code=services.ON_SPOT_SOURCE_CODE).first()
-        )
-        own = services.own_mediator(user)
-        offer_choices(
-            self.fields["mediators"],
-            offered=services.mediators_offered_to(user),
-            accepted=Mediator.objects.all(),
-        )
-        self.fields["mediators"].initial = own
-        self.fields["mediators"].help_text = _("不选则为本人。") if own else ""
-
-    def service_kwargs(self) -> dict:
-        data = self.cleaned_data
-        mediator = data["mediators"]
-        return {
-            "data": {f: data[f] for f in ("area", "dispute_type", "summary", "grade", "source")},
-            "terms": data["terms"],
-            "mediators": [mediator] if mediator else None,
-            "place_detail": data["place_detail"],
-            "rebound_risk": data["rebound_risk"],
-        }
-
-
-class OnTheSpotPartyForm(PlainFormMixin, forms.ModelForm):
-    class Meta:
-        model = Party
-        fields = services.ON_SPOT_PARTY_FIELDS
-        widgets = {
-            "mobile": forms.TextInput(
-                attrs={"inputmode": "tel", "autocomplete": "off", "placeholder": _("选填")}
-            )
-        }
-
-    def clean_mobile(self):
-        return normalise_mobile(self.cleaned_data.get("mobile", ""))
-
-
-class BaseOnTheSpotPartyFormSet(forms.BaseFormSet):
-    default_error_messages = {
-        "too_many_forms": BasePartyFormSet.default_error_messages["too_many_forms"]
-    }
-
-    def party_rows(self) -> list[dict]:
-        """Every row up to the last one filled in, blank ones between kept in place, so a
-        refusal of ``parties.<n>`` lands on the row the user sees as number n+1."""
-        rows = [f.cleaned_data if f.has_changed() else {} for f in self.forms]
-        while rows and not rows[-1]:
-            rows.pop()
-        return rows
-
-
-# Two sides, and room for a third; that there are two is the service's rule.
-OnTheSpotPartyFormSet = forms.formset_factory(
-    OnTheSpotPartyForm, formset=BaseOnTheSpotPartyFormSet, extra=3, max_num=10, validate_max=True
-)
 
 
 class ResolveOtherwiseForm(PlainFormMixin, forms.Form):
