@@ -87,7 +87,6 @@ class BulkStep:
     refused: Callable[[object, str], str]  # (row, reason) -> message
     done: Callable[[int], str]  # count -> message
     too_many: Callable[[int], str]  # limit -> message
-    rows_name: str = "cases"  # what the confirmation template lists
 
 
 def run_bulk_step(model_admin, request, rows, step: BulkStep):
@@ -125,7 +124,8 @@ def run_bulk_step(model_admin, request, rows, step: BulkStep):
         **model_admin.admin_site.each_context(request),
         "title": step.title,
         "opts": model_admin.opts,
-        step.rows_name: rows,
+        "rows": rows,
+        "action": request.POST.get("action", ""),
         "form": form,
         "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
         "media": model_admin.media,

@@ -72,7 +72,6 @@ WAIVE = BulkStep(
     too_many=lambda limit: (
         gettext("一次最多免除%(limit)d次回访,请缩小选择范围。") % {"limit": limit}
     ),
-    rows_name="visits",
 )
 
 
