@@ -33,6 +33,8 @@ from urllib.parse import unquote, urlsplit
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_ENV_FILE = "/etc/fengqiao/fengqiao.env"
 DEFAULT_BACKUP_DIR = "/var/backups/fengqiao"
+# Where deploy/archive-wal puts the WAL (its own default too), for pitr_lib.py.
+WAL_DIR = "/var/backups/fengqiao-wal"
 NAME = re.compile(r"^fengqiao-(\d{8})T(\d{6})Z$")
 CHUNK = 1024 * 1024
 MANIFEST_FORMAT = 1
@@ -466,16 +468,38 @@ def main(argv=None) -> int:
     make.add_argument("--dest", help=f"FENGQIAO_BACKUP_DIR, default {DEFAULT_BACKUP_DIR}")
     make.add_argument("--keep-daily", type=int, help="FENGQIAO_BACKUP_KEEP_DAILY, default 14")
     make.add_argument("--keep-monthly", type=int, help="FENGQIAO_BACKUP_KEEP_MONTHLY, default 12")
+    make.add_argument("--base", action="store_true", help="a base backup for PITR instead")
+    make.add_argument("--keep-base", type=int, help="FENGQIAO_BACKUP_KEEP_BASE, default 2")
     back = commands.add_parser("restore", help="restore a backup into an empty database")
     back.add_argument("--env-file", dest="env_file_", help=f"default {DEFAULT_ENV_FILE}")
-    back.add_argument("backup", help="the backup folder (fengqiao-YYYYmmddTHHMMSSZ)")
+    back.add_argument(
+        "backup",
+        nargs="?",
+        help="the backup folder (fengqiao-YYYYmmddTHHMMSSZ); with --until a base backup "
+        "(default: the newest finished before that moment)",
+    )
+    back.add_argument("--until", help="point-in-time: a base backup plus WAL up to this time")
+    back.add_argument("--data-dir", help="with --until: the new PostgreSQL data directory")
+    back.add_argument("--owner", help="with --until, as root: its owner (default postgres)")
     back.add_argument("--database-url", help="FENGQIAO_RESTORE_DATABASE_URL; the owner role")
     back.add_argument("--grant-to", help="the application's role (default: DATABASE_URL's)")
     back.add_argument("--jobs", type=int, default=1, help="parallel pg_restore jobs")
     back.add_argument("--force", action="store_true", help="replace a non-empty database")
+    for command in (make, back):
+        command.add_argument("--wal-dir", help=f"FENGQIAO_WAL_ARCHIVE_DIR, default {WAL_DIR}")
     args = parser.parse_args(argv)
     try:
         load_env_file(args.env_file_ or args.env_file)
+        # Point-in-time recovery (pitr_lib.py) is PostgreSQL's alone: no Django.
+        import pitr_lib
+
+        if args.command == "backup" and args.base:
+            pitr_lib.base_backup(args)
+            return 0
+        if args.command == "restore" and args.until:
+            return pitr_lib.restore_until(args)
+        if args.command == "restore" and not args.backup:
+            parser.error("restore needs the backup folder")
         setup_django()
         if args.command == "backup":
             backup(args)
@@ -490,4 +514,7 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Run as the module pitr_lib imports, so both see one Refused.
+    import backup_lib
+
+    sys.exit(backup_lib.main())

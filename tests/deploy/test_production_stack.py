@@ -22,7 +22,18 @@ import zoneinfo
 import pytest
 
 from tests.deploy import stack as stack_module
-from tests.deploy.stack import APP_ROLE, BASE_URL, DATABASE, HTTP_PORT, WEB_PORTS, Stack, psql
+from tests.deploy.stack import (
+    APP_ROLE,
+    BASE_URL,
+    BUCKET,
+    DATABASE,
+    HTTP_PORT,
+    ROOT,
+    S3_PORT,
+    WEB_PORTS,
+    Stack,
+    psql,
+)
 
 try:
     import requests  # comes with moto[server] (requirements-dev.txt)
@@ -34,6 +45,8 @@ SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 USERNAME, PASSWORD = "h8_secretary", "Smoke-Test-2026-qx"
 VILLAGE = "330681101201"
 PDF_BYTES = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n" + os.urandom(2048)
+# The most one uploaded file may have, as the portal on the stack computes it.
+ATTACHMENT_LIMIT = "from common.uploads import upload_limit; print(upload_limit())"
 AREAS_CSV = (
     "code,name,level,parent_code\n"
     "330681,诸暨市,district,\n"
@@ -309,3 +322,62 @@ def test_the_application_role_cannot_drop_truncate_or_unguard_the_tables(stack):
     assert drop.returncode != 0 and "must be owner" in drop.stderr, drop.stderr
     assert unguard.returncode != 0 and "must be owner" in unguard.stderr, unguard.stderr
     assert readable.returncode == 0, readable.stderr
+
+
+def stored_objects() -> set[str]:
+    """Every object in the stack's bucket (the private storage both instances share)."""
+    import boto3
+
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=f"http://127.0.0.1:{S3_PORT}",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+        region_name="us-east-1",
+    )
+    pages = s3.get_paginator("list_objects_v2").paginate(Bucket=BUCKET)
+    return {item["Key"] for page in pages for item in page.get("Contents", [])}
+
+
+def test_an_oversized_upload_through_nginx_is_refused_clearly_and_nothing_is_stored(stack, seeded):
+    if stack.storage != "s3":
+        pytest.skip("the bucket is looked into; FENGQIAO_STACK_PRIVATE_STORAGE is not s3")
+    user = Browser(stack.certificate)
+    assert user.log_in(USERNAME, PASSWORD).status_code == 200
+    registered = user.post("/cases/new/", registration(seeded, "周某与吴某相邻通行纠纷"))
+    case = int(re.search(r"/cases/(\d+)/$", registered.url).group(1))
+    limit = int(stack.manage("shell", "-c", ATTACHMENT_LIMIT).strip().splitlines()[-1])
+    site = (ROOT / "deploy" / "nginx" / "fengqiao.conf").read_text()
+    nginx_limit = int(re.search(r"client_max_body_size (\d+)m;", site).group(1)) * 1024 * 1024
+    before = stored_objects()
+
+    def upload(size: int):
+        return user.session.post(
+            f"{BASE_URL}/cases/{case}/attachments/new/",
+            data={"kind": "other", "csrfmiddlewaretoken": user.session.cookies["csrftoken"]},
+            files={"file": ("现场照片.pdf", b"%PDF-1.4\n" + b"\0" * (size - 9), "application/pdf")},
+            headers={"Referer": f"{BASE_URL}/cases/{case}/attachments/new/"},
+            allow_redirects=False,
+            timeout=120,
+        )
+
+    # Above the portal's limit, below nginx's: nginx streams the body on (no request
+    # buffering) and the portal stops reading at its limit and says so in its own page.
+    over_portal = upload(limit + 1024 * 1024)
+    # Above nginx's limit too: nginx refuses from the Content-Length, before the portal.
+    over_nginx = upload(nginx_limit + 1024 * 1024)
+
+    assert over_portal.status_code == 413, over_portal.text[:800]
+    assert "未保存任何内容" in over_portal.text, over_portal.text[:800]
+    assert over_portal.headers.get("X-Request-ID")
+    assert over_nginx.status_code == 413, over_nginx.text[:800]
+    assert "413 Request Entity Too Large" in over_nginx.text
+    count = stack.manage(
+        "shell",
+        "-c",
+        f"from cases.models import Attachment; print(Attachment.objects.filter(case_id={case}).count())",
+    )
+    assert count.strip().splitlines()[-1] == "0"
+    assert stored_objects() == before
+    # And the instance that refused is still well: a small file goes through.
+    assert upload(4096).status_code == 302
