@@ -4,7 +4,8 @@ reminder and delivery queues, one for long jobs, beat, PostgreSQL (the applicati
 role that owns no table), Redis and an S3-compatible store (moto's server) — and a
 journey through it by real HTTP: log in, register cases, upload an attachment to one
 instance and download it from the other, a large export built by the worker, a reminder
-from beat's sweep in the inbox, and /readyz. Everything it starts is stopped after.
+from beat's sweep in the inbox, and /readyz; then uploads too large for the portal and
+for nginx, refused with nothing stored. Everything it starts is stopped after.
 
 Needs nginx, openssl, psql, PostgreSQL and Redis; without them it skips, unless
 FENGQIAO_STACK_TESTS=required (set by .ci/run), where it fails. To see it fail on
