@@ -15,81 +15,14 @@ import contextlib
 import datetime
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import tempfile
 import time
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 
-ROOT = Path(settings.BASE_DIR)
+from tests.deploy import pg_cluster
+from tests.deploy.pg_cluster import Cluster, run_deploy
+
 REQUIRED = os.environ.get("FENGQIAO_STACK_TESTS", "") == "required"
-AS_ROOT = os.geteuid() == 0
-SERVER_USER = "postgres"
-
-
-def _unavailable(reason: str):
-    if REQUIRED:
-        pytest.fail(f"{reason} (FENGQIAO_STACK_TESTS=required)", pytrace=False)
-    pytest.skip(reason)
-
-
-def server_bin() -> Path | None:
-    """The newest PostgreSQL server's programs that have both initdb and pg_ctl."""
-    for folder in sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True):
-        if (folder / "initdb").exists() and (folder / "pg_ctl").exists():
-            return folder
-    return None
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def as_server(command: list, **options) -> subprocess.CompletedProcess:
-    """A server program as the user the server runs as."""
-    prefix = ["runuser", "-u", SERVER_USER, "--"] if AS_ROOT else []
-    return subprocess.run(  # noqa: S603 - PostgreSQL's programs, our arguments
-        [*prefix, *map(str, command)], capture_output=True, text=True, timeout=120, **options
-    )
-
-
-class Cluster:
-    def __init__(self, bin: Path, data: Path, port: int, sockets: Path):
-        self.bin, self.data, self.port, self.sockets = bin, data, port, sockets
-        self.log = data.parent / f"{data.name}.log"
-
-    @property
-    def url(self) -> str:
-        return f"postgres://postgres@127.0.0.1:{self.port}/postgres"
-
-    def start(self) -> subprocess.CompletedProcess:
-        return as_server(
-            [self.bin / "pg_ctl", "start", "-w", "-t", "60", "-D", self.data, "-l", self.log]
-            + ["-o", f"-p {self.port} -k {self.sockets}"]
-        )
-
-    def stop(self) -> None:
-        if (self.data / "postmaster.pid").exists():
-            as_server([self.bin / "pg_ctl", "stop", "-w", "-m", "fast", "-D", self.data])
-
-    def sql(self, statement: str) -> str:
-        done = subprocess.run(  # noqa: S603 - psql from PATH, our own statements
-            [shutil.which("psql"), self.url, "-XAtq", "-v", "ON_ERROR_STOP=1", "-c", statement],
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-        assert done.returncode == 0, (statement, done.stderr, self.log_tail())
-        return done.stdout.strip()
-
-    def log_tail(self) -> str:
-        return self.log.read_text()[-3000:] if self.log.exists() else ""
 
 
 def wait_until(condition, seconds: float, what: str):
@@ -102,70 +35,28 @@ def wait_until(condition, seconds: float, what: str):
 
 @pytest.fixture
 def drill():
-    bin = server_bin()
-    if bin is None:
-        _unavailable("PostgreSQL's server programs (/usr/lib/postgresql/*/bin/initdb, pg_ctl)")
-    for program in ("psql", "pg_basebackup", "tar"):
-        if not shutil.which(program):
-            _unavailable(f"{program} is not installed (apt-get install postgresql-client)")
-    if AS_ROOT and not shutil.which("runuser"):
-        _unavailable("runuser, to run the server as postgres rather than root")
-    # Not under pytest's tmp_path (mode 0700, root's): the server's user must reach it.
-    folder = Path(tempfile.mkdtemp(prefix="fq_pitr_"))
-    if AS_ROOT:
-        shutil.chown(folder, SERVER_USER, SERVER_USER)
+    missing = pg_cluster.missing_prerequisites()
+    if missing:
+        reason = "the PITR drill needs " + ", ".join(missing)
+        if REQUIRED:
+            pytest.fail(f"{reason} (FENGQIAO_STACK_TESTS=required)", pytrace=False)
+        pytest.skip(reason)
+    folder = pg_cluster.throwaway_folder("fq_pitr_")
     clusters: list[Cluster] = []
-    yield folder, bin, clusters
+    yield folder, pg_cluster.server_bin(), clusters
     for cluster in clusters:
         with contextlib.suppress(Exception):
             cluster.stop()
     shutil.rmtree(folder, ignore_errors=True)
 
 
-def run(command: list, env_file: Path) -> subprocess.CompletedProcess:
-    """deploy/backup or deploy/restore, with only the environment file's variables."""
-    return subprocess.run(  # noqa: S603 - our own scripts
-        [*map(str, command), "--env-file", str(env_file)],
-        cwd=ROOT,
-        env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "FENGQIAO_PYTHON": sys.executable},
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-
-
-def archive_wal_for(folder: Path) -> Path:
-    """deploy/archive-wal where the server's user can run it: in place when it can reach
-    the repository, else the same file copied next to the cluster."""
-    script = ROOT / "deploy" / "archive-wal"
-    if as_server(["test", "-x", script]).returncode == 0:
-        return script
-    copy = folder / "archive-wal"
-    shutil.copy2(script, copy)
-    if AS_ROOT:
-        shutil.chown(copy, SERVER_USER, SERVER_USER)
-    return copy
-
-
 def test_a_base_backup_and_the_archived_wal_restore_the_database_as_it_was_at_a_moment(drill):
     folder, bin, clusters = drill
     began = time.monotonic()
     archive, backups = folder / "archive", folder / "backups"
-    source = Cluster(bin, folder / "source", free_port(), folder)
+    source = Cluster(bin, folder / "source", folder)
     clusters.append(source)
-    initdb = as_server(
-        [bin / "initdb", "-D", source.data, "-U", "postgres", "-A", "trust"]
-        + ["--wal-segsize=1", "--no-sync", "--no-instructions"]
-    )
-    assert initdb.returncode == 0, initdb.stderr
-    # archive_mode as README "Backups" sets it; fsync off: a throw-away cluster.
-    with open(source.data / "postgresql.conf", "a") as conf:
-        conf.write(
-            "listen_addresses = '127.0.0.1'\n"
-            "fsync = off\n"
-            "archive_mode = on\n"
-            f"archive_command = '{archive_wal_for(folder)} %p %f {archive}'\n"
-        )
+    source.init(archive, segment_mb=1)
     started = source.start()
     assert started.returncode == 0, (started.stderr, source.log_tail())
     env_file = folder / "fengqiao.env"
@@ -175,7 +66,7 @@ def test_a_base_backup_and_the_archived_wal_restore_the_database_as_it_was_at_a_
         f"FENGQIAO_WAL_ARCHIVE_DIR={archive}\n"
     )
 
-    based = run([ROOT / "deploy" / "backup", "--base"], env_file)
+    based = run_deploy("backup", "--base", env_file=env_file)
     assert based.returncode == 0, (based.stdout, based.stderr)
     (base,) = (backups / "base").glob("fengqiao-base-*")
     assert sorted(p.name for p in base.iterdir()) == [
@@ -206,23 +97,26 @@ def test_a_base_backup_and_the_archived_wal_restore_the_database_as_it_was_at_a_
     # refuses to open rather than give the base backup's older data.
     empty = folder / "empty-archive"
     (empty / "wal").mkdir(parents=True)
-    no_wal = Cluster(bin, folder / "no-wal", free_port(), folder)
+    no_wal = Cluster(bin, folder / "no-wal", folder)
     clusters.append(no_wal)
-    prepared = run(
-        [ROOT / "deploy" / "restore", "--until", moment, "--data-dir", no_wal.data]
-        + ["--wal-dir", empty],
-        env_file,
+    prepared = run_deploy(
+        "restore",
+        "--until",
+        moment,
+        "--data-dir",
+        no_wal.data,
+        "--wal-dir",
+        empty,
+        env_file=env_file,
     )
     assert prepared.returncode == 0, (prepared.stdout, prepared.stderr)
     assert no_wal.start().returncode != 0
     assert "recovery ended before configured recovery target was reached" in no_wal.log_tail()
 
     # With it: the database as it was at the moment.
-    copy = Cluster(bin, folder / "copy", free_port(), folder)
+    copy = Cluster(bin, folder / "copy", folder)
     clusters.append(copy)
-    restored = run(
-        [ROOT / "deploy" / "restore", "--until", moment, "--data-dir", copy.data], env_file
-    )
+    restored = run_deploy("restore", "--until", moment, "--data-dir", copy.data, env_file=env_file)
     assert restored.returncode == 0, (restored.stdout, restored.stderr)
     assert "every file checked against the backup's manifest" in restored.stdout
     started = copy.start()
