@@ -125,6 +125,9 @@ class Cluster:
         if (self.data / "postmaster.pid").exists():
             as_server([self.bin / "pg_ctl", "stop", "-w", "-m", "fast", "-D", self.data])
 
+    def running(self) -> bool:
+        return as_server([self.bin / "pg_ctl", "status", "-D", self.data]).returncode == 0
+
     def sql(self, statement: str) -> str:
         done = subprocess.run(  # noqa: S603 - psql from PATH, our own statements
             [shutil.which("psql"), self.url, "-XAtq", "-v", "ON_ERROR_STOP=1", "-c", statement],
