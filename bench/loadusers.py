@@ -58,20 +58,32 @@ REGISTERING_ROLES = ("village_secretary", "grid_member")
 
 @dataclass
 class Recorder:
-    """(monotonic end, ms) of each request and the errors, by page, shared by every thread."""
+    """When each request ended (monotonic) and how long it took (ms), and when each
+    error happened, by page; shared by every thread."""
 
-    timings: dict = field(default_factory=lambda: defaultdict(list))
-    errors: dict = field(default_factory=lambda: defaultdict(int))
+    timings: dict = field(default_factory=lambda: defaultdict(list))  # page -> [(at, ms)]
+    failures: dict = field(default_factory=lambda: defaultdict(list))  # page -> [at]
     samples: list = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def record(self, page: str, ms: float, error: str | None = None) -> None:
+        at = time.monotonic()
         with self.lock:
-            self.timings[page].append((time.monotonic(), ms))
+            self.timings[page].append((at, ms))
             if error:
-                self.errors[page] += 1
+                self.failures[page].append(at)
                 if len(self.samples) < ERROR_SAMPLES:
                     self.samples.append(f"{page}: {error}")
+
+    def errors(self) -> int:
+        return sum(len(times) for times in self.failures.values())
+
+    def shift(self, origin: float) -> None:
+        """Make every time relative to ``origin`` (the start of the run)."""
+        for page, timed in self.timings.items():
+            self.timings[page] = [(at - origin, ms) for at, ms in timed]
+        for page, times in self.failures.items():
+            self.failures[page] = [at - origin for at in times]
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -178,6 +190,7 @@ class VirtualUser(threading.Thread):
         self.weights = [weight for _, weight in mix]
         self.seen_cases: list[int] = []
         self.logged_in = False
+        self.logged_in_at = None  # monotonic, once logged in
 
     def run(self):
         self.stop.wait(max(0.0, self.start_at - time.monotonic()))
@@ -186,6 +199,7 @@ class VirtualUser(threading.Thread):
         self.logged_in = self.client.log_in(self.account["username"], self.account["password"])
         if not self.logged_in:
             return
+        self.logged_in_at = time.monotonic()
         while not self.stop.is_set():
             action = self.rng.choices(self.actions, self.weights)[0]
             try:
