@@ -53,7 +53,10 @@ MIX_PAGES = [
     "reference: log-in form (anonymous)",
 ]
 ACCESS_TIME = re.compile(r'HTTP/[\d.]+" \d{3} \S+ (\d+)ms ')
-LOG_PROBLEMS = re.compile(r"Traceback|\bERROR\b|CRITICAL|WORKER TIMEOUT|raised unexpected")
+# Python's and Celery's errors, gunicorn's killed workers, nginx's [error] and worse.
+LOG_PROBLEMS = re.compile(
+    r"Traceback|\bERROR\b|CRITICAL|WORKER TIMEOUT|raised unexpected|\[(error|crit|alert|emerg)\]"
+)
 
 
 def parse_args():
