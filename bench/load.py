@@ -366,7 +366,8 @@ def describe(stack: Stack, inputs: dict, args) -> None:
     )
     print(
         f"run: {args.duration} s, ramp {args.ramp} s, think {think}; "
-        f"an export every {args.export_every:g} s; a drill reminder every {args.reminder_every:g} s",
+        + (f"an export every {args.export_every:g} s" if args.export_every > 0 else "no exports")
+        + f"; a drill reminder every {args.reminder_every:g} s",
         flush=True,
     )
 
