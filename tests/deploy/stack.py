@@ -2,7 +2,9 @@
 with deploy/nginx/fengqiao.conf (paths and ports swapped for a temporary folder), two
 gunicorn instances with deploy/gunicorn.conf.py as one upstream, two Celery workers and
 beat, on PostgreSQL (a fresh database, owned by one role and used by another), Redis and
-an S3-compatible store (moto's server). Used by tests/deploy/test_production_stack.py.
+an S3-compatible store (moto's server). Used by tests/deploy/test_production_stack.py
+and by bench/load.py, which sets its own ports, Redis database, database and sizes (the
+module constants below are the smoke test's, and the defaults of ``Stack``).
 
 Every process is started in its own process group and stopped with it, so the gunicorn
 and Celery children go too. Ports 19xxx, Redis database 8, databases and roles fq_h8_*:
@@ -47,19 +49,22 @@ def postgres_server() -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
-def role_url(role: str) -> str:
+def role_url(role: str, database: str = DATABASE) -> str:
     parts = urlsplit(postgres_server())
     host = parts.hostname or "127.0.0.1"
     port = parts.port or 5432
-    return f"postgres://{role}@{host}:{port}/{DATABASE}"
+    return f"postgres://{role}@{host}:{port}/{database}"
 
 
-def redis_url() -> str:
+def redis_url(db: int = REDIS_DB) -> str:
     parts = urlsplit(os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0")
-    return f"redis://{parts.netloc}/{REDIS_DB}"
+    return f"redis://{parts.netloc}/{db}"
 
 
-def missing_prerequisites() -> list[str]:
+def missing_prerequisites(
+    ports: tuple[int, ...] = (HTTPS_PORT, HTTP_PORT, *WEB_PORTS, S3_PORT),
+    redis_db: int = REDIS_DB,
+) -> list[str]:
     """What this machine lacks to run the stack, in words (empty when nothing)."""
     missing = []
     if not os.access(NGINX, os.X_OK):
@@ -70,13 +75,13 @@ def missing_prerequisites() -> list[str]:
     for tool in ("gunicorn", "celery", "moto_server"):
         if not (BIN / tool).exists():
             missing.append(f"{tool} in the venv (pip install -r requirements-dev.txt)")
-    for name, url in (("PostgreSQL", postgres_server()), ("Redis", redis_url())):
+    for name, url in (("PostgreSQL", postgres_server()), ("Redis", redis_url(redis_db))):
         parts = urlsplit(url)
         try:
             socket.create_connection((parts.hostname, parts.port or 0), timeout=2).close()
         except OSError:
             missing.append(f"{name} at {parts.hostname}:{parts.port}")
-    for port in (HTTPS_PORT, HTTP_PORT, *WEB_PORTS, S3_PORT):
+    for port in ports:
         with socket.socket() as probe:
             # As the servers do: a connection of an earlier run in TIME_WAIT is no owner.
             probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -130,20 +135,31 @@ def wait_for_port(port: int, process: subprocess.Popen, what: str, seconds: floa
             time.sleep(0.2)
 
 
-def nginx_config(site: str, folder: Path, static_root: Path, certificate: Path, key: Path) -> str:
+def nginx_config(
+    site: str,
+    folder: Path,
+    static_root: Path,
+    certificate: Path,
+    key: Path,
+    *,
+    http_port: int = HTTP_PORT,
+    https_port: int = HTTPS_PORT,
+    web_ports: tuple[int, ...] = WEB_PORTS,
+    worker_connections: int = 256,
+) -> str:
     """deploy/nginx/fengqiao.conf for this folder and these ports, wrapped in a main
     configuration. Each replacement must find its text, so a change to the real file
     that this test would no longer cover fails loudly here."""
     replacements = [
-        ("listen 80;", f"listen 127.0.0.1:{HTTP_PORT};"),
+        ("listen 80;", f"listen 127.0.0.1:{http_port};"),
         ("listen [::]:80;", ""),
-        ("listen 443 ssl http2;", f"listen 127.0.0.1:{HTTPS_PORT} ssl http2;"),
+        ("listen 443 ssl http2;", f"listen 127.0.0.1:{https_port} ssl http2;"),
         ("listen [::]:443 ssl http2;", ""),
         ("server_name tiaojie.example.gov.cn;", f"server_name {HOST};"),
         (
             "server 127.0.0.1:8001 max_fails=3 fail_timeout=10s;",
             "\n    ".join(
-                f"server 127.0.0.1:{port} max_fails=3 fail_timeout=10s;" for port in WEB_PORTS
+                f"server 127.0.0.1:{port} max_fails=3 fail_timeout=10s;" for port in web_ports
             ),
         ),
         ("/etc/ssl/fengqiao/fullchain.pem", str(certificate)),
@@ -170,7 +186,7 @@ daemon off;
 worker_processes 2;
 pid {folder}/nginx.pid;
 error_log {folder}/logs/nginx-error.log warn;
-events {{ worker_connections 256; }}
+events {{ worker_connections {worker_connections}; }}
 http {{
     include /etc/nginx/mime.types;
     default_type application/octet-stream;
@@ -189,10 +205,32 @@ http {{
 @dataclass
 class Stack:
     """The stack under ``folder``. ``storage`` is "s3" (shared, as several nodes must be
-    configured) or "folder" (each instance its own folder: what must fail)."""
+    configured) or "folder" (each instance its own folder: what must fail).
+
+    The defaults are the smoke test's: a fresh database ``database`` made by
+    ``make_database``, owned by ``owner_role`` and used by ``app_role``. With
+    ``database_url`` set, every process (migrations included) uses that existing
+    database as that URL's role instead, and nothing here creates or drops it."""
 
     folder: Path
     storage: str = "s3"
+    database: str = DATABASE
+    owner_role: str = OWNER_ROLE
+    app_role: str = APP_ROLE
+    database_url: str = ""
+    https_port: int = HTTPS_PORT
+    http_port: int = HTTP_PORT
+    web_ports: tuple[int, ...] = WEB_PORTS
+    s3_port: int = S3_PORT
+    redis_db: int = REDIS_DB
+    # Per gunicorn instance (deploy/gunicorn.conf.py reads these from the environment).
+    web_workers: int = 2
+    web_threads: int = 2
+    # gunicorn's max_requests (0: workers are never recycled); empty: the config's default.
+    web_max_requests: str = ""
+    nginx_worker_connections: int = 256
+    # The Celery workers' node names end in this.
+    node_name: str = "fq-h8"
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
     logs: Path = field(init=False)
     static_root: Path = field(init=False)
@@ -203,8 +241,27 @@ class Stack:
         self.logs.mkdir(parents=True, exist_ok=True)
         self.static_root = self.folder / "static"
 
+    @property
+    def base_url(self) -> str:
+        return f"https://{HOST}:{self.https_port}"
+
+    @property
+    def ports(self) -> tuple[int, ...]:
+        return (self.https_port, self.http_port, *self.web_ports, self.s3_port)
+
+    def missing_prerequisites(self) -> list[str]:
+        return missing_prerequisites(self.ports, self.redis_db)
+
+    def redis_url(self) -> str:
+        return redis_url(self.redis_db)
+
+    def role_database_url(self, role: str | None = None) -> str:
+        """The URL a process connects with: ``database_url`` when set, else ``role``
+        (the application role by default) on this stack's own database."""
+        return self.database_url or role_url(role or self.app_role, self.database)
+
     # -- environment ---------------------------------------------------------------
-    def env(self, role: str = APP_ROLE, node: str = "1", **extra: str) -> dict[str, str]:
+    def env(self, role: str | None = None, node: str = "1", **extra: str) -> dict[str, str]:
         """deploy/fengqiao.env.example's variables with this stack's values."""
         env = {
             key: value
@@ -218,9 +275,9 @@ class Stack:
             DJANGO_ALLOWED_HOSTS=f"{HOST},127.0.0.1",
             # nginx passes `Host $host`, without the port: on 443 the browser's Origin has
             # none either, but this stack listens on another port.
-            DJANGO_CSRF_TRUSTED_ORIGINS=BASE_URL,
-            DATABASE_URL=role_url(role),
-            REDIS_URL=redis_url(),
+            DJANGO_CSRF_TRUSTED_ORIGINS=self.base_url,
+            DATABASE_URL=self.role_database_url(role),
+            REDIS_URL=self.redis_url(),
             FENGQIAO_DB_POOL="true",
             FENGQIAO_TRUSTED_PROXY_COUNT="1",
             FENGQIAO_TRUSTED_PROXY_ADDRESSES="127.0.0.1,::1",
@@ -229,21 +286,23 @@ class Stack:
             FENGQIAO_PRIVATE_DIR=str(self.folder / f"private-{node}"),
             FENGQIAO_PRIVATE_STORAGE=self.storage,
             FENGQIAO_S3_BUCKET=BUCKET,
-            FENGQIAO_S3_ENDPOINT_URL=f"http://127.0.0.1:{S3_PORT}",
+            FENGQIAO_S3_ENDPOINT_URL=f"http://127.0.0.1:{self.s3_port}",
             FENGQIAO_S3_ACCESS_KEY="testing",
             FENGQIAO_S3_SECRET_KEY="testing",
             FENGQIAO_S3_REGION="us-east-1",
-            FENGQIAO_WEB_WORKERS="2",
-            FENGQIAO_WEB_THREADS="2",
+            FENGQIAO_WEB_WORKERS=str(self.web_workers),
+            FENGQIAO_WEB_THREADS=str(self.web_threads),
             FENGQIAO_SMS_BACKEND="notifications.backends.ConsoleSmsBackend",
             DJANGO_EMAIL_HOST="127.0.0.1",
             # Every export goes to the long queue's worker.
             FENGQIAO_EXPORT_SYNC_MAX_ROWS="1",
         )
+        if self.web_max_requests:
+            env["FENGQIAO_WEB_MAX_REQUESTS"] = self.web_max_requests
         env.update(extra)
         return env
 
-    def manage(self, *args: str, role: str = APP_ROLE, **extra: str) -> str:
+    def manage(self, *args: str, role: str | None = None, **extra: str) -> str:
         done = run(
             [str(BIN / "python"), "manage.py", *args],
             cwd=ROOT,
@@ -296,51 +355,67 @@ class Stack:
 
     # -- the pieces ----------------------------------------------------------------
     def make_database(self) -> None:
-        """A fresh database owned by OWNER_ROLE; APP_ROLE exists and owns nothing."""
-        for role in (OWNER_ROLE, APP_ROLE):
+        """A fresh database owned by the owner role; the application role exists and owns
+        nothing."""
+        self._refuse_existing_database("make")
+        for role in (self.owner_role, self.app_role):
             psql(
                 f"DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{role}') "
                 f"THEN CREATE ROLE {role} LOGIN; END IF; END $$"
             )
         self.drop_database()
-        psql(f"CREATE DATABASE {DATABASE} OWNER {OWNER_ROLE}")
+        psql(f"CREATE DATABASE {self.database} OWNER {self.owner_role}")
 
     def drop_database(self) -> None:
-        psql(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
+        self._refuse_existing_database("drop")
+        psql(f"DROP DATABASE IF EXISTS {self.database} WITH (FORCE)")
+
+    def _refuse_existing_database(self, what: str) -> None:
+        if self.database_url:
+            raise RuntimeError(f"will not {what} the database of {self.database_url}: not ours")
+
+    def migrate(self) -> None:
+        """As the owner (README "Deploying", step 6): migrate and collect the static files."""
+        self.manage("migrate", "--noinput", role=self.owner_role)
+        self.manage("collectstatic", "--noinput", role=self.owner_role)
 
     def migrate_and_grant(self) -> None:
-        """As the owner (README "Deploying", step 6): migrate, collect, then the grants."""
-        self.manage("migrate", "--noinput", role=OWNER_ROLE)
-        self.manage("collectstatic", "--noinput", role=OWNER_ROLE)
+        """Migrate, collect, then grant the application role what it needs."""
+        self.migrate()
         psql(
             "",
-            role=OWNER_ROLE,
-            database=DATABASE,
-            extra=["-v", f"app_role={APP_ROLE}", "-f", str(ROOT / "deploy" / "grant-app-role.sql")],
+            role=self.owner_role,
+            database=self.database,
+            extra=[
+                "-v",
+                f"app_role={self.app_role}",
+                "-f",
+                str(ROOT / "deploy" / "grant-app-role.sql"),
+            ],
         )
 
     def flush_redis(self) -> None:
         import redis
 
-        redis.Redis.from_url(redis_url()).flushdb()
+        redis.Redis.from_url(self.redis_url()).flushdb()
 
     def start_s3(self) -> None:
         import boto3
 
         process = self.start(
-            "moto", [str(BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(S3_PORT)]
+            "moto", [str(BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(self.s3_port)]
         )
-        wait_for_port(S3_PORT, process, "moto_server")
+        wait_for_port(self.s3_port, process, "moto_server")
         boto3.client(
             "s3",
-            endpoint_url=f"http://127.0.0.1:{S3_PORT}",
+            endpoint_url=f"http://127.0.0.1:{self.s3_port}",
             aws_access_key_id="testing",
             aws_secret_access_key="testing",
             region_name="us-east-1",
         ).create_bucket(Bucket=BUCKET)
 
     def start_web(self) -> None:
-        for node, port in enumerate(WEB_PORTS, start=1):
+        for node, port in enumerate(self.web_ports, start=1):
             env = self.env(
                 node=str(node),
                 FENGQIAO_WEB_BIND=f"127.0.0.1:{port}",
@@ -351,7 +426,7 @@ class Stack:
                 [str(BIN / "gunicorn"), "-c", "deploy/gunicorn.conf.py", "config.wsgi"],
                 env,
             )
-        for node, port in enumerate(WEB_PORTS, start=1):
+        for node, port in enumerate(self.web_ports, start=1):
             wait_for_port(port, self.processes[f"web{node}"], f"gunicorn {node}")
 
     def start_workers(self) -> None:
@@ -368,7 +443,7 @@ class Stack:
                     "worker",
                     "-Q",
                     queues,
-                    f"--hostname={name}@fq-h8",
+                    f"--hostname={name}@{self.node_name}",
                     "--concurrency=1",
                     "--loglevel=INFO",
                 ],
@@ -413,7 +488,19 @@ class Stack:
         )
         site = (ROOT / "deploy" / "nginx" / "fengqiao.conf").read_text()
         config = self.folder / "nginx.conf"
-        config.write_text(nginx_config(site, self.folder, self.static_root, certificate, key))
+        config.write_text(
+            nginx_config(
+                site,
+                self.folder,
+                self.static_root,
+                certificate,
+                key,
+                http_port=self.http_port,
+                https_port=self.https_port,
+                web_ports=self.web_ports,
+                worker_connections=self.nginx_worker_connections,
+            )
+        )
         test = run(
             [NGINX, "-t", "-c", str(config), "-p", str(self.folder), "-e", "stderr"],
             capture_output=True,
@@ -425,7 +512,7 @@ class Stack:
         process = self.start(
             "nginx", [NGINX, "-c", str(config), "-p", str(self.folder), "-e", "stderr"]
         )
-        wait_for_port(HTTPS_PORT, process, "nginx")
+        wait_for_port(self.https_port, process, "nginx")
 
     @property
     def certificate(self) -> str:
