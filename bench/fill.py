@@ -142,6 +142,8 @@ def fill(world: World, missing: int, seed_text: str, jobs: int) -> None:
             print(f"  {done:>9,} / {missing:,} cases ({rate:,.0f} cases/s)", flush=True)
     finally:
         if pool:
+            for _ in range(jobs + 1):
+                slots.release()  # a chunk feeder waiting for a slot must see the end
             pool.terminate()
             pool.join()
     with connection.cursor() as cursor:
