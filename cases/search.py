@@ -16,6 +16,12 @@ class Bigrams(Func):
     output_field = ArrayField(models.TextField())
 
 
+def case_search_text(*, number: str, title: str, names, summary: str) -> str:
+    """What ``Case.search_text`` holds: the number, title, party names (in order) and
+    summary, lower-cased. The services write it; the benchmark's filler writes the same."""
+    return " ".join([number, title, " ".join(names), summary]).lower()
+
+
 def normalise_search(text: str) -> str:
     return (text or "").strip().lower()
 

@@ -20,6 +20,7 @@ from cases.models import (
     Status,
 )
 from cases.policy import Action
+from cases.search import case_search_text
 from cases.services.grading import deadline_for, grade_policy, handling_level_for
 from cases.workflow import (
     check_allowed,
@@ -56,8 +57,12 @@ def _allocate_number(numbering_area: Area, year: int) -> tuple[int, str]:
 
 
 def _refresh_search_text(case: Case) -> None:
-    names = " ".join(case.parties.order_by("id").values_list("name", flat=True))
-    text = " ".join([case.number, case.title, names, case.summary]).lower()
+    text = case_search_text(
+        number=case.number,
+        title=case.title,
+        names=case.parties.order_by("id").values_list("name", flat=True),
+        summary=case.summary,
+    )
     Case.objects.filter(pk=case.pk).update(search_text=text)
     case.search_text = text
 
