@@ -1,18 +1,19 @@
 """Accepted, successful and the success rate by kind of case (dispute type, source,
 grade, handling level, child area), and the cohort by outcome."""
 
+from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, F, Q
+from django.db.models import Sum
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from cases.models import Grade, HandlingLevel
-from cases.outcomes import ACCEPTED, ACCEPTED_Q, OUTCOME_Q, SUCCESSFUL_Q, Outcome
+from cases.models import CaseSource, Dimension, DisputeType, Grade, HandlingLevel
+from cases.outcomes import ACCEPTED, Outcome
 from grids.models import Area, AreaLevel
 from reports.periods import Period
-from reports.statistics.cohort import cohort, ledger_params, rate
+from reports.statistics.cohort import area_rollup, ledger_params, rate, rollup_period_q
 
 
 @dataclass(frozen=True)
@@ -42,13 +43,32 @@ class Breakdown:
     rows: list[BreakdownRow]
 
 
-_RESOLVED_OTHERWISE_Q = OUTCOME_Q[Outcome.RESOLVED_OTHERWISE]
-_BREAKDOWN_COUNTS = {
-    "total": Count("pk"),
-    "accepted": Count("pk", filter=ACCEPTED_Q),
-    "successful": Count("pk", filter=SUCCESSFUL_Q),
-    "resolved_otherwise": Count("pk", filter=_RESOLVED_OTHERWISE_Q),
-}
+_COUNT_KEYS = ("total", "accepted", "successful", "resolved_otherwise")
+
+
+def _grouped(rows, key: str) -> dict:
+    """Rollup rows (``key``, outcome, accepted, n) summed per ``key``: total, accepted,
+    successful and settled otherwise; kinds with no case left out."""
+    groups: dict = defaultdict(lambda: dict.fromkeys(_COUNT_KEYS, 0))
+    for row in rows:
+        group, n = groups[row[key]], row["n"] or 0
+        group["total"] += n
+        group["accepted"] += n if row["accepted"] else 0
+        group["successful"] += n if row["outcome"] == Outcome.SUCCESSFUL else 0
+        group["resolved_otherwise"] += n if row["outcome"] == Outcome.RESOLVED_OTHERWISE else 0
+    return {value: counts for value, counts in groups.items() if counts["total"]}
+
+
+def _rollup_groups(area: Area, period: Period, dimension: str, key: str = "value") -> dict:
+    rows = (
+        area_rollup(area, dimension)
+        .filter(rollup_period_q(period))
+        .values(key, "outcome", "accepted")
+        .annotate(n=Sum("n"))
+        .order_by()
+    )
+    return _grouped(rows, key)
+
 
 BREAKDOWN_NOTE = _(
     "各项为统计对象中该类案件的受理数、调解成功数和调解成功率(调解成功 ÷ 受理);"
@@ -81,91 +101,67 @@ def _row(label, counts: dict, area, period, total_accepted, **extra) -> Breakdow
     )
 
 
-def _rows(area, period, grouped, label_of, filter_key, total_accepted) -> list[BreakdownRow]:
-    return [
-        _row(label_of(group), group, area, period, total_accepted, **{filter_key: group["value"]})
-        for group in grouped
-    ]
-
-
-def _choice_label(choices):
-    labels = dict(choices)
-    return lambda group: str(labels.get(group["value"], group["value"]))
-
-
 def breakdowns_for(area: Area, period: Period, total_accepted: int) -> list[Breakdown]:
     """Accepted, successful and the success rate by dispute type, source, grade, handling
-    level and child area, plus the cohort by outcome: one grouped query each."""
-    cases = cohort(area, period)
+    level and child area: one grouped query of the rollup each (and one for the names)."""
     note = str(BREAKDOWN_NOTE)
     result = []
 
-    for key, title, field_name, filter_key in (
-        ("dispute_type", _("按纠纷类型"), "dispute_type", "dispute_type"),
-        ("source", _("按来源"), "source", "source"),
+    for key, title, dimension, model in (
+        ("dispute_type", _("按纠纷类型"), Dimension.DISPUTE_TYPE, DisputeType),
+        ("source", _("按来源"), Dimension.SOURCE, CaseSource),
     ):
-        grouped = (
-            cases.values(value=F(field_name), name=F(f"{field_name}__name"))
-            .annotate(name_en=F(f"{field_name}__name_en"), sort=F(f"{field_name}__sort_order"))
-            .annotate(**_BREAKDOWN_COUNTS)
-            .order_by("sort", "value")
-        )
-        result.append(
-            Breakdown(
-                key,
-                str(title),
-                note,
-                _rows(
-                    area,
-                    period,
-                    grouped,
-                    lambda g: _lookup_name(g["name"], g["name_en"]),
-                    filter_key,
-                    total_accepted,
-                ),
+        groups = {
+            int(value): counts for value, counts in _rollup_groups(area, period, dimension).items()
+        }
+        # The whole (short) table, so the query count does not depend on the data.
+        kinds = [kind for kind in model.objects.order_by("sort_order", "pk") if kind.pk in groups]
+        rows = [
+            _row(
+                _lookup_name(kind.name, kind.name_en),
+                groups[kind.pk],
+                area,
+                period,
+                total_accepted,
+                **{key: kind.pk},
             )
-        )
+            for kind in kinds
+        ]
+        result.append(Breakdown(key, str(title), note, rows))
 
-    for key, title, choices in (
-        ("grade", _("按风险等级"), Grade.choices),
-        ("level", _("按处置层级"), HandlingLevel.choices),
+    for key, title, dimension, choices in (
+        ("grade", _("按风险等级"), Dimension.GRADE, Grade.choices),
+        ("level", _("按处置层级"), Dimension.LEVEL, HandlingLevel.choices),
     ):
         order = [value for value, _label in choices]
-        grouped = sorted(
-            cases.values(value=F(key)).annotate(**_BREAKDOWN_COUNTS).order_by(),
-            key=lambda g, order=order: order.index(g["value"]) if g["value"] in order else 99,
-        )
-        result.append(
-            Breakdown(
-                key,
-                str(title),
-                note,
-                _rows(area, period, grouped, _choice_label(choices), key, total_accepted),
+        groups = _rollup_groups(area, period, dimension)
+        labels = dict(choices)
+        rows = [
+            _row(
+                str(labels.get(value, value)),
+                groups[value],
+                area,
+                period,
+                total_accepted,
+                **{key: value},
             )
-        )
+            for value in sorted(
+                groups, key=lambda v, order=order: order.index(v) if v in order else 99
+            )
+        ]
+        result.append(Breakdown(key, str(title), note, rows))
 
     children = _ledger_children(area)
     if children:
-        aggregates = {}
+        by_path = _rollup_groups(area, period, Dimension.NONE, key="area__path")
+        rows = []
         for child in children:
-            within = Q(area__path__startswith=child.path)
-            aggregates[f"{child.pk}__total"] = Count("pk", filter=within)
-            aggregates[f"{child.pk}__accepted"] = Count("pk", filter=within & ACCEPTED_Q)
-            aggregates[f"{child.pk}__successful"] = Count("pk", filter=within & SUCCESSFUL_Q)
-            aggregates[f"{child.pk}__resolved_otherwise"] = Count(
-                "pk", filter=within & _RESOLVED_OTHERWISE_Q
-            )
-        counts = cases.aggregate(**aggregates)
-        rows = [
-            _row(
-                child.name,
-                {key: counts[f"{child.pk}__{key}"] for key in _BREAKDOWN_COUNTS},
-                child,
-                period,
-                total_accepted,
-            )
-            for child in children
-        ]
+            counts = dict.fromkeys(_COUNT_KEYS, 0)
+            for path, group in by_path.items():
+                if path.startswith(child.path):
+                    for name in _COUNT_KEYS:
+                        counts[name] += group[name]
+            rows.append(_row(child.name, counts, child, period, total_accepted))
         result.append(Breakdown("area", str(_("按下级区域")), note, rows))
     return result
 
