@@ -9,7 +9,7 @@ from django.db.models import Sum
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from cases.models import CaseSource, Dimension, DisputeType, Grade, HandlingLevel
+from cases.models import CaseRollup, CaseSource, Dimension, DisputeType, Grade, HandlingLevel
 from cases.outcomes import ACCEPTED, Outcome
 from grids.models import Area, AreaLevel
 from reports.periods import Period
@@ -46,28 +46,60 @@ class Breakdown:
 _COUNT_KEYS = ("total", "accepted", "successful", "resolved_otherwise")
 
 
-def _grouped(rows, key: str) -> dict:
-    """Rollup rows (``key``, outcome, accepted, n) summed per ``key``: total, accepted,
-    successful and settled otherwise; kinds with no case left out."""
-    groups: dict = defaultdict(lambda: dict.fromkeys(_COUNT_KEYS, 0))
-    for row in rows:
-        group, n = groups[row[key]], row["n"] or 0
-        group["total"] += n
-        group["accepted"] += n if row["accepted"] else 0
-        group["successful"] += n if row["outcome"] == Outcome.SUCCESSFUL else 0
-        group["resolved_otherwise"] += n if row["outcome"] == Outcome.RESOLVED_OTHERWISE else 0
-    return {value: counts for value, counts in groups.items() if counts["total"]}
+def _add(groups: dict, value, row: dict) -> None:
+    """Count a rollup row (outcome, accepted, n) into its kind's total, accepted,
+    successful and settled otherwise."""
+    group, n = groups[value], row["n"] or 0
+    group["total"] += n
+    group["accepted"] += n if row["accepted"] else 0
+    group["successful"] += n if row["outcome"] == Outcome.SUCCESSFUL else 0
+    group["resolved_otherwise"] += n if row["outcome"] == Outcome.RESOLVED_OTHERWISE else 0
 
 
-def _rollup_groups(area: Area, period: Period, dimension: str, key: str = "value") -> dict:
+def _new_groups() -> dict:
+    return defaultdict(lambda: dict.fromkeys(_COUNT_KEYS, 0))
+
+
+_DIMENSIONS = (Dimension.DISPUTE_TYPE, Dimension.SOURCE, Dimension.GRADE, Dimension.LEVEL)
+
+
+def _rollup_groups(area: Area, period: Period) -> dict[str, dict]:
+    """Every breakdown's counts by kind, from the rollup in one grouped query: dimension
+    → value → counts; kinds with no case left out."""
     rows = (
-        area_rollup(area, dimension)
-        .filter(rollup_period_q(period))
-        .values(key, "outcome", "accepted")
+        CaseRollup.objects.filter(
+            rollup_period_q(period),
+            dimension__in=_DIMENSIONS,
+            area__in=Area.objects.subtree(area).values("pk"),
+        )
+        .values("dimension", "value", "outcome", "accepted")
         .annotate(n=Sum("n"))
         .order_by()
     )
-    return _grouped(rows, key)
+    found = {dimension: _new_groups() for dimension in _DIMENSIONS}
+    for row in rows:
+        _add(found[row["dimension"]], row["value"], row)
+    return {
+        dimension: {value: counts for value, counts in groups.items() if counts["total"]}
+        for dimension, groups in found.items()
+    }
+
+
+def _children_counts(area: Area, period: Period, children: list[Area]) -> list[dict]:
+    """Each child area's counts, from the rollup's figures rows in one grouped query."""
+    rows = (
+        area_rollup(area)
+        .filter(rollup_period_q(period))
+        .values("area__path", "outcome", "accepted")
+        .annotate(n=Sum("n"))
+        .order_by()
+    )
+    groups = _new_groups()
+    for row in rows:
+        child = next((c for c in children if row["area__path"].startswith(c.path)), None)
+        if child is not None:
+            _add(groups, child.pk, row)
+    return [groups[child.pk] for child in children]
 
 
 BREAKDOWN_NOTE = _(
@@ -103,17 +135,17 @@ def _row(label, counts: dict, area, period, total_accepted, **extra) -> Breakdow
 
 def breakdowns_for(area: Area, period: Period, total_accepted: int) -> list[Breakdown]:
     """Accepted, successful and the success rate by dispute type, source, grade, handling
-    level and child area: one grouped query of the rollup each (and one for the names)."""
+    level and child area: one grouped query of the rollup for the kinds, one for the child
+    areas, and the two short lookup tables' names."""
     note = str(BREAKDOWN_NOTE)
     result = []
+    found = _rollup_groups(area, period)
 
     for key, title, dimension, model in (
         ("dispute_type", _("按纠纷类型"), Dimension.DISPUTE_TYPE, DisputeType),
         ("source", _("按来源"), Dimension.SOURCE, CaseSource),
     ):
-        groups = {
-            int(value): counts for value, counts in _rollup_groups(area, period, dimension).items()
-        }
+        groups = {int(value): counts for value, counts in found[dimension].items()}
         # The whole (short) table, so the query count does not depend on the data.
         kinds = [kind for kind in model.objects.order_by("sort_order", "pk") if kind.pk in groups]
         rows = [
@@ -134,7 +166,7 @@ def breakdowns_for(area: Area, period: Period, total_accepted: int) -> list[Brea
         ("level", _("按处置层级"), Dimension.LEVEL, HandlingLevel.choices),
     ):
         order = [value for value, _label in choices]
-        groups = _rollup_groups(area, period, dimension)
+        groups = found[dimension]
         labels = dict(choices)
         rows = [
             _row(
@@ -153,15 +185,12 @@ def breakdowns_for(area: Area, period: Period, total_accepted: int) -> list[Brea
 
     children = _ledger_children(area)
     if children:
-        by_path = _rollup_groups(area, period, Dimension.NONE, key="area__path")
-        rows = []
-        for child in children:
-            counts = dict.fromkeys(_COUNT_KEYS, 0)
-            for path, group in by_path.items():
-                if path.startswith(child.path):
-                    for name in _COUNT_KEYS:
-                        counts[name] += group[name]
-            rows.append(_row(child.name, counts, child, period, total_accepted))
+        rows = [
+            _row(child.name, counts, child, period, total_accepted)
+            for child, counts in zip(
+                children, _children_counts(area, period, children), strict=True
+            )
+        ]
         result.append(Breakdown("area", str(_("按下级区域")), note, rows))
     return result
 
