@@ -246,6 +246,8 @@ def rollup_rebuild() -> int:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(f"LOCK TABLE {tally_table}, {rollup_table} IN EXCLUSIVE MODE")
+            # TRUNCATE refuses while this transaction's deferred key checks are pending.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute(f"TRUNCATE {rollup_table}, {tally_table}")
         else:
             cursor.execute(f"DELETE FROM {rollup_table}")
