@@ -4,17 +4,17 @@ change of a case.
 Each live case has a tally (``CaseTally``): its area, registration day, outcome, the
 flags the figures count (``TALLY_FLAGS``), its grade, level, dispute type and source, and
 its current agreements' amount. The rollup holds, per area and registration day (and per
-registration month), the number of cases and the amount of each key: the figures' key
-(outcome and every flag) and one key per breakdown (dispute type, source, grade, level,
-with the outcome and "accepted").
+registration month), one row of every case (the figures' row) and one row per value of
+each breakdown (dispute type, source, grade, level), each with a counter per figure
+(``COUNTERS``: received, each outcome, each flag) and the amount.
 
 ``case_tally_refresh`` is the one writer: ``cases.workflow.record_event``, which every
 service calls after it changed a case, calls it, so it runs in the service's transaction
 under the case's row lock. It works out the case's tally afresh from the raw tables with
-the same expressions the rebuild uses (``tally_rows``), and moves the case's count from
-its old keys to its new ones with atomic upserts (``INSERT ... ON CONFLICT DO UPDATE SET
-n = n + excluded.n``, PostgreSQL and SQLite alike), in key order so two writers never
-wait for each other in a circle. Rows written in bulk (the benchmark's filler, test data
+the same expressions the rebuild uses (``tally_rows``), and moves the case's counts from
+its old rows to its new ones with one atomic upsert (``INSERT ... ON CONFLICT DO UPDATE
+SET c = c + excluded.c``, PostgreSQL and SQLite alike), rows in key order so two writers
+never wait for each other in a circle. Rows written in bulk (the benchmark's filler, test data
 written as rows) are brought in by ``rollup_rebuild`` (the ``rebuild_case_rollup``
 command), and ``rollup_differences`` compares the rollup with the raw tables.
 """
@@ -47,6 +47,7 @@ from cases.outcomes import (
     ON_THE_SPOT_Q,
     OUTCOME_Q,
     SUCCESSFUL_Q,
+    Outcome,
 )
 
 # What each flag of a tally means: the case's answer to the ``Q``.
@@ -61,8 +62,9 @@ TALLY_FLAGS: dict[str, Q] = {
 }
 assert tuple(TALLY_FLAGS) == FLAG_FIELDS
 
-# The flags a breakdown row keeps (the others are false there, so it stays small).
-BREAKDOWN_FLAGS = ("accepted", "concluded")
+# The counters of a rollup row: every case counts in "received", in its outcome's counter
+# and in each of its flags' (the keys of ``reports.statistics.specs.CASE_COUNTS``).
+COUNTERS = ("received", *(str(outcome.value) for outcome in Outcome), *FLAG_FIELDS)
 
 # The breakdowns: the dimension and the tally column holding its value.
 BREAKDOWN_COLUMNS = {
@@ -104,7 +106,8 @@ TALLY_COLUMNS: dict[str, object] = {
         Subquery(_CURRENT_AMOUNT), Value(Decimal("0")), output_field=models.DecimalField()
     ),
 }
-_KEY_COLUMNS = ("area_id", "grain", "day", "dimension", "value", "outcome", *FLAG_FIELDS)
+_KEY_COLUMNS = ("area_id", "grain", "day", "dimension", "value")
+_SUMMED = (*COUNTERS, "amount")
 
 
 def tally_rows(cases: models.QuerySet) -> models.QuerySet:
@@ -117,38 +120,46 @@ def tally_rows(cases: models.QuerySet) -> models.QuerySet:
     )
 
 
-def _contributions(tally: dict | None) -> dict[tuple, tuple[int, Decimal]]:
-    """The rollup keys one tally adds to, with what it adds: (cases, amount)."""
+def _counters(tally: dict) -> tuple:
+    """What one tally adds to each counter of a row (in ``COUNTERS`` order), and its amount."""
+    counted = {"received", tally["outcome"], *(f for f in FLAG_FIELDS if tally[f])}
+    return (*(int(name in counted) for name in COUNTERS), tally["amount"])
+
+
+def _contributions(tally: dict | None) -> dict[tuple, tuple]:
+    """The rollup rows one tally adds to, with what it adds to each."""
     if tally is None:
         return {}
     received_on = tally["received_on"]
-    figures_flags = tuple(bool(tally[name]) for name in FLAG_FIELDS)
-    breakdown_flags = tuple(bool(tally[name]) and name in BREAKDOWN_FLAGS for name in FLAG_FIELDS)
+    counters = _counters(tally)
     result = {}
     for grain, day in ((Grain.DAY, received_on), (Grain.MONTH, received_on.replace(day=1))):
         head = (tally["area_id"], str(grain), day)
-        result[(*head, "", "", tally["outcome"], *figures_flags)] = (1, Decimal(tally["amount"]))
+        result[(*head, "", "")] = counters
         for dimension, column in BREAKDOWN_COLUMNS.items():
-            key = (*head, str(dimension), str(tally[column]), tally["outcome"], *breakdown_flags)
-            result[key] = (1, Decimal("0"))
+            result[(*head, str(dimension), str(tally[column]))] = counters
     return result
 
 
-def _upsert(deltas: dict[tuple, tuple[int, Decimal]]) -> None:
-    """Add each delta to its rollup row (created at zero if missing), in key order."""
-    rows = sorted((key, delta) for key, delta in deltas.items() if delta != (0, 0))
+def _upsert(deltas: dict[tuple, list]) -> None:
+    """Add each row's deltas to it (created at zero if missing), rows in key order."""
+    rows = sorted((key, delta) for key, delta in deltas.items() if any(delta))
     if not rows:
         return
     quote = connection.ops.quote_name
     table = quote(CaseRollup._meta.db_table)
     keys = ", ".join(quote(column) for column in _KEY_COLUMNS)
-    one = "(" + ", ".join(["%s"] * (len(_KEY_COLUMNS) + 2)) + ")"
-    params = [value for key, (n, amount) in rows for value in (*key, n, amount)]
+    summed = ", ".join(quote(column) for column in _SUMMED)
+    one = "(" + ", ".join(["%s"] * (len(_KEY_COLUMNS) + len(_SUMMED))) + ")"
+    additions = ", ".join(
+        f"{quote(column)} = {table}.{quote(column)} + excluded.{quote(column)}"
+        for column in _SUMMED
+    )
+    params = [value for key, delta in rows for value in (*key, *delta)]
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} ({keys}, n, amount) VALUES {', '.join([one] * len(rows))} "
-            f"ON CONFLICT ({keys}) DO UPDATE SET n = {table}.n + excluded.n, "
-            f"amount = {table}.amount + excluded.amount",
+            f"INSERT INTO {table} ({keys}, {summed}) VALUES {', '.join([one] * len(rows))} "
+            f"ON CONFLICT ({keys}) DO UPDATE SET {additions}",
             params,
         )
 
@@ -175,12 +186,13 @@ def case_tally_refresh(case: Case) -> None:
         old = _normalised(old) if old else None
         if old == new:
             return
-        deltas: dict[tuple, list] = defaultdict(lambda: [0, Decimal("0")])
+        deltas: dict[tuple, list] = defaultdict(lambda: [0] * len(_SUMMED))
         for sign, tally in ((-1, old), (1, new)):
-            for key, (n, amount) in _contributions(tally).items():
-                deltas[key][0] += sign * n
-                deltas[key][1] += sign * amount
-        _upsert({key: tuple(delta) for key, delta in deltas.items()})
+            for key, added in _contributions(tally).items():
+                deltas[key] = [
+                    total + sign * value for total, value in zip(deltas[key], added, strict=True)
+                ]
+        _upsert(deltas)
         if new is None:
             CaseTally.objects.filter(case_id=case.pk).delete()
         else:
@@ -207,26 +219,26 @@ def _month_sql(column: str) -> str:
 
 
 def _grouped_sql(source: str) -> str:
-    """SELECT of the rollup's rows (key columns, n, amount) summed from the tallies in the
-    table (or common table expression) ``source``."""
-    selects = []
-    figures_flags = ", ".join(FLAG_FIELDS)
-    breakdown_flags = ", ".join(
-        name if name in BREAKDOWN_FLAGS else "FALSE" for name in FLAG_FIELDS
+    """SELECT of the rollup's rows (key columns, counters, amount) summed from the tallies
+    in the table (or common table expression) ``source``."""
+    outcomes = [str(outcome.value) for outcome in Outcome]
+    sums = ", ".join(
+        [
+            "COUNT(*)",
+            *(f"SUM(CASE WHEN outcome = '{name}' THEN 1 ELSE 0 END)" for name in outcomes),
+            *(f"SUM(CASE WHEN {name} THEN 1 ELSE 0 END)" for name in FLAG_FIELDS),
+            "SUM(amount)",
+        ]
     )
+    selects = []
     for grain, day in ((Grain.DAY, "received_on"), (Grain.MONTH, _month_sql("received_on"))):
         head = f"area_id, '{grain}', {day}"
-        group = f"area_id, {day}, outcome"
-        selects.append(
-            f"SELECT {head}, '', '', outcome, {figures_flags}, COUNT(*), SUM(amount) "
-            f"FROM {source} GROUP BY {group}, {figures_flags}"
-        )
+        selects.append(f"SELECT {head}, '', '', {sums} FROM {source} GROUP BY area_id, {day}")
         for dimension, column in BREAKDOWN_COLUMNS.items():
             value = f"CAST({column} AS VARCHAR(32))"
             selects.append(
-                f"SELECT {head}, '{dimension}', {value}, outcome, {breakdown_flags}, "
-                f"COUNT(*), 0 FROM {source} "
-                f"GROUP BY {group}, {value}, {', '.join(BREAKDOWN_FLAGS)}"
+                f"SELECT {head}, '{dimension}', {value}, {sums} FROM {source} "
+                f"GROUP BY area_id, {day}, {value}"
             )
     return " UNION ALL ".join(selects)
 
@@ -256,7 +268,7 @@ def rollup_rebuild() -> int:
             f"INSERT INTO {tally_table} ({_columns_sql(TALLY_COLUMNS)}) {raw_sql}", params
         )
         cursor.execute(
-            f"INSERT INTO {rollup_table} ({_columns_sql(_KEY_COLUMNS)}, n, amount) "
+            f"INSERT INTO {rollup_table} ({_columns_sql((*_KEY_COLUMNS, *_SUMMED))}) "
             f"{_grouped_sql(tally_table)}"
         )
         return cursor.rowcount
@@ -264,15 +276,15 @@ def rollup_rebuild() -> int:
 
 def rollup_differences(limit: int = 20) -> list[tuple]:
     """The rollup rows that differ from the sums of the raw tables' tallies, both ways, as
-    ("missing" | "extra", *key, n, amount); rows summing to nothing are no difference.
+    ("missing" | "extra", *key, *counters, amount); rows counting nothing are no difference.
     Empty when the rollup is exact."""
     rollup_table = connection.ops.quote_name(CaseRollup._meta.db_table)
     raw_sql, params = _raw_tallies_sql()
-    columns = f"{_columns_sql(_KEY_COLUMNS)}, n, amount"
+    columns = _columns_sql((*_KEY_COLUMNS, *_SUMMED))
     sql = (
         f"WITH tallies AS ({raw_sql}), "
         f"expected AS ({_grouped_sql('tallies')}), "
-        f"stored AS (SELECT {columns} FROM {rollup_table} WHERE n <> 0 OR amount <> 0) "
+        f"stored AS (SELECT {columns} FROM {rollup_table} WHERE received <> 0 OR amount <> 0) "
         "SELECT 'missing', d.* FROM (SELECT * FROM expected EXCEPT SELECT * FROM stored) d "
         "UNION ALL SELECT 'extra', d.* FROM (SELECT * FROM stored EXCEPT SELECT * FROM expected) d"
     )

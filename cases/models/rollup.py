@@ -1,9 +1,10 @@
 """The statistics' rollup: how many live cases of each kind each area received each day
 and each month, kept exact by ``cases.rollup`` in the same transaction as every change.
 
-``CaseTally`` is what one case currently contributes (its area, registration day and the
-keys the figures count by); ``CaseRollup`` holds the sums of the tallies per key. A case's
-change replaces its tally and moves its count from the old keys to the new ones.
+``CaseTally`` is what one case currently contributes (its area, registration day,
+outcome, flags, breakdown keys and amount); ``CaseRollup`` holds the tallies' counters
+summed per area, day (or month) and breakdown value. A case's change replaces its tally
+and moves its counts from the old rows to the new ones.
 """
 
 from django.db import models
@@ -12,8 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from grids.models import Area
 
 # The flags a tally carries beside its outcome, each the case's answer to one ``Q`` of
-# ``cases.rollup.TALLY_FLAGS``; the breakdown rows keep only ``accepted`` (and
-# ``concluded``, which follows from the outcome).
+# ``cases.rollup.TALLY_FLAGS``; ``CaseRollup`` has a counter of each.
 FLAG_FIELDS = (
     "accepted",
     "concluded",
@@ -81,9 +81,10 @@ class CaseTally(TallyKey):
         return f"{self.case_id}: {self.outcome}"
 
 
-class CaseRollup(TallyKey):
-    """The number of live cases (and their current agreements' amount) of one area,
-    registration day or month, breakdown value, outcome and flags."""
+class CaseRollup(models.Model):
+    """The counts of the live cases of one area received on one day (or in one month),
+    of one kind (a breakdown's value) or of every kind (the figures' row): one counter per
+    figure, and the amount of their current agreements."""
 
     area = models.ForeignKey(
         Area, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
@@ -92,7 +93,23 @@ class CaseRollup(TallyKey):
     day = models.DateField()  # the month's first day for the month grain
     dimension = models.CharField(max_length=16, choices=Dimension.choices, blank=True)
     value = models.CharField(max_length=32, blank=True)
-    n = models.IntegerField(default=0)
+    # Every case counts in "received", in its outcome's counter and in each of its flags'.
+    received = models.IntegerField(default=0)
+    awaiting = models.IntegerField(default=0)
+    in_progress = models.IntegerField(default=0)
+    successful = models.IntegerField(default=0)
+    fast_tracked = models.IntegerField(default=0)
+    resolved_otherwise = models.IntegerField(default=0)
+    failed = models.IntegerField(default=0)
+    withdrawn = models.IntegerField(default=0)
+    not_accepted = models.IntegerField(default=0)
+    accepted = models.IntegerField(default=0)
+    concluded = models.IntegerField(default=0)
+    first_time = models.IntegerField(default=0)
+    on_the_spot = models.IntegerField(default=0)
+    crimes_prevented = models.IntegerField(default=0)
+    group_settled = models.IntegerField(default=0)
+    petition_settled = models.IntegerField(default=0)
     amount = models.DecimalField(max_digits=18, decimal_places=2, default=0)
 
     class Meta:
@@ -100,7 +117,7 @@ class CaseRollup(TallyKey):
         verbose_name_plural = _("案件统计汇总")
         constraints = [
             models.UniqueConstraint(
-                fields=["area", "grain", "day", "dimension", "value", "outcome", *FLAG_FIELDS],
+                fields=["area", "grain", "day", "dimension", "value"],
                 name="case_rollup_key_unique",
             )
         ]
@@ -110,4 +127,4 @@ class CaseRollup(TallyKey):
         ]
 
     def __str__(self) -> str:
-        return f"{self.area_id} {self.day} {self.dimension}={self.value} {self.outcome}: {self.n}"
+        return f"{self.area_id} {self.day} {self.dimension}={self.value}: {self.received}"

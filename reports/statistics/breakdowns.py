@@ -1,7 +1,6 @@
 """Accepted, successful and the success rate by kind of case (dispute type, source,
 grade, handling level, child area), and the cohort by outcome."""
 
-from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -43,23 +42,12 @@ class Breakdown:
     rows: list[BreakdownRow]
 
 
-_COUNT_KEYS = ("total", "accepted", "successful", "resolved_otherwise")
-
-
-def _add(groups: dict, value, row: dict) -> None:
-    """Count a rollup row (outcome, accepted, n) into its kind's total, accepted,
-    successful and settled otherwise."""
-    group, n = groups[value], row["n"] or 0
-    group["total"] += n
-    group["accepted"] += n if row["accepted"] else 0
-    group["successful"] += n if row["outcome"] == Outcome.SUCCESSFUL else 0
-    group["resolved_otherwise"] += n if row["outcome"] == Outcome.RESOLVED_OTHERWISE else 0
-
-
-def _new_groups() -> dict:
-    return defaultdict(lambda: dict.fromkeys(_COUNT_KEYS, 0))
-
-
+_SUMS = {
+    "total": Sum("received"),
+    "accepted": Sum("accepted"),
+    "successful": Sum("successful"),
+    "resolved_otherwise": Sum("resolved_otherwise"),
+}
 _DIMENSIONS = (Dimension.DISPUTE_TYPE, Dimension.SOURCE, Dimension.GRADE, Dimension.LEVEL)
 
 
@@ -72,17 +60,15 @@ def _rollup_groups(area: Area, period: Period) -> dict[str, dict]:
             dimension__in=_DIMENSIONS,
             area__in=Area.objects.subtree(area).values("pk"),
         )
-        .values("dimension", "value", "outcome", "accepted")
-        .annotate(n=Sum("n"))
+        .values("dimension", "value")
+        .annotate(**_SUMS)
         .order_by()
     )
-    found = {dimension: _new_groups() for dimension in _DIMENSIONS}
+    found: dict[str, dict] = {dimension: {} for dimension in _DIMENSIONS}
     for row in rows:
-        _add(found[row["dimension"]], row["value"], row)
-    return {
-        dimension: {value: counts for value, counts in groups.items() if counts["total"]}
-        for dimension, groups in found.items()
-    }
+        if row["total"]:
+            found[row["dimension"]][row["value"]] = {key: row[key] for key in _SUMS}
+    return found
 
 
 def _children_counts(area: Area, period: Period, children: list[Area]) -> list[dict]:
@@ -90,16 +76,17 @@ def _children_counts(area: Area, period: Period, children: list[Area]) -> list[d
     rows = (
         area_rollup(area)
         .filter(rollup_period_q(period))
-        .values("area__path", "outcome", "accepted")
-        .annotate(n=Sum("n"))
+        .values("area__path")
+        .annotate(**_SUMS)
         .order_by()
     )
-    groups = _new_groups()
+    counts = {child.pk: dict.fromkeys(_SUMS, 0) for child in children}
     for row in rows:
         child = next((c for c in children if row["area__path"].startswith(c.path)), None)
         if child is not None:
-            _add(groups, child.pk, row)
-    return [groups[child.pk] for child in children]
+            for key in _SUMS:
+                counts[child.pk][key] += row[key] or 0
+    return [counts[child.pk] for child in children]
 
 
 BREAKDOWN_NOTE = _(

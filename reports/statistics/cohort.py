@@ -10,7 +10,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cases.models import FLAG_FIELDS, CaseRollup, Dimension, Grain
+from cases.models import CaseRollup, Dimension, Grain
 from cases.selectors import area_cases
 from grids.models import Area
 from reports.periods import Period, local_midnight
@@ -76,18 +76,6 @@ def area_rollup(area: Area, dimension: str = Dimension.NONE) -> QuerySet:
     return CaseRollup.objects.filter(
         dimension=dimension, area__in=Area.objects.subtree(area).values("pk")
     )
-
-
-def add_tally(counts: dict, row: dict, n: int) -> None:
-    """Count ``n`` cases of a rollup row's outcome and flags into ``counts`` (keyed as
-    ``specs.CASE_COUNTS``: "received", each outcome, each flag)."""
-    if not n:
-        return
-    counts["received"] += n
-    counts[row["outcome"]] += n
-    for flag in FLAG_FIELDS:
-        if row.get(flag):
-            counts[flag] += n
 
 
 def rate(numerator: int | None, denominator: int | None) -> Decimal | None:

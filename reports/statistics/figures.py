@@ -8,12 +8,11 @@ from decimal import Decimal
 from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 
-from cases.models import FLAG_FIELDS, Agreement, FollowUp, Satisfaction, overdue_q
+from cases.models import Agreement, FollowUp, Satisfaction, overdue_q
 from cases.selectors import area_cases
 from grids.models import Area
 from reports.periods import Period
 from reports.statistics.cohort import (
-    add_tally,
     area_rollup,
     cohort,
     ledger_params,
@@ -100,34 +99,30 @@ def _figures(counts: dict, area: Area, period: Period, as_of: datetime.date) -> 
 
 
 def _case_counts(area: Area, periods: dict[str, Period]) -> dict:
-    """The case counts and the agreements' amount of several periods, from the rollup:
-    one query, grouped by outcome and flags (a few dozen rows)."""
+    """The case counts and the agreements' amount of several periods, from the rollup's
+    figures rows: one query."""
     wanted = {name: rollup_period_q(period) for name, period in periods.items()}
     any_period = Q()
     for condition in wanted.values():
         any_period |= condition
-    rows = (
+    sums = (
         area_rollup(area)
         .filter(any_period)
-        .values("outcome", *FLAG_FIELDS)
-        .annotate(
-            **{f"{name}__n": Sum("n", filter=condition) for name, condition in wanted.items()},
+        .aggregate(
             **{
-                f"{name}__amount": Sum("amount", filter=condition)
+                f"{name}__{column}": Sum(column, filter=condition)
                 for name, condition in wanted.items()
-            },
+                for column in (*CASE_COUNTS, "amount")
+            }
         )
-        .order_by()
     )
-    result = {name: dict.fromkeys(CASE_COUNTS, 0) for name in periods}
-    for counts in result.values():
-        counts["agreement_amount"] = Decimal("0")
-    for row in rows:
-        for name, counts in result.items():
-            add_tally(counts, row, row[f"{name}__n"] or 0)
-            counts["agreement_amount"] += Decimal(row[f"{name}__amount"] or 0)
-    for counts in result.values():
-        counts["agreement_amount"] = counts["agreement_amount"].quantize(Decimal("0.01"))
+    result = {name: {} for name in periods}
+    for compound, value in sums.items():
+        name, column = compound.split("__", 1)
+        if column == "amount":
+            result[name]["agreement_amount"] = Decimal(value or 0).quantize(Decimal("0.01"))
+        else:
+            result[name][column] = value or 0
     return result
 
 

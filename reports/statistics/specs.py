@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from cases.outcomes import ACCEPTED, CONCLUDED, OUTCOME_Q, Outcome
-from cases.rollup import TALLY_FLAGS
+from cases.rollup import COUNTERS, TALLY_FLAGS
 
 
 @dataclass(frozen=True)
@@ -293,10 +293,11 @@ HEADLINE_KEYS = (
 )
 
 # The case counts of one period: every case received, each outcome, and each flag of the
-# rollup's tallies. The rollup counts them (``cohort.add_tally``); ``figures.raw_case_counts``
-# counts the same from the raw tables, to check it.
+# rollup's tallies. The rollup has a counter of each (``cases.rollup.COUNTERS``);
+# ``figures.raw_case_counts`` counts the same from the raw tables, to check it.
 CASE_COUNTS: dict[str, Q] = {
     "received": Q(),
     **{str(outcome.value): OUTCOME_Q[outcome] for outcome in Outcome},
     **TALLY_FLAGS,
 }
+assert tuple(CASE_COUNTS) == COUNTERS

@@ -1,7 +1,6 @@
 """Accepted, successful and overdue month by month: the dashboard's trend chart."""
 
 import datetime
-from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -49,14 +48,12 @@ def trend_for(
     rows = (
         area_rollup(area)
         .filter(grain=Grain.MONTH, day__gte=first.start, day__lte=last.start)
-        .values("day", "outcome", "accepted")
-        .annotate(n=Sum("n"))
+        .values("day")
+        .annotate(accepted=Sum("accepted"), successful=Sum("successful"))
         .order_by()
     )
-    accepted, successful = Counter(), Counter()
-    for row in rows:
-        accepted[row["day"]] += row["n"] if row["accepted"] else 0
-        successful[row["day"]] += row["n"] if row["outcome"] == Outcome.SUCCESSFUL else 0
+    by_month = {row["day"]: row for row in rows}
+    nothing = {"accepted": 0, "successful": 0}
     # Overdue cases are few (pending ones past their limit): counted from the cases.
     as_of = [overdue_as_of(month, today) for month in month_periods]
     overdue = (
@@ -76,8 +73,8 @@ def trend_for(
     return [
         TrendPoint(
             period=month,
-            accepted=accepted[month.start],
-            successful=successful[month.start],
+            accepted=by_month.get(month.start, nothing)["accepted"] or 0,
+            successful=by_month.get(month.start, nothing)["successful"] or 0,
             overdue=overdue[f"o{index}"],
             accepted_ledger=ledger_params(area, month, outcome=ACCEPTED),
             successful_ledger=ledger_params(area, month, outcome=Outcome.SUCCESSFUL),
