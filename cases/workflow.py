@@ -14,7 +14,7 @@ from django.core.validators import MaxLengthValidator
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cases import followups
+from cases import followups, rollup
 from cases.models import (
     ENDED_STATUSES,
     OPEN_STATUSES,
@@ -256,6 +256,9 @@ def record_event(case: Case, kind: EventKind, by, *, from_status="", note="", ch
         note=note,
         changes=changes or {},
     )
+    # Every step ends here after its writes, so the statistics' rollup follows the case
+    # in the same transaction (a step writing after its event records another one).
+    rollup.case_tally_refresh(case)
 
 
 def cancel_pending_escalation(case: Case, by, note: str) -> None:

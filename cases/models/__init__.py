@@ -50,9 +50,15 @@ from .policies import (
 )
 from .records import CaseEvent, CaseNumberCounter, EventKind, IdempotencyKey, PersonalDataAccess
 from .refusals import Refusal
+from .rollup import FLAG_FIELDS, CaseRollup, CaseTally, Dimension, Grain
 from .terms import CaseTermExtension, ExtensionKind
 
 __all__ = [
+    "FLAG_FIELDS",
+    "CaseRollup",
+    "CaseTally",
+    "Dimension",
+    "Grain",
     "SignatureMethod",
     "AREA_LEVEL_FOR_HANDLING",
     "ENDED_STATUSES",

@@ -4,15 +4,15 @@ grade, handling level, child area), and the cohort by outcome."""
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, F, Q
+from django.db.models import Sum
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from cases.models import Grade, HandlingLevel
-from cases.outcomes import ACCEPTED, ACCEPTED_Q, OUTCOME_Q, SUCCESSFUL_Q, Outcome
+from cases.models import CaseRollup, CaseSource, Dimension, DisputeType, Grade, HandlingLevel
+from cases.outcomes import ACCEPTED, Outcome
 from grids.models import Area, AreaLevel
 from reports.periods import Period
-from reports.statistics.cohort import cohort, ledger_params, rate
+from reports.statistics.cohort import area_rollup, ledger_params, rate, rollup_period_q
 
 
 @dataclass(frozen=True)
@@ -42,13 +42,52 @@ class Breakdown:
     rows: list[BreakdownRow]
 
 
-_RESOLVED_OTHERWISE_Q = OUTCOME_Q[Outcome.RESOLVED_OTHERWISE]
-_BREAKDOWN_COUNTS = {
-    "total": Count("pk"),
-    "accepted": Count("pk", filter=ACCEPTED_Q),
-    "successful": Count("pk", filter=SUCCESSFUL_Q),
-    "resolved_otherwise": Count("pk", filter=_RESOLVED_OTHERWISE_Q),
+_SUMS = {
+    "total": Sum("received"),
+    "accepted": Sum("accepted"),
+    "successful": Sum("successful"),
+    "resolved_otherwise": Sum("resolved_otherwise"),
 }
+_DIMENSIONS = (Dimension.DISPUTE_TYPE, Dimension.SOURCE, Dimension.GRADE, Dimension.LEVEL)
+
+
+def _rollup_groups(area: Area, period: Period) -> dict[str, dict]:
+    """Every breakdown's counts by kind, from the rollup in one grouped query: dimension
+    → value → counts; kinds with no case left out."""
+    rows = (
+        CaseRollup.objects.filter(
+            rollup_period_q(period),
+            dimension__in=_DIMENSIONS,
+            area__in=Area.objects.subtree(area).values("pk"),
+        )
+        .values("dimension", "value")
+        .annotate(**_SUMS)
+        .order_by()
+    )
+    found: dict[str, dict] = {dimension: {} for dimension in _DIMENSIONS}
+    for row in rows:
+        if row["total"]:
+            found[row["dimension"]][row["value"]] = {key: row[key] for key in _SUMS}
+    return found
+
+
+def _children_counts(area: Area, period: Period, children: list[Area]) -> list[dict]:
+    """Each child area's counts, from the rollup's figures rows in one grouped query."""
+    rows = (
+        area_rollup(area)
+        .filter(rollup_period_q(period))
+        .values("area__path")
+        .annotate(**_SUMS)
+        .order_by()
+    )
+    counts = {child.pk: dict.fromkeys(_SUMS, 0) for child in children}
+    for row in rows:
+        child = next((c for c in children if row["area__path"].startswith(c.path)), None)
+        if child is not None:
+            for key in _SUMS:
+                counts[child.pk][key] += row[key] or 0
+    return [counts[child.pk] for child in children]
+
 
 BREAKDOWN_NOTE = _(
     "各项为统计对象中该类案件的受理数、调解成功数和调解成功率(调解成功 ÷ 受理);"
@@ -81,90 +120,63 @@ def _row(label, counts: dict, area, period, total_accepted, **extra) -> Breakdow
     )
 
 
-def _rows(area, period, grouped, label_of, filter_key, total_accepted) -> list[BreakdownRow]:
-    return [
-        _row(label_of(group), group, area, period, total_accepted, **{filter_key: group["value"]})
-        for group in grouped
-    ]
-
-
-def _choice_label(choices):
-    labels = dict(choices)
-    return lambda group: str(labels.get(group["value"], group["value"]))
-
-
 def breakdowns_for(area: Area, period: Period, total_accepted: int) -> list[Breakdown]:
     """Accepted, successful and the success rate by dispute type, source, grade, handling
-    level and child area, plus the cohort by outcome: one grouped query each."""
-    cases = cohort(area, period)
+    level and child area: one grouped query of the rollup for the kinds, one for the child
+    areas, and the two short lookup tables' names."""
     note = str(BREAKDOWN_NOTE)
     result = []
+    found = _rollup_groups(area, period)
 
-    for key, title, field_name, filter_key in (
-        ("dispute_type", _("按纠纷类型"), "dispute_type", "dispute_type"),
-        ("source", _("按来源"), "source", "source"),
+    for key, title, dimension, model in (
+        ("dispute_type", _("按纠纷类型"), Dimension.DISPUTE_TYPE, DisputeType),
+        ("source", _("按来源"), Dimension.SOURCE, CaseSource),
     ):
-        grouped = (
-            cases.values(value=F(field_name), name=F(f"{field_name}__name"))
-            .annotate(name_en=F(f"{field_name}__name_en"), sort=F(f"{field_name}__sort_order"))
-            .annotate(**_BREAKDOWN_COUNTS)
-            .order_by("sort", "value")
-        )
-        result.append(
-            Breakdown(
-                key,
-                str(title),
-                note,
-                _rows(
-                    area,
-                    period,
-                    grouped,
-                    lambda g: _lookup_name(g["name"], g["name_en"]),
-                    filter_key,
-                    total_accepted,
-                ),
+        groups = {int(value): counts for value, counts in found[dimension].items()}
+        # The whole (short) table, so the query count does not depend on the data.
+        kinds = [kind for kind in model.objects.order_by("sort_order", "pk") if kind.pk in groups]
+        rows = [
+            _row(
+                _lookup_name(kind.name, kind.name_en),
+                groups[kind.pk],
+                area,
+                period,
+                total_accepted,
+                **{key: kind.pk},
             )
-        )
+            for kind in kinds
+        ]
+        result.append(Breakdown(key, str(title), note, rows))
 
-    for key, title, choices in (
-        ("grade", _("按风险等级"), Grade.choices),
-        ("level", _("按处置层级"), HandlingLevel.choices),
+    for key, title, dimension, choices in (
+        ("grade", _("按风险等级"), Dimension.GRADE, Grade.choices),
+        ("level", _("按处置层级"), Dimension.LEVEL, HandlingLevel.choices),
     ):
         order = [value for value, _label in choices]
-        grouped = sorted(
-            cases.values(value=F(key)).annotate(**_BREAKDOWN_COUNTS).order_by(),
-            key=lambda g, order=order: order.index(g["value"]) if g["value"] in order else 99,
-        )
-        result.append(
-            Breakdown(
-                key,
-                str(title),
-                note,
-                _rows(area, period, grouped, _choice_label(choices), key, total_accepted),
+        groups = found[dimension]
+        labels = dict(choices)
+        rows = [
+            _row(
+                str(labels.get(value, value)),
+                groups[value],
+                area,
+                period,
+                total_accepted,
+                **{key: value},
             )
-        )
+            for value in sorted(
+                groups, key=lambda v, order=order: order.index(v) if v in order else 99
+            )
+        ]
+        result.append(Breakdown(key, str(title), note, rows))
 
     children = _ledger_children(area)
     if children:
-        aggregates = {}
-        for child in children:
-            within = Q(area__path__startswith=child.path)
-            aggregates[f"{child.pk}__total"] = Count("pk", filter=within)
-            aggregates[f"{child.pk}__accepted"] = Count("pk", filter=within & ACCEPTED_Q)
-            aggregates[f"{child.pk}__successful"] = Count("pk", filter=within & SUCCESSFUL_Q)
-            aggregates[f"{child.pk}__resolved_otherwise"] = Count(
-                "pk", filter=within & _RESOLVED_OTHERWISE_Q
-            )
-        counts = cases.aggregate(**aggregates)
         rows = [
-            _row(
-                child.name,
-                {key: counts[f"{child.pk}__{key}"] for key in _BREAKDOWN_COUNTS},
-                child,
-                period,
-                total_accepted,
+            _row(child.name, counts, child, period, total_accepted)
+            for child, counts in zip(
+                children, _children_counts(area, period, children), strict=True
             )
-            for child in children
         ]
         result.append(Breakdown("area", str(_("按下级区域")), note, rows))
     return result

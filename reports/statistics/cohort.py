@@ -6,10 +6,11 @@ from contextlib import contextmanager
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import connection, transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cases.models import CaseRollup, Dimension, Grain
 from cases.selectors import area_cases
 from grids.models import Area
 from reports.periods import Period, local_midnight
@@ -46,6 +47,35 @@ def cohort(area: Area, period: Period) -> QuerySet:
     """The ledger rows of the area and period: the cases every figure counts (and the
     rows ``reports.ledger`` writes)."""
     return area_cases(area).filter(received_on__gte=period.start, received_on__lte=period.end)
+
+
+def rollup_period_q(period: Period) -> Q:
+    """The rollup rows counting each case of the period once: the whole months inside it
+    from the month rows, the days before and after them from the day rows."""
+    start, end = period.start, period.end
+    first_month = (
+        start
+        if start.day == 1
+        else (start.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+    )
+    after = end + datetime.timedelta(days=1)
+    after_months = after if after.day == 1 else end.replace(day=1)
+    if first_month >= after_months:
+        return Q(grain=Grain.DAY, day__gte=start, day__lte=end)
+    wanted = Q(grain=Grain.MONTH, day__gte=first_month, day__lt=after_months)
+    if start < first_month:
+        wanted |= Q(grain=Grain.DAY, day__gte=start, day__lt=first_month)
+    if after_months <= end:
+        wanted |= Q(grain=Grain.DAY, day__gte=after_months, day__lte=end)
+    return wanted
+
+
+def area_rollup(area: Area, dimension: str = Dimension.NONE) -> QuerySet:
+    """The rollup rows of the area and everything under it, for one breakdown (or none:
+    the figures' rows)."""
+    return CaseRollup.objects.filter(
+        dimension=dimension, area__in=Area.objects.subtree(area).values("pk")
+    )
 
 
 def rate(numerator: int | None, denominator: int | None) -> Decimal | None:

@@ -1,5 +1,5 @@
 """The figures of a period, and the headline ones beside the month before and the year
-before: three queries in all (cases, follow-ups, agreements)."""
+before: three queries in all (the rollup, overdue cases, follow-ups)."""
 
 import datetime
 from dataclasses import dataclass
@@ -12,7 +12,16 @@ from cases.models import Agreement, FollowUp, Satisfaction, overdue_q
 from cases.selectors import area_cases
 from grids.models import Area
 from reports.periods import Period
-from reports.statistics.cohort import ledger_params, moments, overdue_as_of, rate, without_jit
+from reports.statistics.cohort import (
+    area_rollup,
+    cohort,
+    ledger_params,
+    moments,
+    overdue_as_of,
+    rate,
+    rollup_period_q,
+    without_jit,
+)
 from reports.statistics.specs import CASE_COUNTS, FIGURE_SPECS, HEADLINE_KEYS, FigureSpec
 
 
@@ -89,24 +98,76 @@ def _figures(counts: dict, area: Area, period: Period, as_of: datetime.date) -> 
     return figures
 
 
+def _case_counts(area: Area, periods: dict[str, Period]) -> dict:
+    """The case counts and the agreements' amount of several periods, from the rollup's
+    figures rows: one query."""
+    wanted = {name: rollup_period_q(period) for name, period in periods.items()}
+    any_period = Q()
+    for condition in wanted.values():
+        any_period |= condition
+    sums = (
+        area_rollup(area)
+        .filter(any_period)
+        .aggregate(
+            **{
+                f"{name}__{column}": Sum(column, filter=condition)
+                for name, condition in wanted.items()
+                for column in (*CASE_COUNTS, "amount")
+            }
+        )
+    )
+    result = {name: {} for name in periods}
+    for compound, value in sums.items():
+        name, column = compound.split("__", 1)
+        if column == "amount":
+            result[name]["agreement_amount"] = Decimal(value or 0).quantize(Decimal("0.01"))
+        else:
+            result[name][column] = value or 0
+    return result
+
+
+def raw_case_counts(area: Area, period: Period) -> dict:
+    """The case counts of one period straight from the raw tables (what the rollup must
+    give): the check of the tests and the benchmark."""
+    counts = cohort(area, period).aggregate(
+        **{
+            key: Count("pk", filter=condition) if condition else Count("pk")
+            for key, condition in CASE_COUNTS.items()
+        },
+    )
+    amount = Agreement.objects.filter(
+        superseded_at__isnull=True, case__in=cohort(area, period).values("pk")
+    ).aggregate(total=Sum("amount"))["total"]
+    counts["agreement_amount"] = (amount or Decimal("0")).quantize(Decimal("0.01"))
+    return counts
+
+
 def _period_counts(area: Area, periods: dict[str, Period], today: datetime.date) -> dict:
-    """The raw counts of several periods of one area: three queries in all."""
+    """The counts of several periods of one area: three queries in all (the rollup, the
+    overdue cases, the follow-up visits)."""
+    result = _case_counts(area, periods)
+
     in_period = {
         name: Q(received_on__gte=period.start, received_on__lte=period.end)
         for name, period in periods.items()
     }
-    aggregates = {}
-    for name, period in periods.items():
-        for key, condition in CASE_COUNTS.items():
-            aggregates[f"{name}__{key}"] = Count("pk", filter=in_period[name] & condition)
-        aggregates[f"{name}__overdue"] = Count(
-            "pk", filter=in_period[name] & overdue_q(overdue_as_of(period, today))
-        )
+    as_of = {name: overdue_as_of(period, today) for name, period in periods.items()}
     any_period = Q()
     for condition in in_period.values():
         any_period |= condition
-    cases = area_cases(area)
-    case_counts = cases.filter(any_period).aggregate(**aggregates)
+    # Overdue cases are few (pending ones past their limit): counted from the cases.
+    overdue = (
+        area_cases(area)
+        .filter(any_period, overdue_q(max(as_of.values())))
+        .aggregate(
+            **{
+                name: Count("pk", filter=in_period[name] & overdue_q(as_of[name]))
+                for name in periods
+            }
+        )
+    )
+    for name, count in overdue.items():
+        result[name]["overdue"] = count
 
     visit_aggregates, any_window = {}, Q()
     for name, period in periods.items():
@@ -130,32 +191,13 @@ def _period_counts(area: Area, periods: dict[str, Period], today: datetime.date)
             }
         )
     visit_counts = (
-        FollowUp.objects.filter(case__in=cases.values("pk"))
+        FollowUp.objects.filter(case__in=area_cases(area).values("pk"))
         .filter(any_window)
         .aggregate(**visit_aggregates)
     )
-
-    agreements = Agreement.objects.filter(
-        superseded_at__isnull=True, case__in=cases.filter(any_period).values("pk")
-    ).aggregate(
-        **{
-            f"{name}__agreement_amount": Sum(
-                "amount",
-                filter=Q(case__received_on__gte=period.start, case__received_on__lte=period.end),
-            )
-            for name, period in periods.items()
-        }
-    )
-
-    result = {name: {} for name in periods}
-    for source in (case_counts, visit_counts, agreements):
-        for compound, value in source.items():
-            name, key = compound.split("__", 1)
-            result[name][key] = value
-    for counts in result.values():
-        counts["agreement_amount"] = (counts["agreement_amount"] or Decimal("0")).quantize(
-            Decimal("0.01")
-        )
+    for compound, value in visit_counts.items():
+        name, key = compound.split("__", 1)
+        result[name][key] = value
     return result
 
 

@@ -4,15 +4,15 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
-from cases.models import overdue_q
-from cases.outcomes import ACCEPTED, ACCEPTED_Q, SUCCESSFUL_Q, Outcome
+from cases.models import Grain, overdue_q
+from cases.outcomes import ACCEPTED, Outcome
 from cases.selectors import area_cases
 from grids.models import Area
 from reports.periods import Period
-from reports.statistics.cohort import ledger_params, overdue_as_of, rate
+from reports.statistics.cohort import area_rollup, ledger_params, overdue_as_of, rate
 
 
 @dataclass(frozen=True)
@@ -38,30 +38,44 @@ def trend_for(
     area: Area, period: Period, months: int = 12, today: datetime.date | None = None
 ) -> list[TrendPoint]:
     """Accepted, successful and overdue per calendar month, the ``months`` months ending
-    with the period's last month, each month counted as its own cohort: one query."""
+    with the period's last month, each month counted as its own cohort: two queries."""
     today = today or timezone.localdate()
     month_periods = [Period.month(period.end.year, period.end.month)]
     while len(month_periods) < months:
         month_periods.insert(0, month_periods[0].previous())
-    aggregates = {}
-    for index, month in enumerate(month_periods):
-        within = Q(received_on__gte=month.start, received_on__lte=month.end)
-        aggregates[f"a{index}"] = Count("pk", filter=within & ACCEPTED_Q)
-        aggregates[f"s{index}"] = Count("pk", filter=within & SUCCESSFUL_Q)
-        aggregates[f"o{index}"] = Count(
-            "pk", filter=within & overdue_q(overdue_as_of(month, today))
-        )
-    counts = (
+    first, last = month_periods[0], month_periods[-1]
+    # Accepted and successful from the rollup's month rows: one grouped query.
+    rows = (
+        area_rollup(area)
+        .filter(grain=Grain.MONTH, day__gte=first.start, day__lte=last.start)
+        .values("day")
+        .annotate(accepted=Sum("accepted"), successful=Sum("successful"))
+        .order_by()
+    )
+    by_month = {row["day"]: row for row in rows}
+    nothing = {"accepted": 0, "successful": 0}
+    # Overdue cases are few (pending ones past their limit): counted from the cases.
+    as_of = [overdue_as_of(month, today) for month in month_periods]
+    overdue = (
         area_cases(area)
-        .filter(received_on__gte=month_periods[0].start, received_on__lte=month_periods[-1].end)
-        .aggregate(**aggregates)
+        .filter(overdue_q(max(as_of)), received_on__gte=first.start, received_on__lte=last.end)
+        .aggregate(
+            **{
+                f"o{index}": Count(
+                    "pk",
+                    filter=Q(received_on__gte=month.start, received_on__lte=month.end)
+                    & overdue_q(as_of[index]),
+                )
+                for index, month in enumerate(month_periods)
+            }
+        )
     )
     return [
         TrendPoint(
             period=month,
-            accepted=counts[f"a{index}"],
-            successful=counts[f"s{index}"],
-            overdue=counts[f"o{index}"],
+            accepted=by_month.get(month.start, nothing)["accepted"] or 0,
+            successful=by_month.get(month.start, nothing)["successful"] or 0,
+            overdue=overdue[f"o{index}"],
             accepted_ledger=ledger_params(area, month, outcome=ACCEPTED),
             successful_ledger=ledger_params(area, month, outcome=Outcome.SUCCESSFUL),
             overdue_ledger=ledger_params(
