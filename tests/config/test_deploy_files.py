@@ -158,3 +158,16 @@ def test_nginx_passes_the_client_address_and_limits_the_body_just_above_the_port
     assert "proxy_set_header X-Forwarded-Proto $scheme;" in site
     assert "Strict-Transport-Security" in site
     assert settings.FENGQIAO_ATTACHMENT_MAX_BYTES < limit_mb * 1024 * 1024
+
+
+def test_nginx_drops_an_idle_upstream_connection_before_gunicorn_closes_it():
+    # Otherwise a request sent on a connection gunicorn is closing is reset (the soak saw
+    # it); a reset POST is not retried and reaches the user as a 502.
+    site = (DEPLOY / "nginx" / "fengqiao.conf").read_text()
+    upstream = re.search(r"upstream fengqiao_web \{(.*?)\}", site, re.S).group(1)
+    nginx_idle = int(re.search(r"keepalive_timeout (\d+)s;", upstream).group(1))
+    gunicorn_idle = int(
+        re.search(r"^keepalive = (\d+)$", (DEPLOY / "gunicorn.conf.py").read_text(), re.M).group(1)
+    )
+
+    assert nginx_idle < gunicorn_idle
