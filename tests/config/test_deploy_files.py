@@ -171,3 +171,33 @@ def test_nginx_drops_an_idle_upstream_connection_before_gunicorn_closes_it():
     )
 
     assert nginx_idle < gunicorn_idle
+
+
+@pytest.mark.django_db
+def test_the_postgresql_settings_file_names_only_real_settings_in_their_units():
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("checked against a real PostgreSQL's pg_settings")
+    lines = (DEPLOY / "postgresql" / "fengqiao.conf").read_text().splitlines()
+    chosen = dict(
+        (name.strip(), value.strip())
+        for name, value in (line.split("=", 1) for line in lines if line and line[0] != "#")
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT name, vartype, unit FROM pg_settings WHERE name = ANY(%s)", [list(chosen)]
+        )
+        known = {name: (vartype, unit) for name, vartype, unit in cursor.fetchall()}
+
+    assert set(chosen) == set(known)
+    for name, value in chosen.items():
+        vartype, unit = known[name]
+        if unit in ("8kB", "kB", "MB"):
+            # A memory size: a number with one of PostgreSQL's units, never a bare number
+            # (read in 8 kB pages for shared_buffers, an easy factor-of-8192 mistake).
+            assert re.fullmatch(r"\d+(kB|MB|GB)", value), (name, value)
+        else:
+            assert re.fullmatch(r"\d+(\.\d+)?", value) and vartype in ("integer", "real"), name
+    # The planner is told the cache is bigger than PostgreSQL's own buffers.
+    assert chosen["effective_cache_size"] != chosen["shared_buffers"]
