@@ -6,7 +6,18 @@ flags the figures count (``TALLY_FLAGS``), its grade, level, dispute type and so
 its current agreements' amount. The rollup holds, per area and registration day (and per
 registration month), one row of every case (the figures' row) and one row per value of
 each breakdown (dispute type, source, grade, level), each with a counter per figure
-(``COUNTERS``: received, each outcome, each flag) and the amount.
+(``COUNTERS``: received, each outcome, each flag) and the amount. A case still pending
+also counts in a row of its time limit (``Dimension.DUE_ON``, the value its ``due_on``):
+"overdue" depends on the day it is judged on, so the readers sum the rows whose limit
+comes before that day (``overdue_q``), exactly, whatever the day.
+
+The follow-up visits have theirs (``FollowUpTally``, ``FollowUpRollup``): each visit of a
+live case counts, in its case's area, on the local day it is due (due, done, on time;
+not when cancelled or waived) and on the local day it was made (visited, answered,
+satisfied, rebound signs, flared again), the definitions of ``VISIT_TALLY_COLUMNS``.
+``cases.followups.follow_up_save`` is the one writer of a visit (scheduled, recorded,
+cancelled, waived) and calls ``follow_up_tally_refresh`` for it; ``case_tally_refresh``
+refreshes a case's visits when the case moved to another area or was voided.
 
 ``case_tally_refresh`` is the one writer: ``cases.workflow.record_event``, which every
 service calls after it changed a case, calls it, so it runs in the service's transaction
@@ -16,7 +27,7 @@ its old rows to its new ones with one atomic upsert (``INSERT ... ON CONFLICT DO
 SET c = c + excluded.c``, PostgreSQL and SQLite alike), rows in key order so two writers
 never wait for each other in a circle. Rows written in bulk (the benchmark's filler, test data
 written as rows) are brought in by ``rollup_rebuild`` (the ``rebuild_case_rollup``
-command), and ``rollup_differences`` compares the rollup with the raw tables.
+command), and ``rollup_differences`` compares both rollups with the raw tables.
 """
 
 # The SQL below is put together from the models' own table and column names and this
