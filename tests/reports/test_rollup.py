@@ -19,6 +19,7 @@ from cases.models import (
     FollowUpKind,
     FollowUpRollup,
     Grade,
+    LookBackRule,
     Satisfaction,
     SessionResult,
     Status,
@@ -39,6 +40,7 @@ from tests.builders import (
     follow_up,
     mediating_case,
     oral_agreement,
+    ready_to_close,
     record_session,
     resolved_case,
 )
@@ -304,6 +306,14 @@ def _steps(world):
             data=follow_up(kind=FollowUpKind.HOME_VISIT, flared_again=True, satisfaction=""),
         )
 
+    def close_schedules_look_backs():
+        case = ready_to_close(register_case(a), a, m)
+        LookBackRule.objects.update_or_create(
+            grade=case.grade, months_after_closing=1, defaults={"is_active": True}
+        )
+        services.case_close(case=case, by=sup)
+        assert FollowUp.objects.filter(case=case, kind=FollowUpKind.LOOK_BACK).exists()
+
     def move_a_case_with_visits_to_another_area():
         services.case_update(case=found["visited"], by=a, data={"area": world.grid_a})
 
@@ -327,6 +337,7 @@ def _steps(world):
         visit_with_rebound_signs_schedules_a_revisit,
         waive_the_revisit,
         visits_scheduled_then_cancelled_by_a_flare_up,
+        close_schedules_look_backs,
         move_a_case_with_visits_to_another_area,
         void_a_case_with_visits,
     ]
@@ -363,7 +374,7 @@ def test_the_rollup_stays_exact_after_every_kind_of_change(world):
         assert rollup_counts(area, month, today) == raw_counts(area, month, today)
     counts = rollup_counts(world.district, month, today)
     # The first case and the visited one were voided; the flared-up one is mediating.
-    assert counts["received"] == 8
+    assert counts["received"] == 9
     assert counts["agreement_amount"] == Decimal("80.00")
 
 
