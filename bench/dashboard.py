@@ -2,11 +2,14 @@
 statistics sheet) for a district and a town, one month and twelve, on a database of N
 demo-like cases, and spot-check that the rollup's figures equal the raw tables'.
 
-    .venv/bin/python bench/dashboard.py [--cases N] [--repeat R] [--explain] [--full-check]
+    .venv/bin/python bench/dashboard.py [--cases N] [--repeat R] [--parts] [--explain]
+        [--full-check]
 
 The database comes from DATABASE_URL (default: postgres://postgres@127.0.0.1:5432/
 fengqiao_bench) and is filled by bench/ledger.py's filler when it holds fewer than N
-cases; the rollup is rebuilt (``rebuild_case_rollup``) when it is empty. See
+cases; the rollups are rebuilt (``rebuild_case_rollup``) when one is empty. The spot check
+compares every count shown (cases, overdue, visits, the trend's overdue) with direct counts
+on the raw tables; --full-check compares the whole of both rollups. See
 bench/README.md.
 """
 
@@ -62,21 +65,48 @@ def time_function(function, repeat: int) -> tuple[float, float, int, float]:
     return statistics.median(timings), p95, queries, statistics.median(sql_timings)
 
 
+def figure_parts(area, period, today) -> dict:
+    """The dashboard's parts, each called alone: what each figure costs."""
+    from reports.statistics import breakdowns_for, trend_for
+    from reports.statistics.figures import _case_counts, _overdue_counts, _visit_counts
+
+    three = {"current": period, "previous": period.previous(), "year_before": period.year_before()}
+    return {
+        "case figures x3 periods (rollup)": lambda: _case_counts(area, three),
+        "overdue x3 periods (rollup by limit)": lambda: _overdue_counts(area, three, today),
+        "follow-up figures x3 periods (rollup)": lambda: _visit_counts(area, three),
+        "breakdowns (rollup)": lambda: breakdowns_for(area, period, 0),
+        "12-month trend with overdue (rollup)": lambda: trend_for(area, period, today=today),
+    }
+
+
 def spot_check(area, period, today) -> list[str]:
-    """The figures the dashboard shows from the rollup against direct counts on the raw
-    tables; the keys that differ."""
-    from reports.statistics import figures_for
-    from reports.statistics.figures import raw_case_counts
+    """Every count the dashboard shows from the rollups against direct counts on the raw
+    tables (cases, overdue, visits, and the trend's overdue); the keys that differ."""
+    from reports.statistics import figures_for, trend_for
+    from reports.statistics.figures import raw_case_counts, raw_overdue_count, raw_visit_counts
 
     shown = figures_for(area, period, today)
-    raw = raw_case_counts(area, period)
-    wrong = []
-    for key, value in raw.items():
-        if key in shown and shown[key].value != value:
-            wrong.append(f"{key}: {shown[key].value} vs {value}")
+    counts = {key: figure.value for key, figure in shown.items()}
     for key in ("first_time", "on_the_spot"):
-        if shown[f"{key}_rate"].numerator != raw[key]:
-            wrong.append(f"{key}: {shown[f'{key}_rate'].numerator} vs {raw[key]}")
+        counts[key] = shown[f"{key}_rate"].numerator
+    counts["follow_ups_on_time"] = shown["follow_up_on_time_rate"].numerator
+    counts["answered"] = shown["follow_ups_answered"].value
+    counts["satisfied"] = shown["satisfaction_rate"].numerator
+    raw = {
+        **raw_case_counts(area, period),
+        **raw_visit_counts(area, period),
+        "overdue": raw_overdue_count(area, period, today),
+    }
+    wrong = [
+        f"{key}: {counts.get(key)} vs {value}"
+        for key, value in raw.items()
+        if counts.get(key) != value
+    ]
+    for point in trend_for(area, period, months=3, today=today):
+        value = raw_overdue_count(area, point.period, today)
+        if point.overdue != value:
+            wrong.append(f"overdue in {point.label}: {point.overdue} vs {value}")
     return wrong
 
 
@@ -88,18 +118,21 @@ def run(args) -> None:
     from django.utils import timezone
 
     from accounts.models import User
-    from cases.models import Case, CaseRollup
+    from cases.models import Case, CaseRollup, FollowUpRollup
     from cases.rollup import rollup_differences
     from reports.statistics import statistics_sheet_rows
 
     ledger.prepare(args.cases, args.seed)
-    if not CaseRollup.objects.exists():
+    if not CaseRollup.objects.exists() or not FollowUpRollup.objects.exists():
         print("The rollup is empty: rebuilding it ...", flush=True)
         call_command("rebuild_case_rollup")
     with connection.cursor() as cursor:
         cursor.execute("SHOW server_version")
         (server_version,) = cursor.fetchone()
-        cursor.execute("SELECT count(*) FROM cases_caserollup")
+        cursor.execute(
+            "SELECT (SELECT count(*) FROM cases_caserollup)"
+            " + (SELECT count(*) FROM cases_followuprollup)"
+        )
         (rollup_rows,) = cursor.fetchone()
 
     today = timezone.localdate()
@@ -151,6 +184,9 @@ def run(args) -> None:
                 args.repeat,
             )
             show(f"statistics sheet, {user.area.name}, {label}", name, *sheet)
+            if args.parts:
+                for part, function in figure_parts(user.area, period, today).items():
+                    show(f"  {part}", name, *time_function(function, args.repeat))
     print("load average after: " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
     print(
         f"\np95 is the nearest-rank 95th percentile of {args.repeat} runs; SQL ms is the median"
@@ -201,6 +237,11 @@ def main() -> None:
     parser.add_argument("--only", default="", help="run only the periods whose label has this")
     parser.add_argument(
         "--explain", action="store_true", help="EXPLAIN ANALYZE the 12-month sheet's heaviest"
+    )
+    parser.add_argument(
+        "--parts",
+        action="store_true",
+        help="also time each part of the dashboard alone (each figure's query)",
     )
     parser.add_argument(
         "--full-check",

@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
+from cases import rollup
 from cases.models import (
     JUDICIAL_CONFIRMATION_WINDOW,
     Agreement,
@@ -93,18 +94,30 @@ def responsible_for(case: Case) -> User | None:
     return nearest or case.owner
 
 
+def follow_up_save(follow_up: FollowUp, update_fields=None) -> FollowUp:
+    """The one way a visit is written: scheduled, recorded, cancelled or waived. Saves it
+    and brings the follow-up rollup up to date in the same transaction (the caller holds
+    the case's lock), so the figures of visits never drift from the rows."""
+    with transaction.atomic():
+        follow_up.save(update_fields=update_fields)
+        rollup.follow_up_tally_refresh(follow_up_id=follow_up.pk)
+    return follow_up
+
+
 def schedule_follow_up(case: Case, kind: str, start: datetime.datetime) -> FollowUp | None:
     """Schedule a visit unless one of that kind is already outstanding (then None)."""
     amount, unit, remind_before = _rule(kind)
     due_at = due_after(start, amount, unit)
     try:
         with transaction.atomic():
-            return FollowUp.objects.create(
-                case=case,
-                kind=kind,
-                due_at=due_at,
-                remind_at=due_at - datetime.timedelta(hours=remind_before),
-                responsible=responsible_for(case),
+            return follow_up_save(
+                FollowUp(
+                    case=case,
+                    kind=kind,
+                    due_at=due_at,
+                    remind_at=due_at - datetime.timedelta(hours=remind_before),
+                    responsible=responsible_for(case),
+                )
             )
     except IntegrityError:  # one of this kind is open already (a unique constraint)
         return None
@@ -143,12 +156,14 @@ def schedule_look_backs(case: Case, closed_at: datetime.datetime) -> list[Follow
         try:
             with transaction.atomic():
                 scheduled.append(
-                    FollowUp.objects.create(
-                        case=case,
-                        kind=FollowUpKind.LOOK_BACK,
-                        due_at=due_at,
-                        remind_at=due_at - datetime.timedelta(hours=rule.remind_before_hours),
-                        responsible=responsible,
+                    follow_up_save(
+                        FollowUp(
+                            case=case,
+                            kind=FollowUpKind.LOOK_BACK,
+                            due_at=due_at,
+                            remind_at=due_at - datetime.timedelta(hours=rule.remind_before_hours),
+                            responsible=responsible,
+                        )
                     )
                 )
         except IntegrityError:  # two rules landing on the same day: one visit

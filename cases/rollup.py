@@ -6,7 +6,18 @@ flags the figures count (``TALLY_FLAGS``), its grade, level, dispute type and so
 its current agreements' amount. The rollup holds, per area and registration day (and per
 registration month), one row of every case (the figures' row) and one row per value of
 each breakdown (dispute type, source, grade, level), each with a counter per figure
-(``COUNTERS``: received, each outcome, each flag) and the amount.
+(``COUNTERS``: received, each outcome, each flag) and the amount. A case still pending
+also counts in a row of its time limit (``Dimension.DUE_ON``, the value its ``due_on``):
+"overdue" depends on the day it is judged on, so the readers sum the rows whose limit
+comes before that day (``overdue_q``), exactly, whatever the day.
+
+The follow-up visits have theirs (``FollowUpTally``, ``FollowUpRollup``): each visit of a
+live case counts, in its case's area, on the local day it is due (due, done, on time;
+not when cancelled or waived) and on the local day it was made (visited, answered,
+satisfied, rebound signs, flared again), the definitions of ``VISIT_TALLY_COLUMNS``.
+``cases.followups.follow_up_save`` is the one writer of a visit (scheduled, recorded,
+cancelled, waived) and calls ``follow_up_tally_refresh`` for it; ``case_tally_refresh``
+refreshes a case's visits when the case moved to another area or was voided.
 
 ``case_tally_refresh`` is the one writer: ``cases.workflow.record_event``, which every
 service calls after it changed a case, calls it, so it runs in the service's transaction
@@ -16,7 +27,7 @@ its old rows to its new ones with one atomic upsert (``INSERT ... ON CONFLICT DO
 SET c = c + excluded.c``, PostgreSQL and SQLite alike), rows in key order so two writers
 never wait for each other in a circle. Rows written in bulk (the benchmark's filler, test data
 written as rows) are brought in by ``rollup_rebuild`` (the ``rebuild_case_rollup``
-command), and ``rollup_differences`` compares the rollup with the raw tables.
+command), and ``rollup_differences`` compares both rollups with the raw tables.
 """
 
 # The SQL below is put together from the models' own table and column names and this
@@ -28,16 +39,23 @@ from decimal import Decimal
 
 from django.db import connection, models, transaction
 from django.db.models import F, OuterRef, Q, Subquery, Sum, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, TruncDate
+from django.utils import timezone
 
 from cases.models import (
     FLAG_FIELDS,
+    PENDING_STATUSES,
+    VISIT_COUNTERS,
     Agreement,
     Case,
     CaseRollup,
     CaseTally,
     Dimension,
+    FollowUp,
+    FollowUpRollup,
+    FollowUpTally,
     Grain,
+    Satisfaction,
     Status,
 )
 from cases.outcomes import (
@@ -72,6 +90,8 @@ BREAKDOWN_COLUMNS = {
     Dimension.SOURCE: "source_key",
     Dimension.GRADE: "grade",
     Dimension.LEVEL: "level",
+    # Only the cases still pending have a value (their time limit): the overdue figures.
+    Dimension.DUE_ON: "pending_due_on",
 }
 
 _CURRENT_AMOUNT = (
@@ -105,6 +125,11 @@ TALLY_COLUMNS: dict[str, object] = {
     "amount": Coalesce(
         Subquery(_CURRENT_AMOUNT), Value(Decimal("0")), output_field=models.DecimalField()
     ),
+    "pending_due_on": models.Case(
+        When(status__in=PENDING_STATUSES, then=F("due_on")),
+        default=Value(None),
+        output_field=models.DateField(),
+    ),
 }
 _KEY_COLUMNS = ("area_id", "grain", "day", "dimension", "value")
 _SUMMED = (*COUNTERS, "amount")
@@ -137,23 +162,29 @@ def _contributions(tally: dict | None) -> dict[tuple, tuple]:
         head = (tally["area_id"], str(grain), day)
         result[(*head, "", "")] = counters
         for dimension, column in BREAKDOWN_COLUMNS.items():
-            result[(*head, str(dimension), str(tally[column]))] = counters
+            if tally[column] is not None:
+                result[(*head, str(dimension), str(tally[column]))] = counters
     return result
 
 
-def _upsert(deltas: dict[tuple, list]) -> None:
+def _upsert(
+    deltas: dict[tuple, list],
+    model: type[models.Model] = CaseRollup,
+    key_columns: tuple = _KEY_COLUMNS,
+    summed_columns: tuple = _SUMMED,
+) -> None:
     """Add each row's deltas to it (created at zero if missing), rows in key order."""
     rows = sorted((key, delta) for key, delta in deltas.items() if any(delta))
     if not rows:
         return
     quote = connection.ops.quote_name
-    table = quote(CaseRollup._meta.db_table)
-    keys = ", ".join(quote(column) for column in _KEY_COLUMNS)
-    summed = ", ".join(quote(column) for column in _SUMMED)
-    one = "(" + ", ".join(["%s"] * (len(_KEY_COLUMNS) + len(_SUMMED))) + ")"
+    table = quote(model._meta.db_table)
+    keys = ", ".join(quote(column) for column in key_columns)
+    summed = ", ".join(quote(column) for column in summed_columns)
+    one = "(" + ", ".join(["%s"] * (len(key_columns) + len(summed_columns))) + ")"
     additions = ", ".join(
         f"{quote(column)} = {table}.{quote(column)} + excluded.{quote(column)}"
-        for column in _SUMMED
+        for column in summed_columns
     )
     params = [value for key, delta in rows for value in (*key, *delta)]
     with connection.cursor() as cursor:
@@ -184,6 +215,9 @@ def case_tally_refresh(case: Case) -> None:
         row = tally_rows(Case.objects.filter(pk=case.pk)).first()
         new = _normalised({name: row[f"t_{name}"] for name in TALLY_COLUMNS}) if row else None
         old = _normalised(old) if old else None
+        # The case's visits count where the live case is: they follow a move or a void.
+        if (old or {}).get("area_id") != (new or {}).get("area_id"):
+            follow_up_tally_refresh(case_id=case.pk)
         if old == new:
             return
         deltas: dict[tuple, list] = defaultdict(lambda: [0] * len(_SUMMED))
@@ -198,6 +232,133 @@ def case_tally_refresh(case: Case) -> None:
         else:
             values = {name: value for name, value in new.items() if name != "case_id"}
             CaseTally.objects.update_or_create(case_id=case.pk, defaults=values)
+
+
+# ---------------------------------------------------------------------------
+# The follow-up visits
+# ---------------------------------------------------------------------------
+
+
+def _local_day(column: str):
+    """The local (portal time zone) day of a moment: what a period's window compares."""
+    return TruncDate(column, tzinfo=timezone.get_default_timezone())
+
+
+def _flag(q: Q) -> models.Case:
+    return models.Case(
+        When(q, then=Value(True)), default=Value(False), output_field=models.BooleanField()
+    )
+
+
+_COUNTS_AS_DUE = Q(due_at__isnull=False, cancelled_at__isnull=True)
+_MADE = Q(done_at__isnull=False)
+
+# Each visit tally column and the expression that gives it from the raw tables: the
+# definitions of the follow-up figures (``reports.statistics.specs``).
+VISIT_TALLY_COLUMNS: dict[str, object] = {
+    "follow_up_id": F("pk"),
+    "case_id": F("case_id"),
+    "area_id": F("case__area_id"),
+    "due_day": models.Case(
+        When(_COUNTS_AS_DUE, then=_local_day("due_at")),
+        default=Value(None),
+        output_field=models.DateField(),
+    ),
+    "due_done": _flag(_COUNTS_AS_DUE & _MADE),
+    "due_on_time": _flag(_COUNTS_AS_DUE & _MADE & Q(done_at__lte=F("due_at"))),
+    "done_day": models.Case(
+        When(_MADE, then=_local_day("done_at")),
+        default=Value(None),
+        output_field=models.DateField(),
+    ),
+    "answered": _flag(_MADE & ~Q(satisfaction="")),
+    "satisfied": _flag(_MADE & Q(satisfaction__in=[Satisfaction.SATISFIED, Satisfaction.BASIC])),
+    "rebound_signs": _flag(_MADE & Q(rebound_signs=True)),
+    "flared_again": _flag(_MADE & Q(flared_again=True)),
+}
+_VISIT_FLAGS = ("due_done", "due_on_time", "answered", "satisfied", "rebound_signs", "flared_again")
+_VISIT_KEY_COLUMNS = ("area_id", "grain", "day")
+# Which counters count on the day a visit is due, and which on the day it is made.
+_ON_DUE_DAY = ("due", "due_done", "due_on_time")
+_ON_DONE_DAY = ("visited", "answered", "satisfied", "rebound_signs", "flared_again")
+assert (*_ON_DUE_DAY, *_ON_DONE_DAY) == VISIT_COUNTERS
+
+
+def visit_tally_rows(visits: models.QuerySet) -> models.QuerySet:
+    """The tallies of ``visits`` (those of voided cases left out) worked out from the raw
+    tables, as dicts keyed by the tally's columns."""
+    return (
+        visits.exclude(case__status=Status.VOIDED)
+        .order_by()
+        .values(**{f"t_{name}": expression for name, expression in VISIT_TALLY_COLUMNS.items()})
+    )
+
+
+def _visit_contributions(tally: dict | None) -> dict[tuple, tuple]:
+    """The follow-up rollup rows one visit tally adds to, with what it adds to each."""
+    result: dict[tuple, list] = defaultdict(lambda: [0] * len(VISIT_COUNTERS))
+    if tally is None:
+        return result
+    for day_column, counters, counted in (
+        ("due_day", _ON_DUE_DAY, {"due", *(c for c in _ON_DUE_DAY if tally.get(c))}),
+        ("done_day", _ON_DONE_DAY, {"visited", *(c for c in _ON_DONE_DAY if tally.get(c))}),
+    ):
+        day = tally[day_column]
+        if day is None:
+            continue
+        for grain, first in ((Grain.DAY, day), (Grain.MONTH, day.replace(day=1))):
+            row = result[(tally["area_id"], str(grain), first)]
+            for index, name in enumerate(VISIT_COUNTERS):
+                if name in counters and name in counted:
+                    row[index] += 1
+    return result
+
+
+def _visit_normalised(tally: dict) -> dict:
+    return {**tally, **{name: bool(tally[name]) for name in _VISIT_FLAGS}}
+
+
+def follow_up_tally_refresh(*, case_id: int | None = None, follow_up_id: int | None = None):
+    """Bring the tallies of one visit (or of every visit of one case) and the follow-up
+    rollup up to date with the raw tables, inside the caller's transaction (which holds
+    the case's lock). ``cases.followups.follow_up_save``, the one writer of visits, calls
+    it for a visit; ``case_tally_refresh`` for the case's visits when the case moved to
+    another area, was voided or was restored."""
+    if (case_id is None) == (follow_up_id is None):
+        raise ValueError("case_id or follow_up_id, not both")
+    if case_id is not None:
+        tally_lookup, visit_lookup = {"case_id": case_id}, {"case_id": case_id}
+    else:
+        tally_lookup, visit_lookup = {"follow_up_id": follow_up_id}, {"pk": follow_up_id}
+    with transaction.atomic():
+        old = {
+            row["follow_up_id"]: _visit_normalised(row)
+            for row in FollowUpTally.objects.select_for_update()
+            .filter(**tally_lookup)
+            .values(*VISIT_TALLY_COLUMNS)
+        }
+        new = {
+            row["t_follow_up_id"]: _visit_normalised(
+                {name: row[f"t_{name}"] for name in VISIT_TALLY_COLUMNS}
+            )
+            for row in visit_tally_rows(FollowUp.objects.filter(**visit_lookup))
+        }
+        deltas: dict[tuple, list] = defaultdict(lambda: [0] * len(VISIT_COUNTERS))
+        for pk in old.keys() | new.keys():
+            if old.get(pk) == new.get(pk):
+                continue
+            for sign, tally in ((-1, old.get(pk)), (1, new.get(pk))):
+                for key, added in _visit_contributions(tally).items():
+                    deltas[key] = [
+                        total + sign * value
+                        for total, value in zip(deltas[key], added, strict=True)
+                    ]
+            if pk not in new:
+                FollowUpTally.objects.filter(follow_up_id=pk).delete()
+            else:
+                values = {name: value for name, value in new[pk].items() if name != "follow_up_id"}
+                FollowUpTally.objects.update_or_create(follow_up_id=pk, defaults=values)
+        _upsert(deltas, FollowUpRollup, _VISIT_KEY_COLUMNS, VISIT_COUNTERS)
 
 
 # ---------------------------------------------------------------------------
@@ -238,7 +399,7 @@ def _grouped_sql(source: str) -> str:
             value = f"CAST({column} AS VARCHAR(32))"
             selects.append(
                 f"SELECT {head}, '{dimension}', {value}, {sums} FROM {source} "
-                f"GROUP BY area_id, {day}, {value}"
+                f"WHERE {column} IS NOT NULL GROUP BY area_id, {day}, {value}"
             )
     return " UNION ALL ".join(selects)
 
@@ -247,23 +408,61 @@ def _columns_sql(columns) -> str:
     return ", ".join(connection.ops.quote_name(column) for column in columns)
 
 
+def _raw_visit_tallies_sql() -> tuple[str, list]:
+    """SELECT of every tally of a live case's visit from the raw tables."""
+    sql, params = visit_tally_rows(FollowUp.objects.all()).query.sql_with_params()
+    columns = ", ".join(f"t_{name} AS {name}" for name in VISIT_TALLY_COLUMNS)
+    return f"SELECT {columns} FROM ({sql}) raw_visit_tally", list(params)
+
+
+def _visit_grouped_sql(source: str) -> str:
+    """SELECT of the follow-up rollup's rows (area, grain, day, counters) summed from the
+    visit tallies in ``source``: each visit counts on its due day and on its done day."""
+
+    def flag(name: str) -> str:
+        return f"CASE WHEN {name} THEN 1 ELSE 0 END"
+
+    due = ["1", *(flag(name) for name in _ON_DUE_DAY[1:])] + ["0"] * len(_ON_DONE_DAY)
+    done = ["0"] * len(_ON_DUE_DAY) + ["1", *(flag(name) for name in _ON_DONE_DAY[1:])]
+    parts = []
+    for day_column, values in (("due_day", due), ("done_day", done)):
+        named = ", ".join(
+            f"{value} AS {name}" for value, name in zip(values, VISIT_COUNTERS, strict=True)
+        )
+        for grain, day in ((Grain.DAY, day_column), (Grain.MONTH, _month_sql(day_column))):
+            parts.append(
+                f"SELECT area_id, '{grain}' AS grain, {day} AS day, {named} "
+                f"FROM {source} WHERE {day_column} IS NOT NULL"
+            )
+    sums = ", ".join(f"SUM({name})" for name in VISIT_COUNTERS)
+    return (
+        f"SELECT area_id, grain, day, {sums} FROM ({' UNION ALL '.join(parts)}) visit_parts "
+        "GROUP BY area_id, grain, day"
+    )
+
+
 @transaction.atomic
 def rollup_rebuild() -> int:
-    """Rebuild every tally and the whole rollup from the raw tables (idempotent). On
-    PostgreSQL the two tables are locked meanwhile: a service's refresh waits for the
-    rebuild and then moves the case from its rebuilt tally. Returns the rollup's rows."""
-    tally_table = connection.ops.quote_name(CaseTally._meta.db_table)
-    rollup_table = connection.ops.quote_name(CaseRollup._meta.db_table)
+    """Rebuild every tally and both rollups (cases and visits) from the raw tables
+    (idempotent). On PostgreSQL the four tables are locked meanwhile: a service's refresh
+    waits for the rebuild and then moves from the rebuilt tally. Returns the rollups' rows."""
+    quote = connection.ops.quote_name
+    tally_table = quote(CaseTally._meta.db_table)
+    rollup_table = quote(CaseRollup._meta.db_table)
+    visit_tally_table = quote(FollowUpTally._meta.db_table)
+    visit_rollup_table = quote(FollowUpRollup._meta.db_table)
+    tables = (rollup_table, tally_table, visit_rollup_table, visit_tally_table)
     raw_sql, params = _raw_tallies_sql()
+    raw_visit_sql, visit_params = _raw_visit_tallies_sql()
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute(f"LOCK TABLE {tally_table}, {rollup_table} IN EXCLUSIVE MODE")
+            cursor.execute(f"LOCK TABLE {', '.join(tables)} IN EXCLUSIVE MODE")
             # TRUNCATE refuses while this transaction's deferred key checks are pending.
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            cursor.execute(f"TRUNCATE {rollup_table}, {tally_table}")
+            cursor.execute(f"TRUNCATE {', '.join(tables)}")
         else:
-            cursor.execute(f"DELETE FROM {rollup_table}")
-            cursor.execute(f"DELETE FROM {tally_table}")
+            for table in tables:
+                cursor.execute(f"DELETE FROM {table}")
         cursor.execute(
             f"INSERT INTO {tally_table} ({_columns_sql(TALLY_COLUMNS)}) {raw_sql}", params
         )
@@ -271,23 +470,58 @@ def rollup_rebuild() -> int:
             f"INSERT INTO {rollup_table} ({_columns_sql((*_KEY_COLUMNS, *_SUMMED))}) "
             f"{_grouped_sql(tally_table)}"
         )
-        return cursor.rowcount
+        rows = cursor.rowcount
+        cursor.execute(
+            f"INSERT INTO {visit_tally_table} ({_columns_sql(VISIT_TALLY_COLUMNS)}) "
+            f"{raw_visit_sql}",
+            visit_params,
+        )
+        cursor.execute(
+            f"INSERT INTO {visit_rollup_table} "
+            f"({_columns_sql((*_VISIT_KEY_COLUMNS, *VISIT_COUNTERS))}) "
+            f"{_visit_grouped_sql(visit_tally_table)}"
+        )
+        return rows + cursor.rowcount
+
+
+def _differences_sql(raw_sql: str, grouped: str, table: str, columns: tuple, counted: str) -> str:
+    """Rows of ``table`` differing from ``grouped`` (over the raw tallies), both ways."""
+    listed = _columns_sql(columns)
+    return (
+        f"WITH tallies AS ({raw_sql}), "
+        f"expected AS ({grouped}), "
+        f"stored AS (SELECT {listed} FROM {table} WHERE {counted}) "
+        "SELECT 'missing', d.* FROM (SELECT * FROM expected EXCEPT SELECT * FROM stored) d "
+        "UNION ALL SELECT 'extra', d.* FROM (SELECT * FROM stored EXCEPT SELECT * FROM expected) d"
+    )
 
 
 def rollup_differences(limit: int = 20) -> list[tuple]:
     """The rollup rows that differ from the sums of the raw tables' tallies, both ways, as
-    ("missing" | "extra", *key, *counters, amount); rows counting nothing are no difference.
-    Empty when the rollup is exact."""
-    rollup_table = connection.ops.quote_name(CaseRollup._meta.db_table)
+    ("missing" | "extra", *key, *counters, amount) for the cases' rollup and ("visits
+    missing" | "visits extra", area, grain, day, *counters) for the follow-ups'; rows
+    counting nothing are no difference. Empty when both rollups are exact."""
+    quote = connection.ops.quote_name
     raw_sql, params = _raw_tallies_sql()
-    columns = _columns_sql((*_KEY_COLUMNS, *_SUMMED))
-    sql = (
-        f"WITH tallies AS ({raw_sql}), "
-        f"expected AS ({_grouped_sql('tallies')}), "
-        f"stored AS (SELECT {columns} FROM {rollup_table} WHERE received <> 0 OR amount <> 0) "
-        "SELECT 'missing', d.* FROM (SELECT * FROM expected EXCEPT SELECT * FROM stored) d "
-        "UNION ALL SELECT 'extra', d.* FROM (SELECT * FROM stored EXCEPT SELECT * FROM expected) d"
+    sql = _differences_sql(
+        raw_sql,
+        _grouped_sql("tallies"),
+        quote(CaseRollup._meta.db_table),
+        (*_KEY_COLUMNS, *_SUMMED),
+        "received <> 0 OR amount <> 0",
     )
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT * FROM ({sql}) differences LIMIT {int(limit)}", params)
-        return cursor.fetchall()
+        found = cursor.fetchall()
+    raw_visit_sql, visit_params = _raw_visit_tallies_sql()
+    sql = _differences_sql(
+        raw_visit_sql,
+        _visit_grouped_sql("tallies"),
+        quote(FollowUpRollup._meta.db_table),
+        (*_VISIT_KEY_COLUMNS, *VISIT_COUNTERS),
+        "due <> 0 OR visited <> 0",
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT * FROM ({sql}) differences LIMIT {int(limit)}", visit_params)
+        found += [(f"visits {kind}", *rest) for kind, *rest in cursor.fetchall()]
+    return found[:limit]

@@ -50,14 +50,26 @@ from .policies import (
 )
 from .records import CaseEvent, CaseNumberCounter, EventKind, IdempotencyKey, PersonalDataAccess
 from .refusals import Refusal
-from .rollup import FLAG_FIELDS, CaseRollup, CaseTally, Dimension, Grain
+from .rollup import (
+    FLAG_FIELDS,
+    VISIT_COUNTERS,
+    CaseRollup,
+    CaseTally,
+    Dimension,
+    FollowUpRollup,
+    FollowUpTally,
+    Grain,
+)
 from .terms import CaseTermExtension, ExtensionKind
 
 __all__ = [
     "FLAG_FIELDS",
+    "VISIT_COUNTERS",
     "CaseRollup",
     "CaseTally",
     "Dimension",
+    "FollowUpRollup",
+    "FollowUpTally",
     "Grain",
     "SignatureMethod",
     "AREA_LEVEL_FOR_HANDLING",

@@ -1,10 +1,14 @@
-"""The statistics' rollup: how many live cases of each kind each area received each day
+"""The statistics' rollups: how many live cases of each kind each area received each day
 and each month, kept exact by ``cases.rollup`` in the same transaction as every change.
 
 ``CaseTally`` is what one case currently contributes (its area, registration day,
 outcome, flags, breakdown keys and amount); ``CaseRollup`` holds the tallies' counters
 summed per area, day (or month) and breakdown value. A case's change replaces its tally
 and moves its counts from the old rows to the new ones.
+
+``FollowUpTally`` and ``FollowUpRollup`` do the same for the follow-up visits of the
+live cases: each visit counts on the local day it was due (due, done, on time) and on
+the local day it was made (visited, answered, satisfied, rebound signs, flared again).
 """
 
 from django.db import models
@@ -39,6 +43,9 @@ class Dimension(models.TextChoices):
     SOURCE = "source", _("来源")
     GRADE = "grade", _("风险等级")
     LEVEL = "level", _("处置层级")
+    # The cases still pending, by their time limit (``due_on``, ISO date): overdue on a
+    # day are the rows whose value comes before it (``cases.models.overdue_q``).
+    DUE_ON = "due_on", _("办理期限")
 
 
 class TallyKey(models.Model):
@@ -72,6 +79,8 @@ class CaseTally(TallyKey):
     dispute_type_key = models.IntegerField()
     source_key = models.IntegerField()
     amount = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+    # The time limit of a case still pending (None otherwise): what overdue is judged by.
+    pending_due_on = models.DateField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("案件统计归集")
@@ -128,3 +137,84 @@ class CaseRollup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.area_id} {self.day} {self.dimension}={self.value}: {self.received}"
+
+
+# The counters of a follow-up rollup row: the first three count the visits due that day
+# (neither cancelled nor waived), the others the visits made that day.
+VISIT_COUNTERS = (
+    "due",
+    "due_done",
+    "due_on_time",
+    "visited",
+    "answered",
+    "satisfied",
+    "rebound_signs",
+    "flared_again",
+)
+
+
+class FollowUpTally(models.Model):
+    """What one visit of a live case adds to the follow-up rollup now (no row for a
+    visit of a voided case)."""
+
+    follow_up = models.OneToOneField(
+        "cases.FollowUp", on_delete=models.CASCADE, primary_key=True, related_name="tally"
+    )
+    case = models.ForeignKey(
+        "cases.Case", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    area = models.ForeignKey(
+        Area, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    # The local day it is due when it counts as due (not cancelled or waived), else None.
+    due_day = models.DateField(null=True, blank=True)
+    due_done = models.BooleanField(default=False)
+    due_on_time = models.BooleanField(default=False)
+    # The local day it was made, None while not made.
+    done_day = models.DateField(null=True, blank=True)
+    answered = models.BooleanField(default=False)
+    satisfied = models.BooleanField(default=False)
+    rebound_signs = models.BooleanField(default=False)
+    flared_again = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name = _("回访统计归集")
+        verbose_name_plural = _("回访统计归集")
+        indexes = [models.Index(fields=["case"], name="follow_up_tally_case_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.follow_up_id}: {self.due_day} {self.done_day}"
+
+
+class FollowUpRollup(models.Model):
+    """The visits of the live cases of one area due or made on one local day (or in one
+    month): one counter per figure (``VISIT_COUNTERS``)."""
+
+    area = models.ForeignKey(
+        Area, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    grain = models.CharField(max_length=1, choices=Grain.choices)
+    day = models.DateField()  # the month's first day for the month grain
+    due = models.IntegerField(default=0)
+    due_done = models.IntegerField(default=0)
+    due_on_time = models.IntegerField(default=0)
+    visited = models.IntegerField(default=0)
+    answered = models.IntegerField(default=0)
+    satisfied = models.IntegerField(default=0)
+    rebound_signs = models.IntegerField(default=0)
+    flared_again = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("回访统计汇总")
+        verbose_name_plural = _("回访统计汇总")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["area", "grain", "day"], name="follow_up_rollup_key_unique"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["grain", "day", "area"], name="follow_up_rollup_read_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.area_id} {self.day}: {self.due}/{self.visited}"

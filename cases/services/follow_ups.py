@@ -57,7 +57,7 @@ def follow_up_record(*, case: Case, by, data: dict) -> FollowUp:
             {"done_at": ValidationError(_("回访时间不能早于登记日期。"), code="before_received")}
         )
     validate_instance(follow_up, exclude=["case", "done_by"])
-    follow_up.save()
+    followups.follow_up_save(follow_up)
     record_event(
         case,
         EventKind.FOLLOW_UP,
@@ -78,7 +78,7 @@ def follow_up_record(*, case: Case, by, data: dict) -> FollowUp:
             case=case, done_at__isnull=True, cancelled_at__isnull=True
         ):
             visit.cancelled_at = now
-            visit.save(update_fields=["cancelled_at"])
+            followups.follow_up_save(visit, update_fields=["cancelled_at"])
         case.deadline = deadline_for(timezone.localdate(), grade_policy(case.grade))
         term_restart(case, timezone.localdate())
         case.closed_at = None
@@ -105,7 +105,7 @@ def follow_up_waive(*, case: Case, by, follow_up: FollowUp | None, reason: str) 
     follow_up.waive_reason = require_reason(reason)
     follow_up.waived_by = by
     follow_up.cancelled_at = timezone.now()
-    follow_up.save(update_fields=["waive_reason", "waived_by", "cancelled_at"])
+    followups.follow_up_save(follow_up, update_fields=["waive_reason", "waived_by", "cancelled_at"])
     record_event(
         case,
         EventKind.FOLLOW_UP_WAIVED,

@@ -13,11 +13,12 @@ the seeds' one-stop centre (2205 / 4617 = 47.76%); successful / concluded is giv
 it, labelled as such. A rate is a ``Decimal`` fraction rounded half-up to four places
 (``Decimal("0.4776")``), or ``None`` when its denominator is 0.
 
-**Cost.** Everything is computed with conditional aggregates (``Count(filter=...)``) in a
-fixed handful of queries, whatever the number of cases: the headline figures of the
-period, the month before and the year before share one query over the cases, one over the
-follow-ups and one over the agreements; each breakdown is one grouped query; the
-12-month trend is one query.
+**Cost.** Every figure is read from the rollups kept by the services in the same
+transaction as each change (``cases.rollup``): the headline figures of the period, the
+month before and the year before share one query over the cases' rollup, one over its
+pending cases by time limit (overdue) and one over the follow-up visits' rollup; the
+breakdowns are one grouped query; the 12-month trend is two. ``figures.raw_*`` count the
+same on the raw tables, for the tests and the benchmark's spot check.
 
 **Where things are.** ``cohort`` (the cohort, rates, the overdue day), ``specs`` (every
 figure's definition), ``figures`` (the figures of a period and the headlines),

@@ -4,12 +4,11 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Q, Sum
 from django.utils import timezone
 
-from cases.models import Grain, overdue_q
+from cases.models import Dimension, Grain
 from cases.outcomes import ACCEPTED, Outcome
-from cases.selectors import area_cases
 from grids.models import Area
 from reports.periods import Period
 from reports.statistics.cohort import area_rollup, ledger_params, overdue_as_of, rate
@@ -54,18 +53,14 @@ def trend_for(
     )
     by_month = {row["day"]: row for row in rows}
     nothing = {"accepted": 0, "successful": 0}
-    # Overdue cases are few (pending ones past their limit): counted from the cases.
-    as_of = [overdue_as_of(month, today) for month in month_periods]
+    # Overdue from the pending cases' month rows by time limit: one query.
+    as_of = [overdue_as_of(month, today).isoformat() for month in month_periods]
     overdue = (
-        area_cases(area)
-        .filter(overdue_q(max(as_of)), received_on__gte=first.start, received_on__lte=last.end)
+        area_rollup(area, Dimension.DUE_ON)
+        .filter(grain=Grain.MONTH, day__gte=first.start, day__lte=last.start, value__lt=max(as_of))
         .aggregate(
             **{
-                f"o{index}": Count(
-                    "pk",
-                    filter=Q(received_on__gte=month.start, received_on__lte=month.end)
-                    & overdue_q(as_of[index]),
-                )
+                f"o{index}": Sum("received", filter=Q(day=month.start, value__lt=as_of[index]))
                 for index, month in enumerate(month_periods)
             }
         )
@@ -75,7 +70,7 @@ def trend_for(
             period=month,
             accepted=by_month.get(month.start, nothing)["accepted"] or 0,
             successful=by_month.get(month.start, nothing)["successful"] or 0,
-            overdue=overdue[f"o{index}"],
+            overdue=overdue[f"o{index}"] or 0,
             accepted_ledger=ledger_params(area, month, outcome=ACCEPTED),
             successful_ledger=ledger_params(area, month, outcome=Outcome.SUCCESSFUL),
             overdue_ledger=ledger_params(
