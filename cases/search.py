@@ -4,7 +4,14 @@
 search is ``search_text LIKE '%text%'``: on PostgreSQL a trigram index answers it for
 three characters or more; for two (most Chinese names and many words) the trigram index
 is no help, so the bigram index of migration 0007 narrows the rows first.
+
+Text that looks like a case number, or the start of one (``330681101-2026-00123``,
+``330681-2026-``: a place code of six or more digits and a hyphen, then the year and the
+sequence as far as typed), matches numbers that begin with it: ``number LIKE 'x%'``,
+answered by the ``varchar_pattern_ops`` index Django makes for the unique ``number``.
 """
+
+import re
 
 from django.contrib.postgres.fields import ArrayField
 from django.db import connections, models
@@ -22,14 +29,25 @@ def case_search_text(*, number: str, title: str, names, summary: str) -> str:
     return " ".join([number, title, " ".join(names), summary]).lower()
 
 
+# <place code>-<year>-<sequence>, or any start of it from the first hyphen on.
+NUMBER_PREFIX = re.compile(r"\d{6,12}-(?:\d{1,4}(?:-\d*)?)?")
+
+
 def normalise_search(text: str) -> str:
     return (text or "").strip().lower()
+
+
+def looks_like_number(text: str) -> bool:
+    """Is ``text`` (normalised) a case number or the start of one?"""
+    return NUMBER_PREFIX.fullmatch(text) is not None
 
 
 def search_cases(queryset: models.QuerySet, text: str) -> models.QuerySet:
     text = normalise_search(text)
     if not text:
         return queryset
+    if looks_like_number(text):
+        return queryset.filter(number__startswith=text)
     queryset = queryset.filter(search_text__contains=text)
     if len(text) == 2 and connections[queryset.db].vendor == "postgresql":
         queryset = queryset.alias(search_bigrams=Bigrams("search_text")).filter(

@@ -8,7 +8,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -25,14 +24,28 @@ from cases.signing import default_sealing_committee, written_signing_state
 from cases.steps import step_perform
 from cases.workflow import WorkflowError, check_allowed
 from common.forms import form_page, show_refusal
+from common.pagination import (
+    AFTER_PARAM,
+    BEFORE_PARAM,
+    EXACT_COUNT_PARAM,
+    CappedPaginator,
+    list_page,
+)
 
 
 @login_required
 def case_list(request):
     case_filter, cases = selectors.case_list(user=request.user, params=request.GET, request=request)
-    page = Paginator(cases, settings.CASES_PER_PAGE).get_page(request.GET.get("page"))
+    page, bad_cursor = list_page(
+        cases, request.GET, per_page=settings.CASES_PER_PAGE, keyset_field="received_on"
+    )
+    if bad_cursor:
+        messages.warning(request, _("翻页链接无效,已回到第一页。"))
     query = request.GET.copy()
-    query.pop("page", None)
+    for param in ("page", AFTER_PARAM, BEFORE_PARAM):
+        query.pop(param, None)
+    exact_query = query.copy()
+    exact_query[EXACT_COUNT_PARAM] = "1"
     return render(
         request,
         "cases/case_list.html",
@@ -40,6 +53,7 @@ def case_list(request):
             "filter": case_filter,
             "page": page,
             "query": query.urlencode(),
+            "exact_count_query": exact_query.urlencode(),
             "may_register": role_allows(request.user, Action.REGISTER),
             "may_settle_on_spot": role_allows(request.user, Action.SETTLE_ON_SPOT),
         },
@@ -366,7 +380,7 @@ def escalation_inbox(request):
             for escalation in pending
             if user_may(request.user, Action.DECIDE_ESCALATION, escalation.case)
         ]
-    page = Paginator(escalations, settings.CASES_PER_PAGE).get_page(request.GET.get("page"))
+    page = CappedPaginator(escalations, settings.CASES_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "cases/escalation_inbox.html", {"page": page, "query": ""})
 
 

@@ -18,6 +18,7 @@ from functools import cache
 
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.admin.views.main import PAGE_VAR, ChangeList
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Model, QuerySet
 from django.http import Http404
@@ -25,6 +26,12 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
 from common.forms import show_refusal
+from common.pagination import (
+    EXACT_COUNT_PARAM,
+    CappedPaginator,
+    exact_count_requested,
+    wanted_page_number,
+)
 
 # Once for the whole site: no bulk delete anywhere (DOMAIN §6: never hard-delete a case).
 admin.site.disable_action("delete_selected")
@@ -134,12 +141,42 @@ class _AccessMixin:
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
+class CappedChangeList(ChangeList):
+    """The changelist of a ``CappedPaginator``: the parameter asking for the exact count
+    is not a filter, and the pager links to it when the count stopped at the limit."""
+
+    def get_filters_params(self, params=None):
+        lookup_params = super().get_filters_params(params)
+        lookup_params.pop(EXACT_COUNT_PARAM, None)
+        return lookup_params
+
+    @property
+    def exact_count_url(self) -> str:
+        return self.get_query_string({EXACT_COUNT_PARAM: "1"})
+
+
 class ScopedAdminMixin(_AccessMixin):
     """Base of every ModelAdmin of the back office (put it before ``admin.ModelAdmin``)."""
 
     list_per_page = 50
     # The full count is a second COUNT(*) over everything in reach on every page.
     show_full_result_count = False
+    # Counts stop at FENGQIAO_EXACT_COUNT_LIMIT rows ("10,000+"), the exact one on request;
+    # any page number can still be reached (the paginator counts as far as that page).
+    paginator = CappedPaginator
+
+    def get_changelist(self, request, **kwargs):
+        return CappedChangeList
+
+    def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
+        return self.paginator(
+            queryset,
+            per_page,
+            orphans,
+            allow_empty_first_page,
+            exact=exact_count_requested(request.GET),
+            wanted_page=wanted_page_number(request.GET.get(PAGE_VAR)),
+        )
 
     def has_add_permission(self, request):
         return self.allow_add and self._may_edit(request)

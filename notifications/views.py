@@ -5,11 +5,11 @@ answers 404, the same as one that does not exist.
 """
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
+from common.pagination import CappedPaginator
 from notifications import services
 from notifications.models import Notification
 
@@ -41,7 +41,7 @@ def inbox(request):
     notifications = Notification.objects.filter(recipient=request.user).order_by(
         "-created_at", "-id"
     )
-    page = Paginator(notifications, NOTIFICATIONS_PER_PAGE).get_page(request.GET.get("page"))
+    page = CappedPaginator(notifications, NOTIFICATIONS_PER_PAGE).get_page(request.GET.get("page"))
     for notification in page.object_list:
         notification.safe_link = _safe_link(notification.link, request)
     return render(

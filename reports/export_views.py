@@ -14,7 +14,6 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import (
     FileResponse,
     Http404,
@@ -28,6 +27,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from common.pagination import CappedPaginator
 from grids.models import Area
 from grids.selectors import areas_within_reach
 from reports import archive, exporters
@@ -159,7 +159,7 @@ def _render_form(request, form, *, status=200, confirm_rows=None):
 def export_list(request):
     _require_exporter(request.user)
     reports = archive.reports_visible_to(request.user).select_related("area", "requested_by")
-    page = Paginator(reports, settings.CASES_PER_PAGE).get_page(request.GET.get("page"))
+    page = CappedPaginator(reports, settings.CASES_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "reports/export_list.html", {"page": page, "query": ""})
 
 

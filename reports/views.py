@@ -7,13 +7,13 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from cases.models import Grade, Satisfaction
 from common.forms import show_refusal
+from common.pagination import CappedPaginator
 from reports import selectors, services
 from reports.forms import ReviewRecordForm
 from reports.policy import may_record_review, may_review
@@ -55,7 +55,7 @@ def review_list(request):
     if not may_review(request.user):
         raise PermissionDenied
     reviews = selectors.review_list(request.user)
-    page = Paginator(reviews, settings.CASES_PER_PAGE).get_page(request.GET.get("page"))
+    page = CappedPaginator(reviews, settings.CASES_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "reports/review_list.html", {"page": page, "query": ""})
 
 

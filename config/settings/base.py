@@ -262,6 +262,9 @@ else:
 
 # Ledger pagination: enough rows for a desk screen, small enough for a phone.
 CASES_PER_PAGE = env_int("FENGQIAO_CASES_PER_PAGE", 25)
+# Lists count at most this many rows (common.pagination.CappedPaginator): over it they say
+# "共 10,000+ 件", the exact figure one click away, and page deeper by keyset.
+FENGQIAO_EXACT_COUNT_LIMIT = env_int("FENGQIAO_EXACT_COUNT_LIMIT", 10000)
 
 LOGGING = {
     "version": 1,
