@@ -21,7 +21,7 @@ def number_statistics(target):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("cases", "0031_case_rollup_data"),
+        ("cases", "0033_follow_up_rollup_data"),
         ("grids", "0001_initial"),
         ("mediators", "0002_wording_review"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
