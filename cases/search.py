@@ -4,11 +4,16 @@
 search is ``search_text LIKE '%text%'``: on PostgreSQL a trigram index answers it for
 three characters or more; for two (most Chinese names and many words) the trigram index
 is no help, so the bigram index of migration 0007 narrows the rows first.
+
+A whole ID number or mobile (however pasted) is not in ``search_text``: it finds the
+cases of the parties whose blind index matches (``cases.models.parties_with_number``).
 """
 
 from django.contrib.postgres.fields import ArrayField
 from django.db import connections, models
 from django.db.models import Func, Value
+
+from cases.models.parties import parties_with_number
 
 
 class Bigrams(Func):
@@ -30,6 +35,8 @@ def search_cases(queryset: models.QuerySet, text: str) -> models.QuerySet:
     text = normalise_search(text)
     if not text:
         return queryset
+    if (parties := parties_with_number(text)) is not None:
+        return queryset.filter(pk__in=parties.values("case_id"))
     queryset = queryset.filter(search_text__contains=text)
     if len(text) == 2 and connections[queryset.db].vendor == "postgresql":
         queryset = queryset.alias(search_bigrams=Bigrams("search_text")).filter(
