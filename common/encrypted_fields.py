@@ -134,6 +134,8 @@ def reencrypt(
     batch_size: int = 1000,
     max_batches: int | None = None,
     to_clear: bool = False,
+    reindex: bool = False,
+    after=None,
     progress=None,
 ) -> tuple[int, int]:
     """Bring every stored value of ``model``'s encrypted fields to the current cipher and
@@ -144,7 +146,11 @@ def reencrypt(
     Resumable: only rows still to do are selected, so after a kill the next run goes on
     where this one stopped; a row changed meanwhile by the portal (already on the current
     key) is left as the portal wrote it. ``max_batches`` stops early (a deliberate
-    interruption). ``progress(done, total)`` is called after each batch.
+    interruption). ``progress(done, total, last_pk)`` is called after each batch.
+
+    ``reindex`` recomputes the blind index of every row that has a value (after the index
+    key changed); every row is selected then, so a run stopped halfway is resumed by
+    passing the last primary key it reported as ``after``.
     Returns (rows rewritten, rows still to do when it stopped).
     """
     from django.db import connections, transaction
@@ -158,16 +164,23 @@ def reencrypt(
     if to_clear:
         stale = " OR ".join(f"{c} LIKE %s" for c in columns)
         stale_params = [f"{personal_data.VERSION}:%"] * len(columns)
+    elif reindex:
+        stale = " OR ".join(f"{c} <> %s" for c in columns)
+        stale_params = [""] * len(columns)
     else:
         stale = " OR ".join(f"({c} <> '' AND {c} NOT LIKE %s)" for c in columns)
         stale_params = [personal_data.current_prefix() + "%"] * len(columns)
 
+    start = "" if after is None else f"{pk} > %s AND "
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT count(*) FROM {table} WHERE {stale}", stale_params)  # noqa: S608
+        cursor.execute(
+            f"SELECT count(*) FROM {table} WHERE {start}({stale})",  # noqa: S608
+            ([] if after is None else [after]) + stale_params,
+        )
         total = cursor.fetchone()[0]
 
     done = batches = 0
-    last = None
+    last = after
     while max_batches is None or batches < max_batches:
         after = "" if last is None else f"{pk} > %s AND "
         params = ([] if last is None else [last]) + stale_params + [batch_size]
@@ -195,7 +208,7 @@ def reencrypt(
         done += len(rows)
         batches += 1
         if progress is not None:
-            progress(done, total)
+            progress(done, total, last)
     return done, total - done
 
 

@@ -22,7 +22,7 @@ def _reporter():
     started = time.monotonic()
     seen = {"batches": 0}
 
-    def report(done, total):
+    def report(done, total, last):
         seen["batches"] += 1
         if seen["batches"] % 50 == 0 or done == total:
             rate = done / max(time.monotonic() - started, 1e-9)

@@ -4,7 +4,8 @@
 
 After a new key is added to FENGQIAO_PERSONAL_DATA_KEYS and made current with
 FENGQIAO_PERSONAL_DATA_KEY_ID (the old one still listed, so old values decrypt), or after
-FENGQIAO_PERSONAL_DATA_CIPHER changed. Each batch is committed on its own and only rows
+FENGQIAO_PERSONAL_DATA_CIPHER changed (``--reindex`` after a new
+FENGQIAO_PERSONAL_DATA_INDEX_KEY: every blind index recomputed). Each batch is committed on its own and only rows
 not yet on the current key are selected, so a run that is killed is simply run again and
 goes on where it stopped; the portal keeps working meanwhile. It also encrypts values
 found in clear (rows loaded around the services). When it reports nothing left, the old
@@ -31,39 +32,69 @@ class Command(BaseCommand):
             default=None,
             help="做完这么多批后停下(分段执行;下次运行接着做)",
         )
+        parser.add_argument(
+            "--reindex",
+            action="store_true",
+            help="更换 FENGQIAO_PERSONAL_DATA_INDEX_KEY 后:重算所有行的盲索引",
+        )
+        parser.add_argument(
+            "--after",
+            type=int,
+            default=None,
+            help="与 --reindex 同用:从该主键之后接着做(中断时输出的“已做到”)",
+        )
 
-    def handle(self, *args, batch_size: int, stop_after_batches: int | None, **options):
+    def handle(
+        self,
+        *args,
+        batch_size: int,
+        stop_after_batches: int | None,
+        reindex: bool,
+        after: int | None,
+        **options,
+    ):
         ring = key_ring()
         self.stdout.write(f"当前密钥:{ring.current}({ring.cipher})")
         started = time.monotonic()
         remaining_total = 0
+        resume_after = None
         for model in models_with_encrypted_fields(apps.get_models()):
             label = model._meta.label
-            last_report = [0.0]
+            seen = {"reported": 0.0, "last": after}
 
-            def progress(done, total, label=label, last_report=last_report):
+            def progress(done, total, last, label=label, seen=seen):
+                seen["last"] = last
                 now = time.monotonic()
-                if done == total or now - last_report[0] >= 2:
-                    last_report[0] = now
+                if done == total or now - seen["reported"] >= 2:
+                    seen["reported"] = now
                     rate = done / max(now - started, 1e-9)
-                    self.stdout.write(f"  {label}: {done:,} / {total:,} 行({rate:,.0f} 行/秒)")
+                    self.stdout.write(
+                        f"  {label}: {done:,} / {total:,} 行({rate:,.0f} 行/秒,已做到 {last})"
+                    )
 
             done, remaining = reencrypt(
                 model,
                 batch_size=batch_size,
                 max_batches=stop_after_batches,
+                reindex=reindex,
+                after=after,
                 progress=progress,
             )
             remaining_total += remaining
-            self.stdout.write(f"{label}:本次重新加密 {done:,} 行,尚余 {remaining:,} 行。")
+            if remaining:
+                resume_after = seen["last"]
+            self.stdout.write(f"{label}:本次处理 {done:,} 行,尚余 {remaining:,} 行。")
         elapsed = time.monotonic() - started
         if remaining_total:
+            again = f"--reindex --after {resume_after}" if reindex else "(不带参数)"
             self.stdout.write(
                 self.style.WARNING(
-                    f"已停下,尚余 {remaining_total:,} 行;再次运行本命令即可接着做"
+                    f"已停下,尚余 {remaining_total:,} 行;再次运行本命令 {again} 即可接着做"
                     f"({elapsed:.1f} 秒)。"
                 )
             )
+        elif reindex:
+            self.stdout.write(self.style.SUCCESS(f"盲索引已全部重算({elapsed:.1f} 秒)。"))
         else:
             self.stdout.write(
                 self.style.SUCCESS(
