@@ -39,6 +39,8 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 
 from common.validators import normalise_id_number, normalise_mobile
 
@@ -133,33 +135,57 @@ def check_key_ring(*, cipher: str, keys: dict[str, bytes], current: str, index_k
         )
 
 
-_rings: dict[tuple, KeyRing] = {}
+_ring: KeyRing | None = None
+SETTINGS = (
+    "FENGQIAO_PERSONAL_DATA_CIPHER",
+    "FENGQIAO_PERSONAL_DATA_KEYS",
+    "FENGQIAO_PERSONAL_DATA_KEY_ID",
+    "FENGQIAO_PERSONAL_DATA_INDEX_KEY",
+)
 
 
 def key_ring() -> KeyRing:
-    """The keys of the settings in force (cached per configuration, so a test that
-    overrides the settings gets its own)."""
+    """The keys of the settings in force, read once (a test that overrides the settings
+    gets a new ring through ``setting_changed``)."""
+    global _ring
+    if _ring is not None:
+        return _ring
     cipher = getattr(settings, "FENGQIAO_PERSONAL_DATA_CIPHER", "aes")
     keys = getattr(settings, "FENGQIAO_PERSONAL_DATA_KEYS", None) or {}
     current = getattr(settings, "FENGQIAO_PERSONAL_DATA_KEY_ID", "") or ""
     index_key = getattr(settings, "FENGQIAO_PERSONAL_DATA_INDEX_KEY", b"") or b""
-    cache_key = (cipher, tuple(keys.items()), current, index_key)
-    ring = _rings.get(cache_key)
-    if ring is None:
-        if not keys or not index_key:
-            raise ImproperlyConfigured(
-                "Personal data keys are not configured: set FENGQIAO_PERSONAL_DATA_KEYS, "
-                "FENGQIAO_PERSONAL_DATA_KEY_ID and FENGQIAO_PERSONAL_DATA_INDEX_KEY."
-            )
-        check_key_ring(cipher=cipher, keys=keys, current=current, index_key=index_key)
-        ring = _rings[cache_key] = KeyRing(cipher, dict(keys), current, index_key)
-    return ring
+    if not keys or not index_key:
+        raise ImproperlyConfigured(
+            "Personal data keys are not configured: set FENGQIAO_PERSONAL_DATA_KEYS, "
+            "FENGQIAO_PERSONAL_DATA_KEY_ID and FENGQIAO_PERSONAL_DATA_INDEX_KEY."
+        )
+    check_key_ring(cipher=cipher, keys=keys, current=current, index_key=index_key)
+    _ring = KeyRing(cipher, dict(keys), current, index_key)
+    return _ring
+
+
+@receiver(setting_changed)
+def _forget_the_keys(*, setting, **kwargs):
+    global _ring
+    if setting in SETTINGS:
+        _ring = None
 
 
 # -- the ciphers --------------------------------------------------------------------
+_aes: dict[bytes, AESGCM] = {}
+
+
+def _aes_for(key: bytes) -> AESGCM:
+    # Building the cipher object costs as much as the decryption itself: one per key.
+    aead = _aes.get(key)
+    if aead is None:
+        aead = _aes[key] = AESGCM(key)
+    return aead
+
+
 def _seal(cipher: str, key: bytes, nonce: bytes, plain: bytes, aad: bytes) -> bytes:
     if cipher == "aes":
-        return AESGCM(key).encrypt(nonce, plain, aad)
+        return _aes_for(key).encrypt(nonce, plain, aad)
     encryptor = Cipher(algorithms.SM4(key), modes.GCM(nonce)).encryptor()
     encryptor.authenticate_additional_data(aad)
     return encryptor.update(plain) + encryptor.finalize() + encryptor.tag
@@ -167,7 +193,7 @@ def _seal(cipher: str, key: bytes, nonce: bytes, plain: bytes, aad: bytes) -> by
 
 def _open(cipher: str, key: bytes, nonce: bytes, sealed: bytes, aad: bytes) -> bytes:
     if cipher == "aes":
-        return AESGCM(key).decrypt(nonce, sealed, aad)
+        return _aes_for(key).decrypt(nonce, sealed, aad)
     body, tag = sealed[:-TAG_BYTES], sealed[-TAG_BYTES:]
     decryptor = Cipher(algorithms.SM4(key), modes.GCM(nonce, tag)).decryptor()
     decryptor.authenticate_additional_data(aad)
