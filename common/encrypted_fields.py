@@ -6,7 +6,8 @@ diff work unchanged) and a ``common.personal_data`` token in the database. A tok
 different at every save, so the column itself is never compared: ``field=number`` compares
 the row's ``BlindIndexField`` instead (kept up to date from the source field whenever the
 row is saved), ``field=""`` and ``isnull`` the column; every other lookup (contains,
-startswith, ordering by the value) is refused rather than silently finding nothing.
+startswith, in) is refused rather than silently finding nothing. (Ordering by the column
+orders by the tokens, which means nothing: do not.)
 """
 
 from django import forms

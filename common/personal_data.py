@@ -38,11 +38,16 @@ from cryptography.hazmat.primitives import hmac as crypto_hmac
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 
-from common.validators import normalise_id_number, normalise_mobile
+from common.validators import (
+    normalise_id_number,
+    normalise_mobile,
+    validate_id_number,
+    validate_mobile,
+)
 
 VERSION = "fq1"
 CIPHERS = ("aes", "sm4")
@@ -297,17 +302,20 @@ def current_prefix() -> str:
 
 
 def normalise_for_lookup(text: str) -> tuple[str, str] | None:
-    """(kind, number) when ``text`` is a whole ID number or mobile as someone would type
-    or paste it (spaces, dashes, full-width digits, +86 allowed), else None."""
+    """(kind, number) when ``text`` is a whole, valid ID number or mobile as someone would
+    type or paste it (spaces, dashes, full-width digits, +86 allowed), else None."""
     text = unicodedata.normalize("NFKC", text or "").strip()
     if not text or not re.fullmatch(r"[\dXx\s\-+()]+", text):
         return None
-    id_number = normalise_id_number(text)
-    if re.fullmatch(r"\d{17}[\dX]", id_number):
-        return "id_number", id_number
-    mobile = normalise_mobile(text)
-    if re.fullmatch(r"1\d{10}", mobile):
-        return "mobile", mobile
+    # Only a valid number: a case number (330681101-2026-00002) has the digits of an ID
+    # number once its dashes are gone, but never a real birth date and check character.
+    for kind, validate in (("id_number", validate_id_number), ("mobile", validate_mobile)):
+        number = NORMALISERS[kind](text)
+        try:
+            validate(number)
+        except ValidationError:
+            continue
+        return kind, number
     return None
 
 

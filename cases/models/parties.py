@@ -129,7 +129,7 @@ class Party(models.Model):
         verbose_name_plural = _("当事人")
         ordering = ["case", "id"]
         indexes = [
-            # Partial: most parties have no ID number or mobile recorded.
+            # Partial: a party without a number (many have none) is not indexed.
             models.Index(
                 fields=["id_number_index"],
                 name="party_id_number_index",

@@ -170,7 +170,10 @@ def test_the_blind_index_depends_on_its_key_the_kind_and_the_cipher_setting():
         ("张三", None),
         ("1391234567", None),  # ten digits: not a whole mobile
         ("2026-0001", None),  # a case number, not a person's
+        ("330681101-2026-00002", None),  # 18 digits without its dashes, but a case number
+        ("110105001-20", None),  # 11 digits starting with 1: a case number's start
         ("3306811965031212", None),
+        ("330681196503121230", None),  # a wrong check character
     ],
 )
 def test_a_search_text_is_recognised_as_a_number_only_when_it_is_a_whole_one(text, found):
