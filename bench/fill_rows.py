@@ -238,7 +238,8 @@ class World:
             ),
             "party": Table(
                 Party,
-                "id case_id role name gender id_number mobile address is_elderly_sick_disabled",
+                "id case_id role name gender id_number mobile address is_elderly_sick_disabled"
+                " id_number_index mobile_index",
                 self.now,
             ),
             "case_mediator": Table(Case.mediators.through, "case_id mediator_id", self.now),
@@ -322,6 +323,11 @@ class ChunkWriter:
     def __init__(self, world: World, chunk: Chunk):
         from cases.demo import random_id_number, random_name
         from cases.search import case_search_text
+        from common.personal_data import blind_index, encrypt
+
+        # Numbers as the services store them: encrypted, with their blind index.
+        self.encrypt = encrypt
+        self.blind_index = blind_index
 
         self.case_search_text = case_search_text
         self.world = world
@@ -404,15 +410,24 @@ class ChunkWriter:
         pending = status in world.pending
         party_id = self.chunk.party_id + 2 * (case_id - self.chunk.case_id)
         address = place.village_name
+        gender_a = self.pick(GENDERS)
+        id_number = self.random_id_number(rng, world.today, 20 + int(self.random() * 60))
+        mobile_a = f"138{int(self.random() * 10**8):08d}"
+        group_a = f"{address}{1 + int(self.random() * 11)}组"
+        frail = "t" if rng.random() < 0.1 else "f"
         applicant = (
-            f"{party_id}\t{case_id}\tapplicant\t{a}\t{self.pick(GENDERS)}\t"
-            f"{self.random_id_number(rng, world.today, 20 + int(self.random() * 60))}\t"
-            f"138{int(self.random() * 10**8):08d}\t{address}{1 + int(self.random() * 11)}组\t"
-            f"{'t' if rng.random() < 0.1 else 'f'}"
+            f"{party_id}\t{case_id}\tapplicant\t{a}\t{gender_a}\t"
+            f"{self.encrypt('id_number', id_number)}\t{self.encrypt('mobile', mobile_a)}\t"
+            f"{group_a}\t{frail}\t"
+            f"{self.blind_index('id_number', id_number)}\t{self.blind_index('mobile', mobile_a)}"
         )
+        gender_b = self.pick(GENDERS)
+        mobile_b = f"137{int(self.random() * 10**8):08d}"
+        group_b = f"{address}{1 + int(self.random() * 11)}组"
         respondent = (
-            f"{party_id + 1}\t{case_id}\trespondent\t{b}\t{self.pick(GENDERS)}\t\t"
-            f"137{int(self.random() * 10**8):08d}\t{address}{1 + int(self.random() * 11)}组\tf"
+            f"{party_id + 1}\t{case_id}\trespondent\t{b}\t{gender_b}\t\t"
+            f"{self.encrypt('mobile', mobile_b)}\t{group_b}\tf\t\t"
+            f"{self.blind_index('mobile', mobile_b)}"
         )
         tail = world.tables["party"].tail
         rows["party"] += [applicant + tail, respondent + tail]

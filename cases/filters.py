@@ -41,7 +41,9 @@ class CaseFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         label=_("搜索"),
         method="filter_search",
-        widget=forms.TextInput(attrs={"placeholder": _("编号、当事人姓名或案情")}),
+        widget=forms.TextInput(
+            attrs={"placeholder": _("编号、当事人姓名、身份证号、手机号或案情")}
+        ),
     )
     status = django_filters.ChoiceFilter(
         label=_("状态"), choices=Status.choices, empty_label=PLEASE_SELECT, method="filter_status"

@@ -9,6 +9,9 @@ Text that looks like a case number, or the start of one (``330681101-2026-00123`
 ``330681-2026-``: a place code of six or more digits and a hyphen, then the year and the
 sequence as far as typed), matches numbers that begin with it: ``number LIKE 'x%'``,
 answered by the ``varchar_pattern_ops`` index Django makes for the unique ``number``.
+
+A whole ID number or mobile (however pasted) is not in ``search_text``: it finds the
+cases of the parties whose blind index matches (``cases.models.parties_with_number``).
 """
 
 import re
@@ -16,6 +19,8 @@ import re
 from django.contrib.postgres.fields import ArrayField
 from django.db import connections, models
 from django.db.models import Func, Value
+
+from cases.models.parties import parties_with_number
 
 
 class Bigrams(Func):
@@ -48,6 +53,8 @@ def search_cases(queryset: models.QuerySet, text: str) -> models.QuerySet:
         return queryset
     if looks_like_number(text):
         return queryset.filter(number__startswith=text)
+    if (parties := parties_with_number(text)) is not None:
+        return queryset.filter(pk__in=parties.values("case_id"))
     queryset = queryset.filter(search_text__contains=text)
     if len(text) == 2 and connections[queryset.db].vendor == "postgresql":
         queryset = queryset.alias(search_bigrams=Bigrams("search_text")).filter(

@@ -1,6 +1,8 @@
 """Validators for personal data (DOMAIN §6). Messages are in the user's language."""
 
 import datetime
+import re
+import unicodedata
 
 import phonenumbers
 from django.core.exceptions import ValidationError
@@ -12,9 +14,18 @@ _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK_CHARS = "10X98765432"
 
 
+# Spaces (any width), tabs, line breaks and dashes (hyphens, en and em dashes, the minus
+# sign) that a number pasted from a document or a phone's contact card carries.
+_NUMBER_SEPARATORS = re.compile(r"[\s\-\u2010-\u2015\u2212]+")
+
+
 def normalise_id_number(value: str) -> str:
-    """Strip spaces and store the check character X in upper case, as GB 11643 asks."""
-    return (value or "").strip().replace(" ", "").upper()
+    """The ID number as stored: full-width characters made ASCII (a Chinese input method
+    types ３３０６…), spaces and dashes dropped wherever they are, the check character X
+    in upper case as GB 11643 asks. The one normalisation of the form, the API, the
+    import, the admin and the search box."""
+    text = unicodedata.normalize("NFKC", value or "")
+    return _NUMBER_SEPARATORS.sub("", text).upper()
 
 
 def id_number_check_char(first17: str) -> str:
@@ -48,7 +59,10 @@ def birth_date_from_id_number(number: str) -> datetime.date:
 
 
 def normalise_mobile(value: str) -> str:
-    digits = "".join(ch for ch in (value or "") if ch.isdigit() or ch == "+")
+    """The mobile as stored: ASCII digits only (full-width ones converted; spaces,
+    dashes and brackets dropped), without the +86 / 0086 country code."""
+    text = unicodedata.normalize("NFKC", value or "")
+    digits = "".join(ch for ch in text if ch in "0123456789+")
     if digits.startswith("+86"):
         digits = digits[3:]
     elif digits.startswith("0086"):

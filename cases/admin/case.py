@@ -171,7 +171,10 @@ class CaseAdmin(ServiceSaveMixin, ScopedAdminMixin, admin.ModelAdmin):
     # Both hit an index on PostgreSQL: number LIKE 'x%' (varchar_pattern_ops) and
     # search_text LIKE '%x%' (trigram). search_text is lower-cased; so is the term.
     search_fields = ("number__startswith", "search_text__contains")
-    search_help_text = _("按案件编号开头,或案件名称、当事人姓名、案情中的文字搜索。")
+    search_help_text = _(
+        "按案件编号开头,或案件名称、当事人姓名、案情中的文字,"
+        "或当事人完整的身份证号码、手机号码搜索。"
+    )
     date_hierarchy = "received_on"
     autocomplete_fields = ("area",)
     inlines = (PartyInline, AttachmentInline, CaseEventInline)

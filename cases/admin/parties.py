@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from cases import services
 from cases.admin.base import CaseChildScopedMixin, case_editable
 from cases.models import Case, Party
+from cases.models.parties import parties_with_number
 from cases.selectors import cases_in_reach
 from common.admin_scoping import ScopedAdminMixin, ScopedInlineMixin, call_service, scope_choices
 from common.validators import validate_id_number, validate_mobile
@@ -27,7 +28,7 @@ class PartyAdminForm(forms.ModelForm):
     new_id_number = forms.CharField(
         label=_("新身份证号码"),
         required=False,
-        max_length=20,
+        max_length=40,  # spaces and dashes pasted with the number are dropped
         validators=[validate_id_number],
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
         help_text=_("留空则不修改。"),
@@ -35,7 +36,7 @@ class PartyAdminForm(forms.ModelForm):
     new_mobile = forms.CharField(
         label=_("新手机号码"),
         required=False,
-        max_length=20,
+        max_length=40,
         validators=[validate_mobile],
         widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "tel"}),
         help_text=_("留空则不修改。"),
@@ -121,7 +122,7 @@ class PartyAdmin(MaskedPartyNumbersMixin, CaseChildScopedMixin, ScopedAdminMixin
     list_filter = ("role", "refused_mediation", "is_minor")
     ordering = ("-id",)
     search_fields = ("name", "case__number")
-    search_help_text = _("按当事人姓名或案件编号开头搜索。")
+    search_help_text = _("按当事人姓名、案件编号开头,或完整的身份证号码、手机号码搜索。")
     fieldsets = [(None, {"fields": ["case"]}), *PARTY_FIELDSETS]
     readonly_fields = ("case", "masked_id_number", "masked_mobile")
     allow_add = False  # parties are added with their case, on the case's page
@@ -138,6 +139,9 @@ class PartyAdmin(MaskedPartyNumbersMixin, CaseChildScopedMixin, ScopedAdminMixin
         term = search_term.strip()
         if not term:
             return queryset, False
+        if (parties := parties_with_number(term)) is not None:
+            # A whole ID number or mobile: its blind index, as in the case search.
+            return queryset.filter(pk__in=parties.values("pk")), False
         by_number = Case.objects.filter(number__startswith=term).values("pk")
         return queryset.filter(Q(name__contains=term) | Q(case__in=by_number)), False
 

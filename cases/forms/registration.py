@@ -62,7 +62,9 @@ class PartyForm(PlainFormMixin, forms.ModelForm):
         model = Party
         fields = services.PARTY_FIELDS
         widgets = {
-            "id_number": forms.TextInput(attrs={"autocomplete": "off", "maxlength": 18}),
+            # No maxlength: a number pasted with spaces or dashes is longer than 18 and
+            # the browser would cut it; clean_id_number drops them, the validator counts.
+            "id_number": forms.TextInput(attrs={"autocomplete": "off"}),
             "mobile": forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
         }
 

@@ -4,6 +4,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from common.encrypted_fields import BlindIndexField, EncryptedTextField
+from common.personal_data import blind_index, normalise_for_lookup
 from common.validators import mask_id_number, mask_mobile, validate_id_number, validate_mobile
 
 from .case import Case
@@ -63,19 +65,46 @@ class PartyGender(models.TextChoices):
     FEMALE = "female", _("女")
 
 
+class PartyQuerySet(models.QuerySet):
+    def with_number(self, kind: str, number: str) -> models.QuerySet:
+        """Parties whose ID number (``kind="id_number"``) or mobile is ``number``, however
+        it was typed: one lookup of the blind index."""
+        index = blind_index(kind, number)
+        if not index:
+            return self.none()
+        return self.filter(**{f"{kind}_index": index})
+
+
+def parties_with_number(text: str) -> models.QuerySet | None:
+    """The parties a search text names when it is a whole ID number or mobile (spaces
+    and dashes allowed), else None: the search box's, the admin's and the API's rule."""
+    found = normalise_for_lookup(text)
+    if found is None:
+        return None
+    return Party.objects.with_number(*found)
+
+
 class Party(models.Model):
-    """A party to the dispute (当事人). A case has at least one applicant and one respondent."""
+    """A party to the dispute (当事人). A case has at least one applicant and one respondent.
+
+    The ID number and mobile are encrypted in the database (``common.personal_data``);
+    the model gives code that may see them the clear value, and keeps a blind index of
+    each (``*_index``) to find a person by number."""
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="parties")
     role = models.CharField(_("身份"), max_length=16, choices=PartyRole.choices)
     name = models.CharField(_("姓名/名称"), max_length=100)
     gender = models.CharField(_("性别"), max_length=8, choices=PartyGender.choices, blank=True)
-    id_number = models.CharField(
-        _("身份证号码"), max_length=18, blank=True, validators=[validate_id_number]
+    # No max_length: what is pasted (spaces, dashes) is normalised before it is checked,
+    # and the validators check the length of the number itself.
+    id_number = EncryptedTextField(
+        _("身份证号码"), kind="id_number", blank=True, validators=[validate_id_number]
     )
-    mobile = models.CharField(
-        _("手机号码"), max_length=20, blank=True, validators=[validate_mobile]
+    mobile = EncryptedTextField(
+        _("手机号码"), kind="mobile", blank=True, validators=[validate_mobile]
     )
+    id_number_index = BlindIndexField(source="id_number", kind="id_number")
+    mobile_index = BlindIndexField(source="mobile", kind="mobile")
     address = models.CharField(_("住址"), max_length=200, blank=True)
 
     is_low_income = models.BooleanField(_("低保户"), default=False)
@@ -91,13 +120,40 @@ class Party(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = PartyQuerySet.as_manager()
+
+    BLIND_INDEXES = {"id_number": "id_number_index", "mobile": "mobile_index"}
+
     class Meta:
         verbose_name = _("当事人")
         verbose_name_plural = _("当事人")
         ordering = ["case", "id"]
+        indexes = [
+            # Partial: a party without a number (many have none) is not indexed.
+            models.Index(
+                fields=["id_number_index"],
+                name="party_id_number_index",
+                condition=~models.Q(id_number_index=""),
+            ),
+            models.Index(
+                fields=["mobile_index"],
+                name="party_mobile_index",
+                condition=~models.Q(mobile_index=""),
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs):
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            # A number saved alone takes its blind index with it.
+            kwargs["update_fields"] = {
+                *update_fields,
+                *(index for field, index in self.BLIND_INDEXES.items() if field in update_fields),
+            }
+        super().save(*args, **kwargs)
 
     @property
     def masked_id_number(self) -> str:

@@ -9,6 +9,7 @@ from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from common.personal_data import check_key_ring, decode_key, parse_keys
 from config.env import env_bool, env_database, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -173,6 +174,32 @@ AXES_CLIENT_IP_CALLABLE = "common.client_address.client_address"
 SESSION_COOKIE_AGE = env_int("FENGQIAO_SESSION_IDLE_MINUTES", 30) * 60
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+
+# Personal data at rest (common.personal_data; README "Personal data at rest"): party ID
+# numbers and mobiles are encrypted with an authenticated cipher, "aes" (AES-256-GCM and
+# HMAC-SHA256, the default) or "sm4" (SM4-GCM and HMAC-SM3, for systems assessed under
+# 密评). KEYS is "id:base64key,..." (32-byte keys for aes, 16 for sm4); KEY_ID is the one
+# new values are written with (the only one when a single key is listed); the others
+# still decrypt until `manage.py rotate_personal_data_key` has moved everything to it.
+# INDEX_KEY (32 bytes or more) keys the blind index that finds a number. Production
+# refuses to start without them; local.py makes a laptop's once under var/.
+FENGQIAO_PERSONAL_DATA_CIPHER = env_str("FENGQIAO_PERSONAL_DATA_CIPHER", "aes").strip().lower()
+FENGQIAO_PERSONAL_DATA_KEYS = parse_keys(env_str("FENGQIAO_PERSONAL_DATA_KEYS", ""))
+FENGQIAO_PERSONAL_DATA_KEY_ID = env_str(
+    "FENGQIAO_PERSONAL_DATA_KEY_ID",
+    next(iter(FENGQIAO_PERSONAL_DATA_KEYS)) if len(FENGQIAO_PERSONAL_DATA_KEYS) == 1 else "",
+).strip()
+FENGQIAO_PERSONAL_DATA_INDEX_KEY = decode_key(
+    env_str("FENGQIAO_PERSONAL_DATA_INDEX_KEY", ""), name="FENGQIAO_PERSONAL_DATA_INDEX_KEY"
+)
+if FENGQIAO_PERSONAL_DATA_KEYS or FENGQIAO_PERSONAL_DATA_INDEX_KEY:
+    # Whatever is given must work: a typo stops start-up, naming the variable.
+    check_key_ring(
+        cipher=FENGQIAO_PERSONAL_DATA_CIPHER,
+        keys=FENGQIAO_PERSONAL_DATA_KEYS,
+        current=FENGQIAO_PERSONAL_DATA_KEY_ID,
+        index_key=FENGQIAO_PERSONAL_DATA_INDEX_KEY,
+    )
 
 # Who may use the back office, and how (read by common.admin_scoping, which knows no app).
 FENGQIAO_ADMIN_ACCESS = "accounts.policy.admin_access"

@@ -53,6 +53,22 @@ if not ALLOWED_HOSTS or "*" in ALLOWED_HOSTS:
 if not os.environ.get("DATABASE_URL"):
     _refuse("Environment variable DATABASE_URL is required in production.")
 
+# Personal data is never written in clear, nor with a key anybody else has: production
+# has no embedded or generated keys (base.py has already checked any that are given).
+_missing_keys = [
+    name
+    for name in ("FENGQIAO_PERSONAL_DATA_KEYS", "FENGQIAO_PERSONAL_DATA_INDEX_KEY")
+    if not os.environ.get(name, "").strip()
+]
+if _missing_keys:
+    _refuse(
+        f"Environment variable {' and '.join(_missing_keys)} must be set in production: the "
+        f'keys that encrypt and index personal data (README "Personal data at rest"). '
+        f"Make them with `python3 -c 'import base64, os; "
+        f"print(base64.b64encode(os.urandom(32)).decode())'`; "
+        f"FENGQIAO_PERSONAL_DATA_KEYS=<key id>:<key>, FENGQIAO_PERSONAL_DATA_INDEX_KEY=<key>."
+    )
+
 # nginx terminates TLS and sets X-Forwarded-Proto itself (overwriting what the client
 # sent), so the header can be trusted to tell a request that came in over HTTPS.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -4,6 +4,13 @@ import os
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-not-secret")
 os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
+# Fixed, public test keys for personal data (never used anywhere else).
+os.environ.setdefault(
+    "FENGQIAO_PERSONAL_DATA_KEYS", "test-1:dGVzdC1rZXktYWVzLTI1Ni10aGlydHktdHdvLWJ5dGU="
+)
+os.environ.setdefault(
+    "FENGQIAO_PERSONAL_DATA_INDEX_KEY", "dGVzdC1ibGluZC1pbmRleC1rZXktdGhpcnR5LXR3b2I="
+)
 
 from .base import *  # noqa: E402,F403
 

@@ -107,7 +107,7 @@ def test_an_old_15_digit_id_number_is_refused_for_its_length():
         "A1010519491231002X",  # a letter among the first 17
         "1101051949123100X2",  # X anywhere but last
         "11010519491231002Y",  # a last character that is neither digit nor X
-        "11010519491231002-",
+        "11010519491231002*",
     ],
 )
 def test_an_id_number_with_letters_outside_the_check_position_is_refused(value):

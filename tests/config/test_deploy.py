@@ -2,6 +2,7 @@
 the server starts: `check --deploy` finds nothing to warn about, the security headers and
 HTTPS redirect behave behind nginx, and a missing or unsafe setting stops start-up."""
 
+import base64
 import json
 import os
 import secrets
@@ -12,6 +13,9 @@ import pytest
 from django.conf import settings
 
 HOST = "tiaojie.zhuji.example.gov.cn"
+# A deployment's personal data keys (README "Personal data at rest").
+KEY = base64.b64encode(os.urandom(32)).decode()
+INDEX_KEY = base64.b64encode(os.urandom(32)).decode()
 
 
 def production_env(**overrides) -> dict[str, str]:
@@ -26,6 +30,8 @@ def production_env(**overrides) -> dict[str, str]:
         "DJANGO_ALLOWED_HOSTS": HOST,
         "DATABASE_URL": "postgres://fengqiao@127.0.0.1:1/fengqiao",
         "FENGQIAO_TRUSTED_PROXY_COUNT": "1",
+        "FENGQIAO_PERSONAL_DATA_KEYS": f"2026-1:{KEY}",
+        "FENGQIAO_PERSONAL_DATA_INDEX_KEY": INDEX_KEY,
     }
     env.update(overrides)
     return {name: value for name, value in env.items() if value is not None}
@@ -135,6 +141,15 @@ LOAD_SETTINGS = "from django.conf import settings; settings.DEBUG"
         ({"DJANGO_ALLOWED_HOSTS": None}, "DJANGO_ALLOWED_HOSTS"),
         ({"DJANGO_ALLOWED_HOSTS": "*"}, "DJANGO_ALLOWED_HOSTS"),
         ({"DATABASE_URL": None}, "DATABASE_URL"),
+        ({"FENGQIAO_PERSONAL_DATA_KEYS": None}, "FENGQIAO_PERSONAL_DATA_KEYS"),
+        ({"FENGQIAO_PERSONAL_DATA_INDEX_KEY": None}, "FENGQIAO_PERSONAL_DATA_INDEX_KEY"),
+        ({"FENGQIAO_PERSONAL_DATA_KEYS": "2026-1:not-base64!"}, "FENGQIAO_PERSONAL_DATA_KEYS"),
+        (
+            {"FENGQIAO_PERSONAL_DATA_KEYS": f"a:{KEY},b:{KEY}"},
+            "FENGQIAO_PERSONAL_DATA_KEY_ID",
+        ),
+        ({"FENGQIAO_PERSONAL_DATA_CIPHER": "sm4"}, "FENGQIAO_PERSONAL_DATA_KEYS"),
+        ({"FENGQIAO_PERSONAL_DATA_CIPHER": "des"}, "FENGQIAO_PERSONAL_DATA_CIPHER"),
     ],
     ids=[
         "no-secret-key",
@@ -146,6 +161,12 @@ LOAD_SETTINGS = "from django.conf import settings; settings.DEBUG"
         "no-allowed-hosts",
         "any-host",
         "no-database-url",
+        "no-personal-data-keys",
+        "no-blind-index-key",
+        "malformed-personal-data-key",
+        "two-keys-none-current",
+        "sm4-with-an-aes-sized-key",
+        "unknown-cipher",
     ],
 )
 def test_production_refuses_to_start_when_a_setting_is_missing_or_unsafe(overrides, named):

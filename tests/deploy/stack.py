@@ -11,6 +11,7 @@ and Celery children go too. Ports 19xxx, Redis database 8, databases and roles f
 nothing another test run on this machine uses.
 """
 
+import base64
 import contextlib
 import os
 import re
@@ -235,6 +236,13 @@ class Stack:
     logs: Path = field(init=False)
     static_root: Path = field(init=False)
     secret_key: str = field(default_factory=lambda: secrets.token_urlsafe(50))
+    # The personal data keys (README "Personal data at rest"), one set for every node.
+    personal_data_key: str = field(
+        default_factory=lambda: base64.b64encode(secrets.token_bytes(32)).decode()
+    )
+    personal_data_index_key: str = field(
+        default_factory=lambda: base64.b64encode(secrets.token_bytes(32)).decode()
+    )
 
     def __post_init__(self):
         self.logs = self.folder / "logs"
@@ -272,6 +280,8 @@ class Stack:
             PYTHONUNBUFFERED="1",
             DJANGO_SETTINGS_MODULE="config.settings.production",
             DJANGO_SECRET_KEY=self.secret_key,
+            FENGQIAO_PERSONAL_DATA_KEYS=f"stack-1:{self.personal_data_key}",
+            FENGQIAO_PERSONAL_DATA_INDEX_KEY=self.personal_data_index_key,
             DJANGO_ALLOWED_HOSTS=f"{HOST},127.0.0.1",
             # nginx passes `Host $host`, without the port: on 443 the browser's Origin has
             # none either, but this stack listens on another port.

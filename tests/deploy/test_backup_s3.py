@@ -4,6 +4,7 @@ their checksums and restored into an empty bucket, through the same storage API 
 folder of the restore drill (tests/deploy/test_restore_drill.py). The database here is
 only migrated: the drill covers data of every kind."""
 
+import base64
 import hashlib
 import json
 import os
@@ -73,6 +74,8 @@ def test_a_backup_copies_a_bucket_and_restores_it_into_an_empty_one(
     common = {
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+        "FENGQIAO_PERSONAL_DATA_KEYS": f"drill-1:{base64.b64encode(secrets.token_bytes(32)).decode()}",
+        "FENGQIAO_PERSONAL_DATA_INDEX_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
         "DJANGO_ALLOWED_HOSTS": "localhost",
         "FENGQIAO_PRIVATE_STORAGE": "s3",
         "FENGQIAO_S3_ENDPOINT_URL": s3_server,

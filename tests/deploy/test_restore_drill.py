@@ -11,6 +11,7 @@ the tables), and throws everything away afterwards. Without PostgreSQL or pg_dum
 skips, unless FENGQIAO_STACK_TESTS=required (set by .ci/run), where that is a failure.
 """
 
+import base64
 import hashlib
 import json
 import os
@@ -221,6 +222,8 @@ def test_a_backup_restores_into_a_new_database_and_folder_with_every_row_file_an
     common = {
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+        "FENGQIAO_PERSONAL_DATA_KEYS": f"drill-1:{base64.b64encode(secrets.token_bytes(32)).decode()}",
+        "FENGQIAO_PERSONAL_DATA_INDEX_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
         "DJANGO_ALLOWED_HOSTS": "testserver,localhost",
         "REDIS_URL": REDIS,
         "FENGQIAO_PRIVATE_STORAGE": "folder",
