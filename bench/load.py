@@ -307,6 +307,23 @@ def drill_report(visits: list[dict]) -> int:
     return len(lost)
 
 
+def bench_database_keys() -> dict[str, str]:
+    """The keys the bench database's ID numbers and mobiles are encrypted with: bench/ledger.py
+    fills and migrates it with config.settings.local, so the environment's keys if it has
+    them, else this checkout's own under var/ (common.personal_data.local_keys)."""
+    from common.personal_data import local_keys
+
+    keys = dict(os.environ)
+    if not keys.get("FENGQIAO_PERSONAL_DATA_KEYS"):
+        keys = local_keys(ROOT / "var" / "personal_data_keys.env")
+    key_id, _, key = keys["FENGQIAO_PERSONAL_DATA_KEYS"].partition(":")
+    return {
+        "personal_data_key_id": key_id,
+        "personal_data_key": key,
+        "personal_data_index_key": keys["FENGQIAO_PERSONAL_DATA_INDEX_KEY"],
+    }
+
+
 def main() -> None:
     args = parse_args()
     run_id = f"{datetime.datetime.now(datetime.UTC):%Y%m%dT%H%M%S}-{random.randrange(10**6)}"
@@ -319,6 +336,7 @@ def main() -> None:
         web_max_requests=args.web_max_requests,
         nginx_worker_connections=4 * args.users + 256,
         node_name="fq-load",
+        **bench_database_keys(),
         **PORTS,
     )
     print(host_line())

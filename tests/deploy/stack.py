@@ -237,6 +237,7 @@ class Stack:
     static_root: Path = field(init=False)
     secret_key: str = field(default_factory=lambda: secrets.token_urlsafe(50))
     # The personal data keys (README "Personal data at rest"), one set for every node.
+    personal_data_key_id: str = "stack-1"
     personal_data_key: str = field(
         default_factory=lambda: base64.b64encode(secrets.token_bytes(32)).decode()
     )
@@ -280,7 +281,7 @@ class Stack:
             PYTHONUNBUFFERED="1",
             DJANGO_SETTINGS_MODULE="config.settings.production",
             DJANGO_SECRET_KEY=self.secret_key,
-            FENGQIAO_PERSONAL_DATA_KEYS=f"stack-1:{self.personal_data_key}",
+            FENGQIAO_PERSONAL_DATA_KEYS=f"{self.personal_data_key_id}:{self.personal_data_key}",
             FENGQIAO_PERSONAL_DATA_INDEX_KEY=self.personal_data_index_key,
             DJANGO_ALLOWED_HOSTS=f"{HOST},127.0.0.1",
             # nginx passes `Host $host`, without the port: on 443 the browser's Origin has
