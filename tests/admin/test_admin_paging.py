@@ -124,3 +124,17 @@ def test_a_voided_case_is_listed_and_counted_in_the_admin(client, world, small_p
     response = client.get(CHANGELIST, {"exact_count": "1"})
 
     assert response.context["cl"].result_count == 7
+
+
+def test_a_search_over_the_limit_says_plus_beside_the_search_box_too(
+    client, world, small_pages, seven_cases
+):
+    client.force_login(world.clerk_a)
+    town_prefix = seven_cases[0].number.split("-")[0] + "-"
+
+    response = client.get(CHANGELIST, {"q": town_prefix})
+
+    assert response.status_code == 200
+    toolbar = response.content.decode().split('id="toolbar"', 1)[1].split("</form>", 1)[0]
+    assert "共 4+ 件" in toolbar
+    assert "4 results" not in toolbar and "4 个结果" not in toolbar
