@@ -502,26 +502,29 @@ def rollup_differences(limit: int = 20) -> list[tuple]:
     missing" | "visits extra", area, grain, day, *counters) for the follow-ups'; rows
     counting nothing are no difference. Empty when both rollups are exact."""
     quote = connection.ops.quote_name
-    raw_sql, params = _raw_tallies_sql()
-    sql = _differences_sql(
-        raw_sql,
-        _grouped_sql("tallies"),
-        quote(CaseRollup._meta.db_table),
-        (*_KEY_COLUMNS, *_SUMMED),
-        "received <> 0 OR amount <> 0",
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT * FROM ({sql}) differences LIMIT {int(limit)}", params)
-        found = cursor.fetchall()
-    raw_visit_sql, visit_params = _raw_visit_tallies_sql()
-    sql = _differences_sql(
-        raw_visit_sql,
-        _visit_grouped_sql("tallies"),
-        quote(FollowUpRollup._meta.db_table),
-        (*_VISIT_KEY_COLUMNS, *VISIT_COUNTERS),
-        "due <> 0 OR visited <> 0",
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT * FROM ({sql}) differences LIMIT {int(limit)}", visit_params)
-        found += [(f"visits {kind}", *rest) for kind, *rest in cursor.fetchall()]
+    rollups = [
+        # (label prefix, raw tallies, their grouping, rollup table, columns, counts something)
+        (
+            "",
+            _raw_tallies_sql(),
+            _grouped_sql("tallies"),
+            CaseRollup,
+            (*_KEY_COLUMNS, *_SUMMED),
+            "received <> 0 OR amount <> 0",
+        ),
+        (
+            "visits ",
+            _raw_visit_tallies_sql(),
+            _visit_grouped_sql("tallies"),
+            FollowUpRollup,
+            (*_VISIT_KEY_COLUMNS, *VISIT_COUNTERS),
+            "due <> 0 OR visited <> 0",
+        ),
+    ]
+    found = []
+    for prefix, (raw_sql, params), grouped_sql, model, columns, nonzero in rollups:
+        sql = _differences_sql(raw_sql, grouped_sql, quote(model._meta.db_table), columns, nonzero)
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT * FROM ({sql}) differences LIMIT {int(limit)}", params)
+            found += [(f"{prefix}{kind}", *rest) for kind, *rest in cursor.fetchall()]
     return found[:limit]
