@@ -273,17 +273,21 @@ def claim_overdue_report(pk: int, due_on: datetime.date) -> bool:
     return bool(claimed)
 
 
-def overdue_recipients(case: Case) -> list[User]:
-    """Who hears that a case is overdue: the supervisors of its town and district, and
-    the case's owner."""
-    supervisors = list(
-        User.objects.filter(
-            is_active=True, role=Role.SUPERVISOR, area__code__in=case.area.path_codes
-        )
+def overdue_supervisors(area) -> list[User]:
+    """The supervisors told of an overdue case in ``area``: those of its town and district."""
+    return list(
+        User.objects.filter(is_active=True, role=Role.SUPERVISOR, area__code__in=area.path_codes)
     )
-    if case.owner_id and case.owner not in supervisors:
-        supervisors.append(case.owner)
-    return supervisors
+
+
+def overdue_recipients(case: Case, supervisors: list[User] | None = None) -> list[User]:
+    """Who hears that a case is overdue: the supervisors of its town and district, and
+    the case's owner. A sweep reporting many cases of one area passes ``supervisors``
+    (``overdue_supervisors`` of the case's area) once rather than asking per case."""
+    recipients = list(overdue_supervisors(case.area) if supervisors is None else supervisors)
+    if case.owner_id and case.owner not in recipients:
+        recipients.append(case.owner)
+    return recipients
 
 
 def judicial_confirmations_due(today: datetime.date, days_before: int):

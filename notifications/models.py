@@ -34,6 +34,9 @@ class Notification(models.Model):
     # What makes this reminder unique (e.g. "follow-up:42:u7"): the constraint, not luck,
     # is what stops two sweeps or two beat processes from sending it twice.
     dedupe_key = models.CharField(max_length=200, unique=True)
+    # How many items a digest stands for (the overdue report of a day: one notification
+    # per person, however many cases passed their limit); 1 for a single reminder.
+    item_count = models.PositiveIntegerField(_("件数"), default=1)
     created_at = models.DateTimeField(_("时间"), default=timezone.now)
     read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
 

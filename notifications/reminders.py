@@ -10,11 +10,14 @@ commit together.
 """
 
 import datetime
+from collections import defaultdict
 
 from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from cases.followups import (
     claim_overdue_report,
@@ -23,6 +26,7 @@ from cases.followups import (
     judicial_confirmations_due,
     judicial_reminder_recipient,
     overdue_recipients,
+    overdue_supervisors,
     overdue_unreported,
     reminder_recipient,
 )
@@ -34,7 +38,7 @@ from cases.petitions import (
     petitions_to_remind,
 )
 from notifications.models import Notification, NotificationKind
-from notifications.services import notify
+from notifications.services import notify, release_deliveries
 
 SWEEP_BATCH = 500
 
@@ -91,38 +95,128 @@ def sweep_due_follow_ups(now: datetime.datetime | None = None, batch: int = SWEE
             return total
 
 
-def _report_overdue(case: Case, deadline: datetime.date) -> None:
-    for recipient in overdue_recipients(case):
-        notify(
-            recipient=recipient,
-            kind=NotificationKind.CASE_OVERDUE,
-            case=case,
-            title=_("案件 %(number)s 已超过化解期限(%(deadline)s)")
-            % {"number": case.number, "deadline": deadline.isoformat()},
-            body=case.title,
-            link=f"/cases/{case.pk}/",
-            dedupe_key=f"overdue:{case.pk}:{deadline.isoformat()}:{recipient.pk}",
+# A day's overdue report lists this many cases by number; the ledger's overdue filter,
+# which the report links to, shows them all.
+OVERDUE_DIGEST_LINES = 10
+# The email/SMS of a day's overdue report waits until the sweep that makes it has
+# finished (it releases them), so it gives the day's count rather than the first batch's;
+# should that sweep die, the delivery sweep sends them after this anyway.
+OVERDUE_DIGEST_HOLD = datetime.timedelta(minutes=30)
+
+
+def _overdue_digest_key(recipient_pk, today: datetime.date) -> str:
+    return f"overdue:{today.isoformat()}:{recipient_pk}"
+
+
+def _overdue_digest_text(count: int, today: datetime.date, case: Case | None) -> dict:
+    """Title and link of a day's overdue report: one case is named and linked to; more are
+    counted and linked to the ledger's overdue filter, which lists them within the
+    reader's reach."""
+    if count == 1 and case is not None:
+        return {
+            "title": _("案件 %(number)s 已超过化解期限(%(deadline)s)")
+            % {"number": case.number, "deadline": case.due_on.isoformat()},
+            "link": reverse("cases:detail", args=[case.pk]),
+        }
+    return {
+        "title": ngettext(
+            "%(count)s 件案件已超过化解期限(%(day)s)",
+            "%(count)s 件案件已超过化解期限(%(day)s)",
+            count,
         )
+        % {"count": count, "day": today.isoformat()},
+        "link": f"{reverse('cases:list')}?overdue=on",
+    }
 
 
-def sweep_overdue_cases(today: datetime.date | None = None, batch: int = SWEEP_BATCH) -> int:
-    """Report each case that passed its time limit, once per deadline."""
+def _add_to_overdue_digest(
+    recipient, cases: list[Case], today: datetime.date, send_after: datetime.datetime
+) -> None:
+    """Put ``cases`` in the recipient's overdue report of ``today``: one notification per
+    person and day, however many cases a sweep finds (a backlog of thousands would
+    otherwise bury the inbox)."""
+    key = _overdue_digest_key(recipient.pk, today)
+    lines = [f"{case.number} {case.title}" for case in cases[:OVERDUE_DIGEST_LINES]]
+    single = cases[0] if len(cases) == 1 else None
+    notification, created = notify(
+        recipient=recipient,
+        kind=NotificationKind.CASE_OVERDUE,
+        case=single,
+        body="\n".join(lines),
+        dedupe_key=key,
+        item_count=len(cases),
+        send_after=send_after,
+        **_overdue_digest_text(len(cases), today, single),
+    )
+    if not created:
+        # Another batch (or a concurrent sweep) made today's report: add to it, under its
+        # row lock so two sweeps cannot lose each other's count.
+        notification = Notification.objects.select_for_update().get(pk=notification.pk)
+        listed = notification.body.splitlines()
+        notification.body = "\n".join(listed + lines[: max(OVERDUE_DIGEST_LINES - len(listed), 0)])
+        notification.item_count += len(cases)
+        notification.case = None
+        text = _overdue_digest_text(notification.item_count, today, None)
+        notification.title = text["title"][:200]
+        notification.link = text["link"]
+        notification.read_at = None  # news since it was read
+        notification.save(update_fields=["body", "item_count", "case", "title", "link", "read_at"])
+
+
+def sweep_overdue_cases(
+    today: datetime.date | None = None, batch: int = SWEEP_BATCH, limit: int | None = None
+) -> int:
+    """Report each case that passed its time limit, once per deadline, in one report per
+    person and day; returns how many cases were reported.
+
+    At most ``limit`` cases (FENGQIAO_OVERDUE_SWEEP_LIMIT) per run: a backlog (beat down
+    for days, old cases imported) is worked off over the next runs, so this sweep never
+    holds the reminders queue long enough to delay a follow-up reminder."""
     today = today or timezone.localdate()
+    limit = settings.FENGQIAO_OVERDUE_SWEEP_LIMIT if limit is None else limit
+    send_after = timezone.now() + OVERDUE_DIGEST_HOLD
+    supervisors: dict[int, list] = {}  # area id -> its supervisors, for this run
     total = 0
-    while True:
+    caught_up = False
+    while total < limit:
+        wanted = min(batch, limit - total)
         with transaction.atomic():
             due = list(
                 overdue_unreported(today)
                 .select_for_update(skip_locked=True, of=("self",))
-                .values_list("pk", "due_on")[:batch]
+                .values_list("pk", "due_on")[:wanted]
             )
-            for pk, deadline in due:
-                if not claim_overdue_report(pk, deadline):
-                    continue
-                _report_overdue(Case.objects.select_related("area", "owner").get(pk=pk), deadline)
-                total += 1
-        if len(due) < batch:
-            return total
+            claimed = [pk for pk, deadline in due if claim_overdue_report(pk, deadline)]
+            by_recipient: dict[int, list[Case]] = defaultdict(list)
+            people = {}
+            for case in (
+                Case.objects.filter(pk__in=claimed)
+                .select_related("area", "owner")
+                .order_by("due_on", "pk")
+            ):
+                if case.area_id not in supervisors:
+                    supervisors[case.area_id] = overdue_supervisors(case.area)
+                for recipient in overdue_recipients(case, supervisors[case.area_id]):
+                    by_recipient[recipient.pk].append(case)
+                    people[recipient.pk] = recipient
+            # In one order, so two sweeps adding to the same reports cannot deadlock.
+            for pk in sorted(by_recipient):
+                _add_to_overdue_digest(people[pk], by_recipient[pk], today, send_after)
+            total += len(claimed)
+        if len(due) < wanted:
+            caught_up = True
+            break
+    # Cut short by the limit, the day's reports will grow on the next run: their
+    # email/SMS stay held until a run has caught up (or the hold runs out).
+    if caught_up:
+        with transaction.atomic():
+            release_deliveries(
+                Notification.objects.filter(
+                    kind=NotificationKind.CASE_OVERDUE,
+                    dedupe_key__startswith=_overdue_digest_key("", today),
+                )
+            )
+    return total
 
 
 def _judicial_key(agreement: Agreement) -> str:

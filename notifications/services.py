@@ -54,8 +54,14 @@ def notify(
     body: str = "",
     case=None,
     link: str = "",
+    item_count: int = 1,
+    send_after: datetime.datetime | None = None,
 ) -> tuple[Notification, bool]:
-    """Put a notification in the recipient's inbox and queue its email/SMS, once."""
+    """Put a notification in the recipient's inbox and queue its email/SMS, once.
+
+    ``send_after`` holds the email/SMS back (a digest still being added to): the delivery
+    sweep sends it then, or whoever finishes the digest releases it sooner
+    (``release_deliveries``)."""
     try:
         with transaction.atomic():
             notification = Notification.objects.create(
@@ -66,23 +72,52 @@ def notify(
                 case=case,
                 link=link,
                 dedupe_key=dedupe_key,
+                item_count=item_count,
             )
     except IntegrityError:
         return Notification.objects.get(dedupe_key=dedupe_key), False
+    due = send_after or timezone.now()
     deliveries = []
     if recipient.email:
         deliveries.append(
-            Delivery(notification=notification, channel=Channel.EMAIL, address=recipient.email)
+            Delivery(
+                notification=notification,
+                channel=Channel.EMAIL,
+                address=recipient.email,
+                next_attempt_at=due,
+            )
         )
     if recipient.mobile:
         deliveries.append(
-            Delivery(notification=notification, channel=Channel.SMS, address=recipient.mobile)
+            Delivery(
+                notification=notification,
+                channel=Channel.SMS,
+                address=recipient.mobile,
+                next_attempt_at=due,
+            )
         )
     Delivery.objects.bulk_create(deliveries)
     ids = [d.pk for d in deliveries]
-    if ids:
+    if ids and send_after is None:
         transaction.on_commit(lambda: _queue(ids), robust=True)
     return notification, True
+
+
+def release_deliveries(notifications, now: datetime.datetime | None = None) -> int:
+    """Send now what ``notify(send_after=...)`` held back for ``notifications`` (a
+    queryset); returns how many deliveries were released."""
+    now = now or timezone.now()
+    held = Delivery.objects.filter(
+        notification__in=notifications,
+        status=DeliveryStatus.PENDING,
+        next_attempt_at__gt=now,
+        attempts=0,
+    )
+    ids = list(held.values_list("pk", flat=True))
+    if ids:
+        Delivery.objects.filter(pk__in=ids).update(next_attempt_at=now)
+        transaction.on_commit(lambda: _queue(ids), robust=True)
+    return len(ids)
 
 
 def _send(delivery: Delivery) -> None:

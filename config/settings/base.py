@@ -379,6 +379,11 @@ CELERY_BEAT_SCHEDULE = {
     "retry-deliveries": {"task": "notifications.tasks.sweep_deliveries", "schedule": 60.0},
 }
 
+# The overdue sweep reports at most this many cases per run (every ten minutes): a backlog
+# is worked off over several runs instead of holding the reminders queue, where follow-up
+# reminders wait behind it. Measured at 1M cases: see README "Reminders".
+FENGQIAO_OVERDUE_SWEEP_LIMIT = env_int("FENGQIAO_OVERDUE_SWEEP_LIMIT", 20000)
+
 # The case's owner is reminded this many days before the 30-day window for applying for
 # judicial confirmation (People's Mediation Law art. 33) closes, where the parties mean to.
 FENGQIAO_JUDICIAL_REMINDER_DAYS = env_int("FENGQIAO_JUDICIAL_REMINDER_DAYS", 7)

@@ -12,7 +12,6 @@ import datetime
 import pytest
 import time_machine
 
-from accounts.models import User
 from cases import services
 from cases.models import (
     Escalation,
@@ -353,10 +352,11 @@ def test_a_case_s_whole_follow_up_life_from_agreement_to_closing(world):
 # ---------------------------------------------------------------------------
 
 
-def overdue_reports() -> list[tuple[str, str]]:
+def overdue_reports() -> list[tuple[str, str, int | None]]:
+    """(recipient, title, case) of each overdue report in the inboxes."""
     return sorted(
         Notification.objects.filter(kind=NotificationKind.CASE_OVERDUE).values_list(
-            "recipient__username", "dedupe_key"
+            "recipient__username", "title", "case_id"
         )
     )
 
@@ -374,7 +374,7 @@ def test_an_overdue_case_is_reported_once_per_deadline_and_again_after_a_regrade
         assert sweep_overdue_cases() == 0
     with travel(local(2026, 3, 25, 8, 0)):
         assert sweep_overdue_cases() == 0
-    first = [(u, f"overdue:{case.pk}:2026-03-17:{_pk(u)}") for u in everyone]
+    first = [(u, f"案件 {case.number} 已超过化解期限(2026-03-17)", case.pk) for u in everyone]
     assert overdue_reports() == sorted(first)
 
     with travel(local(2026, 3, 25, 9, 0)):
@@ -386,13 +386,9 @@ def test_an_overdue_case_is_reported_once_per_deadline_and_again_after_a_regrade
         assert sweep_overdue_cases() == 0
     # Raised to red, the case is the town's (三三调处): the town's supervisor who raised it
     # owns it now, and is told once.
-    second = [(u, f"overdue:{case.pk}:2026-04-01:{_pk(u)}") for u in everyone[1:]]
+    second = [(u, f"案件 {case.number} 已超过化解期限(2026-04-01)", case.pk) for u in everyone[1:]]
     assert overdue_reports() == sorted(first + second)
     assert refresh(case).overdue_reported_for == datetime.date(2026, 4, 1)
-
-
-def _pk(username: str) -> int:
-    return User.objects.get(username=username).pk
 
 
 def test_a_case_that_cools_to_a_shorter_limit_already_passed_is_reported_for_the_new_deadline(
@@ -407,14 +403,13 @@ def test_a_case_that_cools_to_a_shorter_limit_already_passed_is_reported_for_the
         )
         assert sweep_overdue_cases() == 1
         assert sweep_overdue_cases() == 0
-    deadlines = {
-        key.split(":")[2]
-        for key in Notification.objects.filter(kind=NotificationKind.CASE_OVERDUE).values_list(
-            "dedupe_key", flat=True
-        )
+    # Both deadlines passed on one day: each person's report of the day counts the case
+    # twice (once per deadline) and names no single case any more.
+    reports = Notification.objects.filter(kind=NotificationKind.CASE_OVERDUE)
+    assert reports.count() == 3
+    assert set(reports.values_list("item_count", "case_id", "title")) == {
+        (2, None, "2 件案件已超过化解期限(2026-03-18)")
     }
-    assert deadlines == {"2026-03-17", "2026-03-09"}
-    assert Notification.objects.filter(kind=NotificationKind.CASE_OVERDUE).count() == 6
 
 
 def test_a_case_resolved_or_closed_is_not_reported_overdue(world):
