@@ -24,7 +24,8 @@ ROOT = benchdb.ROOT
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/fengqiao_sweeps"
 
 FOLLOW_UP_DUE = [0, 10, 100, 1_000, 10_000]
-OVERDUE_DUE = [0, 100, 1_000]
+# The fill keeps FRESH_PENDING cases pending before their deadline to make overdue.
+OVERDUE_DUE = [0, 100, 1_000, 5_000]
 DELIVERY_DUE = [0, 100, 1_000]
 
 CHUNK = 100_000  # cases per INSERT ... SELECT (for the progress line)
@@ -307,7 +308,8 @@ def fill_rows(target: int, outstanding: int) -> None:
                CASE WHEN accepted THEN committee_id END,
                CASE WHEN accepted THEN secretary_id END,
                (%(source_ids)s::bigint[])[s], (%(type_ids)s::bigint[])[t],
-               CASE fate WHEN 'backlog' THEN deadline END
+               CASE fate WHEN 'backlog' THEN deadline END,
+               '', '', '', '', 0
         FROM dated
         ORDER BY g
     """
@@ -317,7 +319,9 @@ def fill_rows(target: int, outstanding: int) -> None:
         " violence_risk, petition_risk, external_reference, failed_attempts, outcome_reason,"
         " failure_reason, routes_explained, closed_at, void_reason, voided_at, search_text,"
         " created_at, updated_at, area_id, created_by_id, numbering_area_id, organisation_id,"
-        " owner_id, source_id, dispute_type_id, overdue_reported_for"
+        " owner_id, source_id, dispute_type_id, overdue_reported_for,"
+        " resolution_action, resolution_department, resolution_means, resolution_means_detail,"
+        " term_extended_days"
     )
     started = time.perf_counter()
     for lo in range(1, target + 1, CHUNK):
@@ -342,7 +346,8 @@ def fill_rows(target: int, outstanding: int) -> None:
     # done for the other half. The outstanding visits come from ensure_pool().
     follow_up_columns = (
         "kind, due_at, done_at, performance, satisfaction, rebound_signs, flared_again,"
-        " notes, created_at, case_id, done_by_id, remind_at, reminded_at, responsible_id"
+        " notes, created_at, case_id, done_by_id, remind_at, reminded_at, responsible_id,"
+        " waive_reason"
     )
     max_id = fetch("SELECT coalesce(max(id), 0) FROM cases_case")[0][0]
     step = 200_000
@@ -352,7 +357,7 @@ def fill_rows(target: int, outstanding: int) -> None:
             INSERT INTO cases_followup ({follow_up_columns})
             SELECT k.kind, due, due - interval '2 hours', 'yes', 'satisfied', false, false,
                    '回访时双方均表示协议已履行。', due - make_interval(days => k.days),
-                   c.id, c.owner_id, due, due, c.owner_id
+                   c.id, c.owner_id, due, due, c.owner_id, ''
             FROM cases_case c
             CROSS JOIN (VALUES ('phone', 1), ('home_visit', 7)) AS k(kind, days)
             CROSS JOIN LATERAL (
@@ -374,7 +379,7 @@ def fill_rows(target: int, outstanding: int) -> None:
                CASE WHEN mod(c.id, 2) = 0 THEN 'yes' ELSE '' END,
                CASE WHEN mod(c.id, 2) = 0 THEN 'satisfied' ELSE '' END,
                false, false, '', due - interval '1 day', c.id,
-               CASE WHEN mod(c.id, 2) = 0 THEN c.owner_id END, due, due, c.owner_id
+               CASE WHEN mod(c.id, 2) = 0 THEN c.owner_id END, due, due, c.owner_id, ''
         FROM cases_case c
         CROSS JOIN LATERAL (
             SELECT {local("c.received_on + 11", "10:00")} AS due
@@ -389,12 +394,13 @@ def fill_rows(target: int, outstanding: int) -> None:
     execute(
         f"""
         INSERT INTO notifications_notification
-            (kind, title, body, link, dedupe_key, created_at, read_at, case_id, recipient_id)
+            (kind, title, body, link, dedupe_key, created_at, read_at, case_id, recipient_id,
+             item_count)
         SELECT 'follow_up_due', '上门走访:' || c.number || ' 应于 '
                    || to_char(c.received_on + 17, 'YYYY-MM-DD') || ' 10:00 前完成',
                c.title, '/cases/' || c.id || '/', 'history:follow-up:' || c.id,
                {local("c.received_on + 17", "08:00")},
-               {local("c.received_on + 17", "09:00")}, c.id, c.owner_id
+               {local("c.received_on + 17", "09:00")}, c.id, c.owner_id, 1
         FROM cases_case c
         WHERE c.status = 'closed' AND c.owner_id IS NOT NULL
         """,
@@ -517,9 +523,9 @@ def ensure_pool(outstanding: int, now) -> None:
             )
             INSERT INTO cases_followup (kind, due_at, done_at, performance, satisfaction,
                 rebound_signs, flared_again, notes, created_at, case_id, done_by_id, remind_at,
-                reminded_at, responsible_id)
+                reminded_at, responsible_id, waive_reason)
             SELECT kind, {FUTURE}, NULL, '', '', false, false, '', %(now)s, case_id, NULL,
-                   {FUTURE}, NULL, owner_id
+                   {FUTURE}, NULL, owner_id, ''
             FROM slots JOIN resolved USING (r)
             """,
             {"now": now, "kinds": POOL_KINDS, "resolved": resolved, "outstanding": outstanding},
@@ -698,8 +704,8 @@ class DeliveriesDue:
         user = User.objects.get(username="shuji")
         execute(
             "INSERT INTO notifications_notification (kind, title, body, link, dedupe_key,"
-            " created_at, case_id, recipient_id)"
-            " SELECT 'escalation', '上报待接收', '', '', 'bench-run:' || i, %(now)s, NULL, %(u)s"
+            " created_at, case_id, recipient_id, item_count)"
+            " SELECT 'escalation', '上报待接收', '', '', 'bench-run:' || i, %(now)s, NULL, %(u)s, 1"
             " FROM generate_series(1, %(n)s) AS i",
             {"now": now, "n": count, "u": user.pk},
         )
@@ -895,6 +901,8 @@ def run(args) -> None:
         (CasesOverdue(), OVERDUE_DUE),
         (DeliveriesDue(), DELIVERY_DUE),
     ):
+        if args.only and args.only not in sweep.name:
+            continue
         results[sweep.name] = (sweep, measure(sweep, due, args.repeat))
     print("load average after: " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
     print(
@@ -917,6 +925,7 @@ def main() -> None:
         help="follow-up visits waiting for their reminder",
     )
     parser.add_argument("--repeat", type=int, default=3, help="timed runs per due count")
+    parser.add_argument("--only", help="run only the sweeps whose name contains this")
     args = parser.parse_args()
     setup_django()
     run(args)
