@@ -213,9 +213,7 @@ def repeat_disputes_for(
     pair_ids = {
         case_id
         for case_id, sides in sides_in_case.items()
-        if any(
-            a != r for a in sides[PartyRole.APPLICANT] for r in sides[PartyRole.RESPONDENT]
-        )
+        if any(a != r for a in sides[PartyRole.APPLICANT] for r in sides[PartyRole.RESPONDENT])
     }
     found = {
         case.pk: case
@@ -244,7 +242,9 @@ def repeat_case_ids(cases, *, within) -> set[int]:
     already seen in an earlier case ``within``: the ledger's badge, one query a page."""
     cases = list(cases)
     keyed = [
-        (case, party, PersonKey.of(party, case.area)) for case in cases for party in case.parties.all()
+        (case, party, PersonKey.of(party, case.area))
+        for case in cases
+        for party in case.parties.all()
     ]
     rows = matching_parties([key for _case, _party, key in keyed], within=within)
     if not rows:

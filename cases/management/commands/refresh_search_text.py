@@ -18,9 +18,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, batch_size, after, **options):
         started, done = time.monotonic(), 0
-        for last, count in refresh_search_texts(
-            Case, Party, batch_size=batch_size, after=after
-        ):
+        for last, count in refresh_search_texts(Case, Party, batch_size=batch_size, after=after):
             done += count
             rate = done / max(time.monotonic() - started, 1e-9)
             self.stdout.write(f"{done:,} cases, last id {last} ({rate:,.0f}/s)")
