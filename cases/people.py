@@ -237,10 +237,15 @@ def repeat_disputes_for(
     )
 
 
-def repeat_case_ids(cases, *, within) -> set[int]:
+def repeat_case_ids(cases, *, within, months: int = REPEAT_MONTHS) -> set[int]:
     """Of these cases (with their parties and area loaded), the ids of those with a party
-    already seen in an earlier case ``within``: the ledger's badge, one query a page."""
+    already in an earlier case ``within`` received in the ``months`` before: the ledger's
+    badge (one query a page) and the statistics' repeat rate."""
     cases = list(cases)
+    if not cases:
+        return set()
+    earliest = add_months(min(case.received_on for case in cases), -months)
+    within = within.filter(received_on__gte=earliest)
     keyed = [
         (case, party, PersonKey.of(party, case.area))
         for case in cases
@@ -257,6 +262,7 @@ def repeat_case_ids(cases, *, within) -> set[int]:
             row["case_id"] != case.pk
             and row["pk"] != party.pk
             and (row["case__received_on"], row["case_id"]) < (case.received_on, case.pk)
+            and row["case__received_on"] >= add_months(case.received_on, -months)
             and key.matches(row)
             for row in rows
         ):
