@@ -113,8 +113,16 @@ def matching_parties(keys, *, within) -> list[dict]:
     keys = [key for key in keys if key is not None]
     if not keys:
         return []
+    # The same test again on the party's own columns alone, so the planner reads the
+    # three party indexes first (a bitmap OR) whatever it makes of the joined rule.
+    narrow = [
+        Q(id_number_index__in={k.id_number_index for k in keys if k.id_number_index}),
+        Q(mobile_index__in={k.mobile_index for k in keys if k.mobile_index}),
+        Q(name__in={k.name for k in keys if not (k.id_number_index or k.mobile_index)}),
+    ]
     return list(
-        Party.objects.filter(reduce(operator.or_, (key.q() for key in keys)))
+        Party.objects.filter(reduce(operator.or_, narrow))
+        .filter(reduce(operator.or_, (key.q() for key in keys)))
         .filter(case__in=within.not_voided().values("pk"))
         .values(*_ROW_FIELDS)
     )
