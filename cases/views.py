@@ -67,6 +67,10 @@ def case_list(request):
     )
 
 
+# The registration form's "register all the same" button, sent only from the check step.
+CONFIRM_REPEATS = "confirm_repeats"
+
+
 @login_required
 def case_create(request):
     if not role_allows(request.user, Action.REGISTER):
@@ -105,10 +109,6 @@ def case_create(request):
         "cases/case_form.html",
         {"form": form, "parties": parties, "repeats": repeats, "confirm_name": CONFIRM_REPEATS},
     )
-
-
-# The registration form's "register all the same" button, sent only from the check step.
-CONFIRM_REPEATS = "confirm_repeats"
 
 
 @login_required
