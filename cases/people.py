@@ -113,16 +113,20 @@ def matching_parties(keys, *, within) -> list[dict]:
     keys = [key for key in keys if key is not None]
     if not keys:
         return []
-    # The same test again on the party's own columns alone, so the planner reads the
-    # three party indexes first (a bitmap OR) whatever it makes of the joined rule.
-    narrow = [
-        Q(id_number_index__in={k.id_number_index for k in keys if k.id_number_index}),
-        Q(mobile_index__in={k.mobile_index for k in keys if k.mobile_index}),
-        Q(name__in={k.name for k in keys if not (k.id_number_index or k.mobile_index)}),
-    ]
+    # ``PersonKey.q`` for many keys at once: the number keys as two IN lists (one index
+    # lookup each), the name keys one by one (each needs its village); and the names
+    # again on the party's own column, so the planner reads the party indexes first.
+    ids = {k.id_number_index for k in keys if k.id_number_index}
+    mobiles = {k.mobile_index for k in keys if k.mobile_index and not k.id_number_index}
+    by_name = [k for k in keys if not (k.id_number_index or k.mobile_index)]
+    narrow = Q(id_number_index__in=ids) | Q(mobile_index__in=mobiles)
+    rule = narrow
+    if by_name:
+        narrow |= Q(name__in={k.name for k in by_name})
+        rule = reduce(operator.or_, (k.q() for k in by_name), rule)
     return list(
-        Party.objects.filter(reduce(operator.or_, narrow))
-        .filter(reduce(operator.or_, (key.q() for key in keys)))
+        Party.objects.filter(narrow)
+        .filter(rule)
         .filter(case__in=within.not_voided().values("pk"))
         .values(*_ROW_FIELDS)
     )
