@@ -88,6 +88,8 @@ def repeat_rates_for(area: Area, period: Period) -> RepeatRates:
             if child is not None:
                 by_area[child.pk][0] += 1
                 by_area[child.pk][1] += hit
+        if len(cases) < BATCH:
+            break  # the last batch: no need to ask for an empty one
     return RepeatRates(
         overall=RepeatRow(str(_("合计")), *overall),
         by_area=[RepeatRow(child.name, *by_area[child.pk]) for child in children],
