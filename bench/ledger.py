@@ -88,7 +88,12 @@ def pick_inputs() -> dict:
         .first()
     )
     latest = recent.received_on  # today, or close to it
+    from cases.search import name_pinyin
+
+    pinyin, initials = name_pinyin(name3)[:2]
     return {
+        "pinyin": pinyin,  # name3 typed in pinyin (its surname reading)
+        "initials": initials,
         "name3": name3,
         "name2": name2,
         "number_prefix": number_prefix,
@@ -118,6 +123,8 @@ def scenarios(inputs: dict) -> list[Scenario]:
         (f"q={inputs['name2']} (name)", {"q": inputs["name2"]}),
         (f"q={inputs['number_prefix']}", {"q": inputs["number_prefix"]}),
         (f"q={inputs['word']} (summary)", {"q": inputs["word"]}),
+        (f"q={inputs['pinyin']} (pinyin)", {"q": inputs["pinyin"]}),
+        (f"q={inputs['initials']} (initials)", {"q": inputs["initials"]}),
         ("list page=50", {"page": 50}),
     ]
     found = [
@@ -146,6 +153,7 @@ def scenarios(inputs: dict) -> list[Scenario]:
         ("API dispute_type=neighbours", {"dispute_type": inputs["dispute_type"]}),
         ("API overdue=true", {"overdue": "true"}),
         (f"API q={inputs['number_prefix']}", {"q": inputs["number_prefix"]}),
+        (f"API q={inputs['pinyin']} (pinyin)", {"q": inputs["pinyin"]}),
     ]
     found += [
         Scenario(name, user, api, params, goal_ms=GOAL_MS, api=True)
@@ -173,6 +181,7 @@ def scenarios(inputs: dict) -> list[Scenario]:
         (f"admin q={inputs['number_prefix']}", {"q": inputs["number_prefix"]}),
         (f"admin q={inputs['name3']} (name)", {"q": inputs["name3"]}),
         (f"admin q={inputs['name2']} (name)", {"q": inputs["name2"]}),
+        (f"admin q={inputs['pinyin']} (pinyin)", {"q": inputs["pinyin"]}),
     ]
     found += [
         Scenario(name, user, changelist, params, goal_ms=ADMIN_GOAL_MS, admin=True)

@@ -14,7 +14,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
-from cases import selectors, services
+from cases import people, selectors, services
 from cases.filters import CaseFilter
 from cases.models import (
     Agreement,
@@ -35,6 +35,7 @@ from cases.serializers import (
     AgreementSerializer,
     AgreementSignSerializer,
     AgreementUpdateSerializer,
+    CaseCreatedSerializer,
     CaseCreateSerializer,
     CaseDetailSerializer,
     CaseSerializer,
@@ -207,7 +208,7 @@ class CaseViewSet(
         # JSON only: a form cannot carry the list of parties, which is required.
         request={"application/json": CaseCreateSerializer},
         responses={
-            201: CaseDetailSerializer,
+            201: CaseCreatedSerializer,
             422: OpenApiResponse(
                 ErrorSerializer, description="该 Idempotency-Key 已用于内容不同的请求"
             ),
@@ -232,7 +233,14 @@ class CaseViewSet(
         except services.IdempotencyKeyReused as exc:
             raise Unprocessable(exc.message, exc.code) from exc
         headers = {} if registration.created else {"Idempotent-Replayed": "true"}
-        return self._detail(registration.case, status.HTTP_201_CREATED, headers)
+        response = self._detail(registration.case, status.HTTP_201_CREATED, headers)
+        # Never a refusal: the sender is told which earlier cases it may see concern the
+        # same people, as the registration page shows before saving.
+        case = registration.case
+        response.data["repeat_disputes"] = people.repeat_disputes_for(
+            case.parties.all(), user=request.user, area=case.area, exclude_case=case
+        ).as_data()
+        return response
 
     @extend_schema(
         summary="随手调:网格员当场调解成功的蓝色纠纷,一次登记、受理、记录调解和口头协议",

@@ -32,7 +32,14 @@ def case_list(*, user: User, params, request=None) -> tuple[CaseFilter, CaseQuer
     """The ledger: the user's cases, filtered, with what each row shows fetched up front."""
     queryset = visible_cases(user).select_related("area", "source", "dispute_type", "owner")
     queryset = queryset.prefetch_related(
-        Prefetch("parties", queryset=Party.objects.only("id", "case_id", "name", "role"))
+        # The blind indexes recognise a party in other cases (the repeat badge) without
+        # decrypting a number.
+        Prefetch(
+            "parties",
+            queryset=Party.objects.only(
+                "id", "case_id", "name", "role", "id_number_index", "mobile_index"
+            ),
+        )
     )
     # Always bound, so the default (voided cases hidden) applies to an empty query too.
     case_filter = CaseFilter(params or {}, queryset=queryset, request=request)

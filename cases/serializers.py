@@ -366,6 +366,34 @@ class CaseDetailSerializer(CaseSerializer):
         return RefusalSerializer(refusal).data if refusal is not None else None
 
 
+class RepeatCaseSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    number = serializers.CharField()
+
+
+class RepeatPartySerializer(serializers.Serializer):
+    position = serializers.IntegerField(help_text="当事人在登记列表中的序号(从0起)")
+    name = serializers.CharField()
+    cases = RepeatCaseSerializer(many=True)
+
+
+class RepeatDisputesSerializer(serializers.Serializer):
+    """``cases.people.Repeats.as_data``: only cases the caller may see."""
+
+    months = serializers.IntegerField()
+    parties = RepeatPartySerializer(many=True)
+    same_pair = RepeatCaseSerializer(many=True, help_text="申请人与被申请人此前同在的案件")
+
+
+class CaseCreatedSerializer(CaseDetailSerializer):
+    """The registered case, and the earlier disputes of its parties the caller may see."""
+
+    repeat_disputes = RepeatDisputesSerializer(read_only=True)
+
+    class Meta(CaseDetailSerializer.Meta):
+        fields = [*CaseDetailSerializer.Meta.fields, "repeat_disputes"]
+
+
 # ---------------------------------------------------------------------------
 # Workflow steps
 # ---------------------------------------------------------------------------

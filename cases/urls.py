@@ -32,6 +32,7 @@ urlpatterns = [
     path("<int:pk>/extend-term/", views.case_extend_term, name="extend_term"),
     path("<int:pk>/petition/extend/", views.petition_extend, name="extend_petition"),
     path("parties/<int:pk>/reveal/<str:field>/", views.party_reveal, name="party_reveal"),
+    path("parties/<int:pk>/person/", views.person_detail, name="person"),
     path("<int:pk>/attachments/new/", attachment_views.attachment_upload, name="attachment_upload"),
     path(
         "attachments/<int:pk>/download/",

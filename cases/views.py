@@ -16,8 +16,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from cases import attachment_views, followups, forms, selectors, services
+from cases import attachment_views, followups, forms, people, selectors, services
 from cases.models import Escalation, EscalationStatus, Status
+from cases.outcomes import outcome_of
 from cases.policy import Action, role_allows, user_may
 from cases.services import available_actions
 from cases.signing import default_sealing_committee, written_signing_state
@@ -41,6 +42,11 @@ def case_list(request):
     )
     if bad_cursor:
         messages.warning(request, _("翻页链接无效,已回到第一页。"))
+    # The page's rows once, so the repeat badge's single query can look at their parties.
+    page.object_list = list(page.object_list)
+    repeat_ids = people.repeat_case_ids(
+        page.object_list, within=selectors.visible_cases(request.user)
+    )
     query = request.GET.copy()
     for param in ("page", AFTER_PARAM, BEFORE_PARAM):
         query.pop(param, None)
@@ -54,10 +60,15 @@ def case_list(request):
             "page": page,
             "query": query.urlencode(),
             "exact_count_query": exact_query.urlencode(),
+            "repeat_ids": repeat_ids,
             "may_register": role_allows(request.user, Action.REGISTER),
             "may_settle_on_spot": role_allows(request.user, Action.SETTLE_ON_SPOT),
         },
     )
+
+
+# The registration form's "register all the same" button, sent only from the check step.
+CONFIRM_REPEATS = "confirm_repeats"
 
 
 @login_required
@@ -67,22 +78,37 @@ def case_create(request):
     if request.method == "POST":
         form = forms.CaseForm(request.POST, user=request.user)
         parties = forms.PartyFormSet(request.POST, prefix="parties", initial=forms.PARTY_INITIAL)
+        repeats = None
         if form.is_valid() and parties.is_valid():
-            try:
-                case = services.case_register(
-                    by=request.user, data=form.cleaned_data, parties=parties.party_rows()
+            if not request.POST.get(CONFIRM_REPEATS):
+                # The check step: earlier disputes of these people are shown before the
+                # case is saved; confirming registers it all the same (never a block).
+                repeats = people.repeat_disputes_for(
+                    parties.party_rows(), user=request.user, area=form.cleaned_data["area"]
                 )
-            except ValidationError as error:
-                show_refusal(form, error, formsets={"parties": parties})
-            else:
-                messages.success(request, _("案件 %(number)s 已登记。") % {"number": case.number})
-                return redirect("cases:detail", pk=case.pk)
+            if not repeats:
+                try:
+                    case = services.case_register(
+                        by=request.user, data=form.cleaned_data, parties=parties.party_rows()
+                    )
+                except ValidationError as error:
+                    show_refusal(form, error, formsets={"parties": parties})
+                else:
+                    messages.success(
+                        request, _("案件 %(number)s 已登记。") % {"number": case.number}
+                    )
+                    return redirect("cases:detail", pk=case.pk)
         forms.label_party_roles(parties, form.cleaned_data.get("source"))
     else:
         form = forms.CaseForm(user=request.user)
         parties = forms.PartyFormSet(prefix="parties", initial=forms.PARTY_INITIAL)
         forms.label_party_roles(parties, None)
-    return render(request, "cases/case_form.html", {"form": form, "parties": parties})
+        repeats = None
+    return render(
+        request,
+        "cases/case_form.html",
+        {"form": form, "parties": parties, "repeats": repeats, "confirm_name": CONFIRM_REPEATS},
+    )
 
 
 @login_required
@@ -410,6 +436,28 @@ def agreement_print(request, pk):
             "committee": agreement.seal_organisation or default_sealing_committee(case),
             "parties": parties,
             "show_id_numbers": show_id_numbers,
+        },
+    )
+
+
+@login_required
+def person_detail(request, pk):
+    """Every dispute of a party's person the user may see (404 when the party's own case
+    is out of sight); the person is recognised as at registration (``cases.people``)."""
+    party = selectors.party_get(user=request.user, pk=pk)
+    cases = list(people.person_cases(party, user=request.user))
+    return render(
+        request,
+        "cases/person_detail.html",
+        {
+            "party": party,
+            "case": party.case,
+            "rows": [
+                (case, outcome_of(case.status, case.failure_reason, case.resolution_means))
+                for case in cases
+            ],
+            "may_reveal_id": user_may(request.user, Action.REVEAL_ID_NUMBER, party.case),
+            "may_reveal_mobile": user_may(request.user, Action.REVEAL_MOBILE, party.case),
         },
     )
 

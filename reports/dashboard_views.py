@@ -73,6 +73,8 @@ def dashboard(request):
                 "area_name": stats.area.full_name(),
                 "download_url": _ledger_download_url(stats.area, stats.period),
                 "sections": _sections(figures),
+                "repeats": statistics.repeat_rates_for(stats.area, stats.period),
+                "repeat_note": statistics.REPEAT_NOTE,
             }
         )
     return render(request, "reports/dashboard.html", context)

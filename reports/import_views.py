@@ -76,7 +76,13 @@ def ledger_import(request):
                     "file_name": result.file_name,
                     "ignored_columns": result.ignored_columns,
                     "cases": [
-                        {"pk": c.pk, "number": c.number, "title": c.title, "line": c.line}
+                        {
+                            "pk": c.pk,
+                            "number": c.number,
+                            "title": c.title,
+                            "line": c.line,
+                            "repeats": c.repeats,
+                        }
                         for c in result.cases
                     ],
                 }

@@ -4,6 +4,8 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from cases import services
@@ -71,13 +73,21 @@ class MaskedPartyNumbersMixin:
     def masked_mobile(self, party):
         return party.masked_mobile
 
+    @admin.display(description=_("此人全部纠纷"))
+    def person_link(self, party):
+        if party is None or party.pk is None:
+            return "—"
+        return format_html(
+            '<a href="{}">{}</a>', reverse("cases:person", args=[party.pk]), _("查看")
+        )
+
 
 PARTY_FIELDSETS = [
     (
         None,
         {
             "fields": [
-                ("role", "name", "gender"),
+                ("role", "name", "gender", "person_link"),
                 ("masked_id_number", "new_id_number"),
                 ("masked_mobile", "new_mobile"),
                 "address",
@@ -101,7 +111,7 @@ class PartyInline(MaskedPartyNumbersMixin, ScopedInlineMixin, admin.StackedInlin
     model = Party
     form = PartyAdminForm
     fieldsets = PARTY_FIELDSETS
-    readonly_fields = ("masked_id_number", "masked_mobile")
+    readonly_fields = ("masked_id_number", "masked_mobile", "person_link")
 
     def parent_editable(self, request, parent):
         return parent is None or case_editable(request.user, parent)
@@ -117,6 +127,7 @@ class PartyAdmin(MaskedPartyNumbersMixin, CaseChildScopedMixin, ScopedAdminMixin
         "masked_id_number",
         "masked_mobile",
         "refused_mediation",
+        "person_link",
     )
     list_select_related = ("case",)
     list_filter = ("role", "refused_mediation", "is_minor")
@@ -124,7 +135,7 @@ class PartyAdmin(MaskedPartyNumbersMixin, CaseChildScopedMixin, ScopedAdminMixin
     search_fields = ("name", "case__number")
     search_help_text = _("按当事人姓名、案件编号开头,或完整的身份证号码、手机号码搜索。")
     fieldsets = [(None, {"fields": ["case"]}), *PARTY_FIELDSETS]
-    readonly_fields = ("case", "masked_id_number", "masked_mobile")
+    readonly_fields = ("case", "masked_id_number", "masked_mobile", "person_link")
     allow_add = False  # parties are added with their case, on the case's page
 
     def get_queryset(self, request):

@@ -140,6 +140,9 @@ class Party(models.Model):
                 name="party_mobile_index",
                 condition=~models.Q(mobile_index=""),
             ),
+            # A person without numbers is recognised by name within a village
+            # (cases.people): the name narrows to a handful of rows first.
+            models.Index(fields=["name"], name="party_name_idx"),
         ]
 
     def __str__(self) -> str:

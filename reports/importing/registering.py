@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from cases import services
+from cases import people, services
 from reports.columns import COLUMN_BY_KEY
 from reports.importing.reading import read_ledger_file
 from reports.importing.results import ImportedCase, ImportFileError, ImportResult, Problem
@@ -56,6 +56,8 @@ def import_ledger(*, by, content: bytes, file_name: str, dry_run: bool = False) 
         if result.problems or dry_run:
             # Nothing of the file stays: cases, parties, history, case numbers.
             transaction.set_rollback(True)
+    if result.ok:
+        result.repeat_rows = [case for case in imported if case.repeats]
     if result.ok and not dry_run:
         result.cases = imported
     return result
@@ -77,7 +79,19 @@ def _register(row: Row, by, file_name: str, imported: list[ImportedCase]) -> Non
         row.problems.append(Problem(row.line, "", str(error) or _("您没有权限登记案件。")))
     else:
         if not row.problems:
-            imported.append(ImportedCase(case.pk, case.number, case.title, row.line))
+            # Earlier rows of the same file count too: they are registered by now.
+            repeats = people.repeat_disputes_for(
+                case.parties.all(), user=by, area=case.area, exclude_case=case
+            )
+            imported.append(
+                ImportedCase(
+                    case.pk,
+                    case.number,
+                    case.title,
+                    row.line,
+                    repeats.as_data() if repeats else None,
+                )
+            )
 
 
 def _duplicate(

@@ -31,6 +31,9 @@ class ImportedCase:
     number: str
     title: str
     line: int
+    # cases.people.Repeats.as_data of the row's parties (earlier cases the importer may
+    # see), or None when there are none.
+    repeats: dict | None = None
 
 
 @dataclass
@@ -42,6 +45,8 @@ class ImportResult:
     cases: list[ImportedCase] = field(default_factory=list)  # kept only when imported
     ignored_columns: list[str] = field(default_factory=list)
     header_line: int | None = None
+    # The rows whose parties have earlier disputes, also on a dry run (the check).
+    repeat_rows: list[ImportedCase] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:

@@ -22,8 +22,9 @@ same on the raw tables, for the tests and the benchmark's spot check.
 
 **Where things are.** ``cohort`` (the cohort, rates, the overdue day), ``specs`` (every
 figure's definition), ``figures`` (the figures of a period and the headlines),
-``breakdowns``, ``trend``, ``page`` (the dashboard's whole) and ``sheet`` (the workbook's
-statistics sheet).
+``breakdowns``, ``trend``, ``page`` (the dashboard's whole), ``sheet`` (the workbook's
+statistics sheet) and ``repeats`` (the repeat-dispute rate: not from the rollups, it
+compares people across cases).
 """
 
 from reports.statistics.breakdowns import (
@@ -49,6 +50,7 @@ from reports.statistics.figures import (
     headlines_for,
 )
 from reports.statistics.page import Statistics, statistics_for
+from reports.statistics.repeats import REPEAT_NOTE, RepeatRates, RepeatRow, repeat_rates_for
 from reports.statistics.sheet import SheetRow, statistics_sheet_rows
 from reports.statistics.specs import FIGURE_SPECS, HEADLINE_KEYS, SPECS, FigureSpec
 from reports.statistics.trend import TrendPoint, trend_for
@@ -58,6 +60,7 @@ __all__ = [
     "COHORT_NOTE",
     "FIGURE_SPECS",
     "HEADLINE_KEYS",
+    "REPEAT_NOTE",
     "SPECS",
     "Breakdown",
     "BreakdownRow",
@@ -65,6 +68,8 @@ __all__ = [
     "Figure",
     "FigureSpec",
     "Headline",
+    "RepeatRates",
+    "RepeatRow",
     "SheetRow",
     "Statistics",
     "TrendPoint",
@@ -77,6 +82,7 @@ __all__ = [
     "outcome_rows",
     "overdue_as_of",
     "rate",
+    "repeat_rates_for",
     "statistics_for",
     "statistics_sheet_rows",
     "trend_for",

@@ -308,7 +308,8 @@ def test_case_registration_documents_the_idempotency_key_header(schema):
     ]
     assert set(operation["responses"]) == {"201", "400", "401", "403", "415", "422", "429"}
     assert operation["responses"]["201"]["content"]["application/json"]["schema"] == {
-        "$ref": "#/components/schemas/CaseDetail"
+        # The case as CaseDetail describes it, plus the earlier disputes of its parties.
+        "$ref": "#/components/schemas/CaseCreated"
     }
 
 

@@ -77,6 +77,7 @@ OBJECT_FOR_ROUTE = {
     "cases:extend_term": "case",
     "cases:extend_petition": "case",
     "cases:party_reveal": "party",
+    "cases:person": "party",
     "cases:attachment_upload": "case",
     "cases:attachment_download": "attachment",
     "cases:attachment_void": "attachment",

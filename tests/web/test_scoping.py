@@ -127,8 +127,11 @@ def test_every_case_page_of_the_url_conf_is_checked_for_scoping():
     # Attachments (upload, download, void) have their 404s in tests/cases/test_attachments.py,
     # which also keeps uploads in a temporary private folder.
     attachment_pages = {"attachment_upload", "attachment_download", "attachment_void"}
+    # Party pages (the reveal, the person page) are keyed by a party: their 404s are
+    # below and in tests/web/test_repeat_disputes_pages.py.
     case_pages = {p.name for p in urlpatterns if "<int:pk>" in str(p.pattern)} - {
         "party_reveal",
+        "person",
         *attachment_pages,
     }
     assert case_pages == set(CASE_PAGES)

@@ -1,0 +1,72 @@
+"""The statistics' repeat-dispute rate by area and dispute type, on a known fixture."""
+
+import datetime
+from decimal import Decimal
+
+from django.urls import reverse
+
+from cases.models import DisputeType
+from reports.periods import Period
+from reports.statistics import repeat_rates_for
+from tests.factories import make_id_number, register_case
+
+ID_ZHANG = make_id_number(datetime.date(1970, 1, 1), 111)
+TODAY = datetime.date.today()
+
+
+def sides(applicant, respondent, **applicant_numbers):
+    return [
+        {"role": "applicant", "name": applicant, **applicant_numbers},
+        {"role": "respondent", "name": respondent},
+    ]
+
+
+def fixture(world):
+    long_ago = TODAY - datetime.timedelta(days=100)
+    # Earlier, outside the period: 张三 in village A, and 钱七 in the other town.
+    register_case(
+        world.secretary_a, parties=sides("张三", "李四", id_number=ID_ZHANG), received_on=long_ago
+    )
+    register_case(world.secretary_b, parties=sides("钱七", "孙八"), received_on=long_ago)
+    # In the period, in 枫桥镇.
+    register_case(world.secretary_a, parties=sides("张三", "王五", id_number=ID_ZHANG))  # repeat
+    register_case(world.secretary_a, parties=sides("甲某", "乙某"))
+    register_case(
+        world.secretary_a2,
+        parties=sides("钱七", "丙某"),  # 钱七 of 赵家镇 is another town's: not counted
+        dispute_type=DisputeType.objects.get(code="neighbours"),
+    )
+
+
+def test_the_repeat_rate_counts_a_known_fixture_by_area_and_type(world):
+    fixture(world)
+
+    rates = repeat_rates_for(world.town_a, Period(TODAY - datetime.timedelta(days=10), TODAY))
+
+    assert (rates.overall.total, rates.overall.repeats) == (3, 1)
+    assert [(r.label, r.total, r.repeats) for r in rates.by_area] == [
+        ("枫源村", 2, 1),
+        ("陈家村", 1, 0),
+    ]
+    by_type = {r.label: (r.total, r.repeats, r.repeat_rate) for r in rates.by_type}
+    assert by_type["房屋宅基地"] == (2, 1, Decimal("0.5000"))
+    assert by_type["邻里"] == (1, 0, Decimal("0"))
+
+
+def test_the_dashboard_shows_the_repeat_rate_table(client, world):
+    fixture(world)
+    client.force_login(world.supervisor_a)
+
+    response = client.get(
+        reverse("reports:dashboard"),
+        {
+            "area": world.town_a.code,
+            "start": (TODAY - datetime.timedelta(days=10)).isoformat(),
+            "end": TODAY.isoformat(),
+        },
+    )
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "重复纠纷率" in page
+    assert response.context["repeats"].overall.repeats == 1
