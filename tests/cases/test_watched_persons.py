@@ -12,7 +12,9 @@ from django.utils import timezone
 
 from cases import services
 from cases.models import (
+    Case,
     CaseEvent,
+    DisputeType,
     EventKind,
     Grade,
     HandlingLevel,
@@ -25,7 +27,13 @@ from cases.watch import reviews_due, visible_watched_persons
 from common.validators import mask_id_number
 from notifications.models import Notification, NotificationKind
 from notifications.reminders import sweep_watch_reviews
-from tests.factories import make_id_number, party_rows, register_case, watch_flag
+from tests.factories import (
+    MediatorFactory,
+    make_id_number,
+    party_rows,
+    register_case,
+    watch_flag,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -378,3 +386,24 @@ def test_the_due_list_holds_the_area_s_active_flags_whose_date_has_come(world):
 
     assert list(reviews_due(world.secretary_a, timezone.localdate())) == [due]
     assert set(reviews_due(world.supervisor_district, timezone.localdate())) == {due, elsewhere}
+
+
+def test_a_flagged_person_s_dispute_cannot_be_settled_on_the_spot_and_nothing_is_written(world):
+    MediatorFactory(name="网格员老周", area=world.grid_a, user=world.grid_member_a)
+    watch_flag(world.secretary_a, mobile="13912345678")
+
+    with pytest.raises(ValidationError) as refused:
+        services.case_settle_on_spot(
+            by=world.grid_member_a,
+            data={
+                "area": world.grid_a,
+                "dispute_type": DisputeType.objects.get(code="neighbours"),
+                "summary": "两家因晾衣绳占道发生口角。",
+            },
+            parties=[{"name": "王大山", "mobile": "13912345678"}, {"name": "李二婶"}],
+            terms="互相道歉。",
+        )
+
+    message = refused.value.message_dict["grade"][0]
+    assert "不能随手调" in message and "重点人员" not in message
+    assert not Case.objects.exists()
