@@ -7,7 +7,7 @@ import datetime
 import pytest
 from auditlog.models import LogEntry
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from cases import services
@@ -407,3 +407,24 @@ def test_a_flagged_person_s_dispute_cannot_be_settled_on_the_spot_and_nothing_is
     message = refused.value.message_dict["grade"][0]
     assert "不能随手调" in message and "重点人员" not in message
     assert not Case.objects.exists()
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the append-only triggers are PostgreSQL's"
+)
+def test_the_database_refuses_to_change_or_delete_a_logged_look(world):
+    flag = watch_flag(world.secretary_a)
+    services.watched_person_view(by=world.clerk_a, watched_person=flag)
+
+    for attempt in (
+        lambda: WatchedPersonAccess.objects.update(user=world.secretary_a),
+        lambda: WatchedPersonAccess.objects.all().delete(),
+    ):
+        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+            attempt()
+    with pytest.raises(DatabaseError, match="TRUNCATE"), transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL fengqiao.audit_maintenance = 'off'")
+            cursor.execute("TRUNCATE cases_watchedpersonaccess")
+
+    assert WatchedPersonAccess.objects.get().user == world.clerk_a

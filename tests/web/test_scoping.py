@@ -127,9 +127,12 @@ def test_every_case_page_of_the_url_conf_is_checked_for_scoping():
     # Attachments (upload, download, void) have their 404s in tests/cases/test_attachments.py,
     # which also keeps uploads in a temporary private folder.
     attachment_pages = {"attachment_upload", "attachment_download", "attachment_void"}
+    # A 重点人员 flag's pages are scoped by the flag's village: tests/web/test_watch_pages.py.
+    watch_pages = {"watch_detail", "watch_review", "watch_lift"}
     case_pages = {p.name for p in urlpatterns if "<int:pk>" in str(p.pattern)} - {
         "party_reveal",
         *attachment_pages,
+        *watch_pages,
     }
     assert case_pages == set(CASE_PAGES)
 
