@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
 from cases.models import Party, WatchedPerson
+from cases.selectors import cases_in_reach
 from common.personal_data import blind_index
 from grids.models import Area, AreaLevel
 
@@ -64,6 +65,13 @@ def visible_watched_persons(user) -> QuerySet:
 def watched_person_get(*, user, pk) -> WatchedPerson:
     """A flag the user may see, or 404: the same answer whether it exists elsewhere or not."""
     return get_object_or_404(visible_watched_persons(user), pk=pk)
+
+
+def grade_decisions_shown(user, flag: WatchedPerson) -> QuerySet:
+    """What the flag did to new cases, for the flag's page: only cases the user may see."""
+    return flag.grade_decisions.filter(case__in=cases_in_reach(user)).select_related(
+        "case", "party", "decided_by"
+    )
 
 
 def reviews_due(user, today) -> QuerySet:

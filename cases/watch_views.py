@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from cases import forms, services
 from cases.watch import (
+    grade_decisions_shown,
     may_keep_watch_list,
     may_see_watch_list,
     reviews_due,
@@ -78,6 +79,7 @@ def _detail(request, flag, *, review_form=None, lift_form=None, status=200):
             "may_keep": keeper,
             "review_form": review_form or forms.WatchReviewForm(initial={"note": flag.note}),
             "lift_form": lift_form or forms.WatchLiftForm(),
+            "decisions": grade_decisions_shown(request.user, flag),
         },
         status=status,
     )

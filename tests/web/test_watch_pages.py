@@ -211,3 +211,17 @@ def test_the_registration_page_offers_the_reason_to_keep_a_lower_grade(client, w
     body = html(page(client, world.grid_member_a, reverse("cases:create")))
 
     assert 'name="watch_grade_override_reason"' in body
+
+
+def test_the_flag_page_lists_the_cases_it_graded_that_the_user_may_see(client, world):
+    flag = watch_flag(world.secretary_a)
+    kept = register_case(
+        world.secretary_a, grade=Grade.BLUE, watch_grade_override_reason="双方已和解意向明确"
+    )
+    elsewhere = register_case(world.secretary_b, grade=Grade.BLUE, title="赵家村的纠纷")
+
+    body = html(page(client, world.secretary_a, reverse("cases:watch_detail", args=[flag.pk])))
+
+    assert kept.number in body and "双方已和解意向明确" in body
+    assert elsewhere.grade == Grade.YELLOW
+    assert elsewhere.number not in body
