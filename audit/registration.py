@@ -111,6 +111,13 @@ def register_audited_models() -> None:
         mask_fields=["password", "mobile"],
     )
     _register(apps.get_model("grids", "Area"), _scope_of_area)
+    # 重点人员: every flag, review and lift, numbers masked like a party's.
+    _register(
+        apps.get_model("cases", "WatchedPerson"),
+        _scope_of_area_owner,
+        mask_fields=["id_number", "mobile"],
+        exclude_fields=["id_number_index", "mobile_index", "review_reminded_for"],
+    )
     _register(apps.get_model("mediators", "Organisation"), _scope_of_area_owner)
     _register(apps.get_model("mediators", "Mediator"), _scope_of_area_owner, mask_fields=["mobile"])
 

@@ -159,11 +159,16 @@ def permission_refusal(user, action: Action, case: Case | None = None) -> str | 
 def at_handling_level(user, case: Case) -> bool:
     """Is ``user``'s area at or above the level that handles ``case``? A mediator's
     account hangs where they serve, so the same rule places them."""
+    return at_level(user, case.level)
+
+
+def at_level(user, level: str) -> bool:
+    """Is ``user``'s area at or above the handling ``level``?"""
     if user.is_superuser:
         return True
     if user.area_id is None:
         return False
-    return _area_rank(user.area.level) <= _area_rank(AREA_LEVEL_FOR_HANDLING[case.level])
+    return _area_rank(user.area.level) <= _area_rank(AREA_LEVEL_FOR_HANDLING[level])
 
 
 def read_only_note(user, case: Case) -> str | None:

@@ -165,8 +165,13 @@ class CaseSerializer(serializers.ModelSerializer):
 
 class CaseCreateSerializer(CaseSerializer):
     parties = PartyWriteSerializer(many=True)
+    # 重点人员: why a flagged party's case stays below yellow (cases.services.watch).
+    watch_grade_override_reason = serializers.CharField(
+        write_only=True, required=False, allow_blank=True, max_length=2000
+    )
 
     class Meta(CaseSerializer.Meta):
+        fields = [*CaseSerializer.Meta.fields, "watch_grade_override_reason"]
         # The model's validators run here (ID numbers, dates); uniqueness is the service's.
         validators = []
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cases import attachment_views, views
+from cases import attachment_views, views, watch_views
 
 app_name = "cases"
 
@@ -33,6 +33,11 @@ urlpatterns = [
     path("<int:pk>/petition/extend/", views.petition_extend, name="extend_petition"),
     path("parties/<int:pk>/reveal/<str:field>/", views.party_reveal, name="party_reveal"),
     path("parties/<int:pk>/person/", views.person_detail, name="person"),
+    path("watch/", watch_views.watch_list, name="watch_list"),
+    path("watch/new/", watch_views.watch_create, name="watch_create"),
+    path("watch/<int:pk>/", watch_views.watch_detail, name="watch_detail"),
+    path("watch/<int:pk>/review/", watch_views.watch_review, name="watch_review"),
+    path("watch/<int:pk>/lift/", watch_views.watch_lift, name="watch_lift"),
     path("<int:pk>/attachments/new/", attachment_views.attachment_upload, name="attachment_upload"),
     path(
         "attachments/<int:pk>/download/",

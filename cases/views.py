@@ -23,6 +23,7 @@ from cases.policy import Action, role_allows, user_may
 from cases.services import available_actions
 from cases.signing import default_sealing_committee, written_signing_state
 from cases.steps import step_perform
+from cases.watch import visible_flags_by_party
 from cases.workflow import WorkflowError, check_allowed
 from common.forms import form_page, show_refusal
 from common.pagination import (
@@ -76,7 +77,7 @@ def case_create(request):
     if not role_allows(request.user, Action.REGISTER):
         raise PermissionDenied
     if request.method == "POST":
-        form = forms.CaseForm(request.POST, user=request.user)
+        form = forms.with_watch_override(forms.CaseForm(request.POST, user=request.user))
         parties = forms.PartyFormSet(request.POST, prefix="parties", initial=forms.PARTY_INITIAL)
         repeats = None
         if form.is_valid() and parties.is_valid():
@@ -100,7 +101,7 @@ def case_create(request):
                     return redirect("cases:detail", pk=case.pk)
         forms.label_party_roles(parties, form.cleaned_data.get("source"))
     else:
-        form = forms.CaseForm(user=request.user)
+        form = forms.with_watch_override(forms.CaseForm(user=request.user))
         parties = forms.PartyFormSet(prefix="parties", initial=forms.PARTY_INITIAL)
         forms.label_party_roles(parties, None)
         repeats = None
@@ -181,6 +182,10 @@ SECONDARY_ACTIONS = {
 def case_detail(request, pk):
     case = selectors.case_get(user=request.user, pk=pk)
     related = selectors.case_detail_related(case)
+    # The 重点人员 badge: only for roles that read the list, only for flags in their area.
+    flags = visible_flags_by_party(request.user, related["parties"])
+    for party in related["parties"]:
+        party.watch_flags = flags.get(party.pk, [])
     actions = available_actions(request.user, case)
     return render(
         request,

@@ -39,12 +39,17 @@ NAME = re.compile(r"^fengqiao-(\d{8})T(\d{6})Z$")
 CHUNK = 1024 * 1024
 MANIFEST_FORMAT = 1
 
-# audit/migrations 0001 and 0002: the tables whose rows may never change or go.
+# audit/migrations 0001 to 0003: the tables whose rows may never change or go.
 APPEND_ONLY_TRIGGERS = {
     "auditlog_logentry": ["auditlog_logentry_append_only", "auditlog_logentry_no_truncate"],
     "cases_personaldataaccess": [
         "cases_personaldataaccess_append_only",
         "cases_personaldataaccess_no_truncate",
+    ],
+    # audit/migrations 0003: looks at a 重点人员 flag's reason.
+    "cases_watchedpersonaccess": [
+        "cases_watchedpersonaccess_append_only",
+        "cases_watchedpersonaccess_no_truncate",
     ],
 }
 

@@ -18,6 +18,7 @@ class NotificationKind(models.TextChoices):
     MONTHLY_REVIEW = "monthly_review", _("月例会提醒")
     JUDICIAL_CONFIRMATION = "judicial_confirmation", _("司法确认提醒")
     PETITION_CLOCK = "petition_clock", _("信访期限提醒")
+    WATCH_REVIEW = "watch_review", _("重点人员复核提醒")
 
 
 class Notification(models.Model):

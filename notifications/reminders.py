@@ -37,6 +37,7 @@ from cases.petitions import (
     petitions_overdue_unreported,
     petitions_to_remind,
 )
+from cases.watch import claim_review_reminder, reviews_to_remind, watch_keeper
 from notifications.models import Notification, NotificationKind
 from notifications.services import notify, release_deliveries
 
@@ -320,3 +321,39 @@ def sweep_petition_clocks(today: datetime.date | None = None, batch: int = SWEEP
             if len(due) < batch:
                 break
     return total
+
+
+def sweep_watch_reviews(today: datetime.date | None = None, batch: int = SWEEP_BATCH) -> int:
+    """Remind each flag's keeper (``cases.watch.watch_keeper``) that a 重点人员 flag is due
+    for review, once per flag and review date: the claim on the row and the unique
+    dedupe key both hold it to one. The notice names the person, never the reason."""
+    today = today or timezone.localdate()
+    total = 0
+    while True:
+        with transaction.atomic():
+            due = list(
+                reviews_to_remind(today)
+                .select_for_update(skip_locked=True, of=("self",))
+                .select_related("area", "set_by", "reviewed_by")[:batch]
+            )
+            for flag in due:
+                if not claim_review_reminder(flag.pk, flag.review_on):
+                    continue
+                recipient = watch_keeper(flag)
+                if recipient is None:
+                    continue
+                notify(
+                    recipient=recipient,
+                    kind=NotificationKind.WATCH_REVIEW,
+                    title=_("重点人员 %(name)s(%(area)s)应于 %(day)s 复核")
+                    % {
+                        "name": flag.name,
+                        "area": flag.area.name,
+                        "day": flag.review_on.isoformat(),
+                    },
+                    link=f"/cases/watch/{flag.pk}/",
+                    dedupe_key=f"watch-review:{flag.pk}:{flag.review_on.isoformat()}",
+                )
+                total += 1
+        if len(due) < batch:
+            return total

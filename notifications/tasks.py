@@ -44,3 +44,8 @@ def sweep_judicial_confirmations() -> int:
 @shared_task(ignore_result=True)
 def sweep_petition_clocks() -> int:
     return reminders.sweep_petition_clocks()
+
+
+@shared_task(ignore_result=True)
+def sweep_watch_reviews() -> int:
+    return reminders.sweep_watch_reviews()

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from accounts.models import Role, User
 from cases import services
-from cases.models import CaseSource, DisputeType, Grade, PartyRole
+from cases.models import CaseSource, DisputeType, Grade, PartyRole, WatchCategory
 from common.validators import id_number_check_char
 from grids.models import Area, AreaLevel
 from mediators.models import Gender, Mediator, Organisation, OrganisationKind
@@ -187,3 +187,18 @@ def registration_page_data(world, **overrides) -> dict:
     }
     data.update(overrides)
     return data
+
+
+def watch_flag(by: User, area: Area | None = None, **overrides):
+    """A 重点人员 flag set through the service: the default applicant of ``party_rows``
+    and of the registration page (``make_id_number()``), reviewed in 90 days."""
+    fields = {
+        "name": "王大山",
+        "id_number": make_id_number(),
+        "area": area or by.area,
+        "category": WatchCategory.MENTAL_ILLNESS,
+        "note": "精神分裂症,规律服药中",
+        "review_on": timezone.localdate() + datetime.timedelta(days=90),
+    }
+    fields.update(overrides)
+    return services.watched_person_flag(by=by, **fields)

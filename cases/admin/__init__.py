@@ -5,6 +5,6 @@ same functions the portal uses, so the history records who changed what.
 Importing the modules registers their ModelAdmins (admin autodiscovery imports this
 package)."""
 
-from cases.admin import case, lookups, parties, policies, records, refusals
+from cases.admin import case, lookups, parties, policies, records, refusals, watch
 
-__all__ = ["case", "lookups", "parties", "policies", "records", "refusals"]
+__all__ = ["case", "lookups", "parties", "policies", "records", "refusals", "watch"]

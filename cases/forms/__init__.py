@@ -46,8 +46,18 @@ from cases.forms.steps import (
     reason_field,
     routes_explained_field,
 )
+from cases.forms.watch import (
+    WatchFlagForm,
+    WatchLiftForm,
+    WatchReviewForm,
+    with_watch_override,
+)
 
 __all__ = [
+    "WatchFlagForm",
+    "WatchLiftForm",
+    "WatchReviewForm",
+    "with_watch_override",
     "AcceptForm",
     "AgreementForm",
     "AgreementSignForm",

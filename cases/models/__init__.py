@@ -61,6 +61,12 @@ from .rollup import (
     Grain,
 )
 from .terms import CaseTermExtension, ExtensionKind
+from .watch import (
+    WatchCategory,
+    WatchedPerson,
+    WatchedPersonAccess,
+    WatchGradeDecision,
+)
 
 __all__ = [
     "FLAG_FIELDS",
@@ -125,6 +131,10 @@ __all__ = [
     "SessionResult",
     "Status",
     "WorkflowPolicy",
+    "WatchCategory",
+    "WatchedPerson",
+    "WatchedPersonAccess",
+    "WatchGradeDecision",
     "overdue_q",
     "party_role_choices",
     "party_role_label",

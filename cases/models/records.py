@@ -35,6 +35,8 @@ class EventKind(models.TextChoices):
     VOIDED = "voided", _("作废")
     ATTACHMENT_ADDED = "attachment_added", _("上传附件")
     ATTACHMENT_VOIDED = "attachment_voided", _("作废附件")
+    # 重点人员: the grade a flagged party's new case got (cases.services.watch).
+    WATCH_GRADING = "watch_grading", _("重点人员定级")
 
 
 class CaseEvent(models.Model):

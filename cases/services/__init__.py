@@ -60,6 +60,13 @@ from cases.services.registration import (
 )
 from cases.services.resolution import RESOLUTION_FIELDS, case_resolve_otherwise
 from cases.services.terms import case_extend_term, petition_extend
+from cases.services.watch import (
+    watch_grading_apply,
+    watched_person_flag,
+    watched_person_lift,
+    watched_person_review,
+    watched_person_view,
+)
 from cases.workflow import ALLOWED_FROM, WorkflowError, available_actions, workflow_refusal
 
 __all__ = [
@@ -112,5 +119,10 @@ __all__ = [
     "personal_data_reveal",
     "petition_extend",
     "session_record",
+    "watch_grading_apply",
+    "watched_person_flag",
+    "watched_person_lift",
+    "watched_person_review",
+    "watched_person_view",
     "workflow_refusal",
 ]

@@ -22,6 +22,7 @@ from cases.models import (
 from cases.policy import Action
 from cases.search import case_search_text
 from cases.services.grading import deadline_for, grade_policy, handling_level_for
+from cases.services.watch import watch_grading_apply
 from cases.workflow import (
     check_allowed,
     history_value,
@@ -147,8 +148,10 @@ def case_register(*, by, data: dict, parties: list[dict], note: str = "") -> Cas
     area = data["area"]
     require_within_reach(by, area)
     _refuse_inactive_choices(data)
-    policy = grade_policy(data["grade"])
     party_rows = [_clean_party_data(p) for p in parties]
+    watch = watch_grading_apply(by=by, data=data, parties=party_rows)
+    data = {**data, "grade": watch.grade}
+    policy = grade_policy(data["grade"])
     _check_sides((p.get("role") for p in party_rows), data.get("source"))
 
     duplicate = _already_registered(by, data)
@@ -186,6 +189,7 @@ def case_register(*, by, data: dict, parties: list[dict], note: str = "") -> Cas
         party.save()
     _refresh_search_text(case)
     record_event(case, EventKind.REGISTERED, by, note="\n".join(filter(None, (case.title, note))))
+    watch.record(case=case, by=by, parties=party_objects)
     return case
 
 

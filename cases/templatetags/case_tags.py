@@ -4,6 +4,7 @@
 from django import template
 
 from cases.policy import Action, read_only_note, role_allows
+from cases.watch import may_see_watch_list
 
 register = template.Library()
 
@@ -12,6 +13,12 @@ register = template.Library()
 def decides_escalations(user) -> bool:
     """The escalation inbox (上报待办) is for those who may accept or return one."""
     return role_allows(user, Action.DECIDE_ESCALATION)
+
+
+@register.filter
+def sees_watch_list(user) -> bool:
+    """The 重点人员 pages are for the roles that read the list (cases.watch)."""
+    return may_see_watch_list(user)
 
 
 @register.simple_tag

@@ -375,6 +375,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notifications.tasks.sweep_petition_clocks",
         "schedule": 3600.0,
     },
+    # 重点人员 flags due for review: a date, so hourly is plenty.
+    "remind-watch-reviews": {
+        "task": "notifications.tasks.sweep_watch_reviews",
+        "schedule": 3600.0,
+    },
     # Email/SMS not yet sent (broker flushed, worker killed, backend down): every minute.
     "retry-deliveries": {"task": "notifications.tasks.sweep_deliveries", "schedule": 60.0},
 }

@@ -23,7 +23,7 @@ from reports.models import GeneratedReport
 from reports.services import sweep_monthly_reviews
 from tests.admin.conftest import admin_url
 from tests.builders import accept, record_agreement, record_session, visit
-from tests.factories import OrganisationFactory, UserFactory, register_case
+from tests.factories import OrganisationFactory, UserFactory, register_case, watch_flag
 
 
 @pytest.fixture
@@ -233,6 +233,7 @@ def test_every_list_and_change_page_opens_for_a_clerk(client, world, cases):
         party=case.parties.first(), by=world.clerk_a, action=Action.REVEAL_ID_NUMBER
     )
     OrganisationFactory(area=world.village_a)
+    watch_flag(world.secretary_a)
     # A failed log-in of the area's secretary: the login records (accounts.LoginLockout/Failure).
     Client().post(reverse("login"), {"username": world.secretary_a.username, "password": "x"})
     GeneratedReport.objects.create(

@@ -47,6 +47,7 @@ CASE_PAGE_QUERIES = [
     "cases_gradechange",
     "cases_followup",
     "mediators_mediator",  # the case's mediators
+    "cases_watchedperson",  # the 重点人员 badge: any party on an active flag?
     "cases_escalation",  # may this user receive an escalation?
     "cases_escalation",  # is an escalation already pending?
     "cases_agreement",  # the agreement in force (Case.agreement, read once and cached)
@@ -140,4 +141,4 @@ def test_the_case_page_query_count_does_not_grow_with_parties_and_sessions(
     assert all(f"当事人{i}" in page for i in range(size))
     assert len(response.context["sessions"]) == sessions
     assert _tables(queries) == CASE_PAGE_QUERIES
-    assert len(queries) == 26
+    assert len(queries) == 27

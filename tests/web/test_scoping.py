@@ -129,10 +129,13 @@ def test_every_case_page_of_the_url_conf_is_checked_for_scoping():
     attachment_pages = {"attachment_upload", "attachment_download", "attachment_void"}
     # Party pages (the reveal, the person page) are keyed by a party: their 404s are
     # below and in tests/web/test_repeat_disputes_pages.py.
+    # A 重点人员 flag's pages are scoped by the flag's village: tests/web/test_watch_pages.py.
+    watch_pages = {"watch_detail", "watch_review", "watch_lift"}
     case_pages = {p.name for p in urlpatterns if "<int:pk>" in str(p.pattern)} - {
         "party_reveal",
         "person",
         *attachment_pages,
+        *watch_pages,
     }
     assert case_pages == set(CASE_PAGES)
 
