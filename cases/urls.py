@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cases import attachment_views, views
+from cases import attachment_views, party_views, views
 
 app_name = "cases"
 
@@ -32,6 +32,8 @@ urlpatterns = [
     path("<int:pk>/extend-term/", views.case_extend_term, name="extend_term"),
     path("<int:pk>/petition/extend/", views.petition_extend, name="extend_petition"),
     path("parties/<int:pk>/reveal/<str:field>/", views.party_reveal, name="party_reveal"),
+    path("<int:pk>/agents/new/", party_views.party_agent_add, name="party_agent_add"),
+    path("<int:pk>/parties/import/", party_views.parties_import, name="parties_import"),
     path("<int:pk>/attachments/new/", attachment_views.attachment_upload, name="attachment_upload"),
     path(
         "attachments/<int:pk>/download/",

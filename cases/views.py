@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from cases import attachment_views, followups, forms, selectors, services
+from cases import attachment_views, followups, forms, party_views, selectors, services
 from cases.models import Escalation, EscalationStatus, Status
 from cases.policy import Action, role_allows, user_may
 from cases.services import available_actions
@@ -67,6 +67,10 @@ def case_create(request):
     if request.method == "POST":
         form = forms.CaseForm(request.POST, user=request.user)
         parties = forms.PartyFormSet(request.POST, prefix="parties", initial=forms.PARTY_INITIAL)
+        if forms.ADD_PARTY in request.POST:
+            # "添加当事人" without the page's script: the same page, one more block.
+            form, parties = forms.with_another_party(form, parties, user=request.user)
+            return render(request, "cases/case_form.html", {"form": form, "parties": parties})
         if form.is_valid() and parties.is_valid():
             try:
                 case = services.case_register(
@@ -177,6 +181,7 @@ def case_detail(request, pk):
             ),
             **related,
             **attachment_views.detail_context(request.user, case),
+            **party_views.detail_context(request.user, case),
         },
     )
 
