@@ -43,8 +43,7 @@ def test_a_pushed_gender_that_contradicts_the_id_number_is_refused_with_the_form
 def test_a_company_and_forty_workers_are_pushed_and_read_back_with_their_details(world):
     body = push(world.village_a)
     body["parties"] = [
-        {"role": "applicant", "name": f"工人{n}", "is_representative": n == 0}
-        for n in range(40)
+        {"role": "applicant", "name": f"工人{n}", "is_representative": n == 0} for n in range(40)
     ] + [
         {
             "role": "respondent",
