@@ -47,6 +47,9 @@ from cases.serializers import (
     LookupSerializer,
     NoteSerializer,
     OnTheSpotSerializer,
+    PartiesImportSerializer,
+    PartyAgentReadSerializer,
+    PartyAgentWriteSerializer,
     PetitionExtensionSerializer,
     ReasonSerializer,
     RefusalRequestSerializer,
@@ -58,6 +61,9 @@ from cases.serializers import (
 )
 from cases.steps import step_perform
 from common.api import ErrorSerializer, Unprocessable
+
+# A party with its agents (委托代理人), in two queries whatever the number of parties.
+_PARTIES = Party.objects.order_by("id").prefetch_related("agents")
 
 
 class LookupViewSet(viewsets.ReadOnlyModelViewSet):
@@ -151,16 +157,14 @@ class CaseViewSet(
 
     def get_queryset(self):
         if self.action == "list":
-            return self._scoped().prefetch_related(
-                Prefetch("parties", queryset=Party.objects.order_by("id"))
-            )
+            return self._scoped().prefetch_related(Prefetch("parties", queryset=_PARTIES))
         return self._with_history(self._scoped())
 
     @staticmethod
     def _with_history(cases):
         """Everything the detail shows, in a fixed number of queries."""
         return cases.select_related("refusal__party", "refusal__recorded_by").prefetch_related(
-            Prefetch("parties", queryset=Party.objects.order_by("id")),
+            Prefetch("parties", queryset=_PARTIES),
             "mediators",
             Prefetch(
                 "sessions",
@@ -253,6 +257,56 @@ class CaseViewSet(
         serializer.is_valid(raise_exception=True)
         case = services.case_settle_on_spot(by=request.user, **serializer.service_kwargs())
         return self._detail(case, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="登记委托代理人,附当事人签名的授权委托书",
+        request={"multipart/form-data": PartyAgentWriteSerializer},
+        responses={201: PartyAgentReadSerializer},
+    )
+    @action(detail=True, methods=["post"], url_path="agents")
+    def agents(self, request, pk=None, format=None):
+        case = self.get_object()
+        serializer = PartyAgentWriteSerializer(data=request.data, case=case)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        agent = services.party_agent_add(
+            by=request.user,
+            party=data.pop("party"),
+            power_of_attorney=data.pop("power_of_attorney"),
+            data=data,
+        )
+        return Response(PartyAgentReadSerializer(agent).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="从表格(xlsx/csv)添加当事人:逐行核对,有一行不对则全部不添加",
+        request={"multipart/form-data": PartiesImportSerializer},
+        responses={
+            200: CaseDetailSerializer,
+            422: OpenApiResponse(ErrorSerializer, description="文件中的问题,按行和列列出"),
+        },
+    )
+    @action(detail=True, methods=["post"], url_path="parties/import")
+    def parties_import(self, request, pk=None, format=None):
+        case = self.get_object()
+        serializer = PartiesImportSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        result = services.case_parties_import(
+            by=request.user, case=case, content=serializer.validated_data["file"].read()
+        )
+        if not result.ok:
+            errors = [
+                {
+                    # "file.<line>.<column>": where in the file, as the page lists it.
+                    "field": ".".join(
+                        str(part) for part in ("file", problem.line, problem.column) if part
+                    ),
+                    "code": "invalid",
+                    "message": str(problem),
+                }
+                for problem in result.problems
+            ]
+            return Response({"errors": errors}, status=422)
+        return self._detail(case)
 
     def update(self, request, *args, **kwargs):
         case = self.get_object()

@@ -302,7 +302,7 @@ class DemoBuilder:
                         {
                             "role": PartyRole.APPLICANT,
                             "name": a,
-                            "gender": self.rng.choice(["male", "female"]),
+                            # Left to the ID number, which says it (and must agree).
                             "id_number": self._id_number(self.rng.randrange(25, 80)),
                             "mobile": f"138{self.rng.randrange(10**8):08d}",
                             "address": f"{village.name}{self.rng.randrange(1, 12)}组",

@@ -62,7 +62,7 @@ def case_get(*, user: User, pk) -> Case:
 
 def case_detail_related(case: Case) -> dict:
     """Everything the case page shows, in a fixed number of queries."""
-    parties = list(case.parties.all())
+    parties = list(case.parties.prefetch_related("agents__power_of_attorney"))
     sessions = list(
         case.sessions.select_related("recorded_by").prefetch_related("mediators", "parties_present")
     )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cases import attachment_views, views, watch_views
+from cases import attachment_views, party_views, views, watch_views
 
 app_name = "cases"
 
@@ -38,6 +38,8 @@ urlpatterns = [
     path("watch/<int:pk>/", watch_views.watch_detail, name="watch_detail"),
     path("watch/<int:pk>/review/", watch_views.watch_review, name="watch_review"),
     path("watch/<int:pk>/lift/", watch_views.watch_lift, name="watch_lift"),
+    path("<int:pk>/agents/new/", party_views.party_agent_add, name="party_agent_add"),
+    path("<int:pk>/parties/import/", party_views.parties_import, name="parties_import"),
     path("<int:pk>/attachments/new/", attachment_views.attachment_upload, name="attachment_upload"),
     path(
         "attachments/<int:pk>/download/",

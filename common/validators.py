@@ -9,6 +9,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from stdnum import exceptions as stdnum_errors
+from stdnum.cn import uscc
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK_CHARS = "10X98765432"
@@ -56,6 +58,34 @@ def validate_id_number(value: str) -> None:
 
 def birth_date_from_id_number(number: str) -> datetime.date:
     return datetime.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+
+
+def gender_from_id_number(number: str) -> str:
+    """ "male" or "female" from the 17th character (odd for men), GB 11643."""
+    return "male" if int(number[16]) % 2 else "female"
+
+
+def normalise_credit_code(value: str) -> str:
+    """The 统一社会信用代码 as stored: ASCII, no spaces or dashes, letters in upper case."""
+    text = unicodedata.normalize("NFKC", value or "")
+    return _NUMBER_SEPARATORS.sub("", text).upper()
+
+
+def validate_credit_code(value: str) -> None:
+    """A unified social credit code per GB 32100-2015: 18 digits or capital letters
+    (no I, O, Z, S, V) ending in the right check character."""
+    number = normalise_credit_code(value)
+    try:
+        uscc.validate(number)
+    except stdnum_errors.InvalidChecksum:
+        raise ValidationError(
+            _("统一社会信用代码校验位不正确,请核对后重新输入。"), code="credit_code_check_char"
+        ) from None
+    except stdnum_errors.ValidationError:
+        raise ValidationError(
+            _("统一社会信用代码应为18位数字或大写字母(不含I、O、Z、S、V)。"),
+            code="credit_code_format",
+        ) from None
 
 
 def normalise_mobile(value: str) -> str:

@@ -10,7 +10,8 @@ from django.utils.translation import gettext_lazy as _
 
 from cases import services
 from cases.admin.base import CaseChildScopedMixin, case_editable
-from cases.models import Case, Party
+from cases.attachments import ACCEPT_ATTRIBUTE
+from cases.models import Case, Party, PartyAgent, PartyKind
 from cases.models.parties import parties_with_number
 from cases.selectors import cases_in_reach
 from common.admin_scoping import ScopedAdminMixin, ScopedInlineMixin, call_service, scope_choices
@@ -47,6 +48,14 @@ class PartyAdminForm(forms.ModelForm):
     class Meta:
         model = Party
         fields = [f for f in services.PARTY_FIELDS if f not in ("id_number", "mobile")]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "kind" in self.fields:
+            self.fields["kind"].required = False
+
+    def clean_kind(self):
+        return self.cleaned_data.get("kind") or PartyKind.PERSON
 
     def party_row(self) -> dict:
         """This form as a row for ``services.case_update(parties=...)``."""
@@ -87,12 +96,19 @@ PARTY_FIELDSETS = [
         None,
         {
             "fields": [
-                ("role", "name", "gender", "person_link"),
+                ("role", "kind", "name", "is_representative", "person_link"),
                 ("masked_id_number", "new_id_number"),
+                ("gender", "birth_date", "ethnicity"),
                 ("masked_mobile", "new_mobile"),
                 "address",
+                ("occupation", "employer"),
+                "relation_to_other_party",
             ]
         },
+    ),
+    (
+        _("法人或非法人组织"),
+        {"fields": [("credit_code", "legal_representative")]},
     ),
     (
         _("情况标记"),
@@ -117,6 +133,72 @@ class PartyInline(MaskedPartyNumbersMixin, ScopedInlineMixin, admin.StackedInlin
         return parent is None or case_editable(request.user, parent)
 
 
+class PartyAgentAdminForm(forms.ModelForm):
+    """A new agent with the power of attorney; an agent once recorded stays as it is
+    (the record of who acted for the party)."""
+
+    power_of_attorney_file = forms.FileField(
+        label=_("授权委托书"),
+        required=False,
+        allow_empty_file=True,
+        help_text=_("当事人签名或盖章的授权委托书扫描件,PDF、JPG 或 PNG 格式。"),
+        widget=forms.ClearableFileInput(attrs={"accept": ACCEPT_ATTRIBUTE}),
+    )
+
+    class Meta:
+        model = PartyAgent
+        fields = [f for f in services.AGENT_FIELDS if f not in ("id_number", "mobile")]
+
+    new_id_number = PartyAdminForm.base_fields["new_id_number"]
+    new_mobile = PartyAdminForm.base_fields["new_mobile"]
+
+    def agent_data(self) -> dict:
+        return {
+            **{f: self.cleaned_data[f] for f in services.AGENT_FIELDS if f in self.cleaned_data},
+            "id_number": self.cleaned_data.get("new_id_number", ""),
+            "mobile": self.cleaned_data.get("new_mobile", ""),
+        }
+
+    def _post_clean(self):
+        # The service checks the agent (and the file) in one place, for every door.
+        pass
+
+
+class PartyAgentInline(MaskedPartyNumbersMixin, ScopedInlineMixin, admin.TabularInline):
+    """The party's agents as recorded: shown, never edited (the record of who acted)."""
+
+    model = PartyAgent
+    fields = ("name", "kind", "relation", "masked_id_number", "masked_mobile", "letter")
+    readonly_fields = fields
+    read_only = True
+    verbose_name_plural = _("委托代理人")
+
+    @admin.display(description=_("授权委托书"))
+    def letter(self, agent):
+        url = reverse("cases:attachment_download", args=[agent.power_of_attorney_id])
+        return format_html('<a href="{}">{}</a>', url, agent.power_of_attorney.original_name)
+
+
+class PartyAgentAddInline(ScopedInlineMixin, admin.StackedInline):
+    """A new agent, with the power of attorney, through ``services.party_agent_add``."""
+
+    model = PartyAgent
+    form = PartyAgentAdminForm
+    fields = [
+        ("name", "kind", "relation"),
+        ("new_id_number", "new_mobile"),
+        "power_of_attorney_file",
+    ]
+    verbose_name = _("新委托代理人")
+    verbose_name_plural = _("登记委托代理人")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).none()
+
+    def parent_editable(self, request, parent):
+        return parent is not None and case_editable(request.user, parent.case)
+
+
 @admin.register(Party)
 class PartyAdmin(MaskedPartyNumbersMixin, CaseChildScopedMixin, ScopedAdminMixin, admin.ModelAdmin):
     form = PartyAdminForm
@@ -137,6 +219,25 @@ class PartyAdmin(MaskedPartyNumbersMixin, CaseChildScopedMixin, ScopedAdminMixin
     fieldsets = [(None, {"fields": ["case"]}), *PARTY_FIELDSETS]
     readonly_fields = ("case", "masked_id_number", "masked_mobile", "person_link")
     allow_add = False  # parties are added with their case, on the case's page
+    inlines = (PartyAgentInline, PartyAgentAddInline)
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not PartyAgent:
+            return super().save_formset(request, form, formset, change)
+        added = [f for f in formset.forms if f.instance.pk is None and f.has_changed()]
+        formset.new_objects = []
+        formset.changed_objects = []
+        formset.deleted_objects = []
+        for agent_form in added:
+            formset.new_objects.append(
+                call_service(
+                    services.party_agent_add,
+                    by=request.user,
+                    party=form.instance,
+                    data=agent_form.agent_data(),
+                    power_of_attorney=agent_form.cleaned_data.get("power_of_attorney_file"),
+                )
+            )
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("case")

@@ -11,6 +11,7 @@ from cases.forms.on_the_spot import (
     OnTheSpotPartyFormSet,
 )
 from cases.forms.registration import (
+    ADD_PARTY,
     DATE_INPUT,
     DATETIME_INPUT,
     PARTY_INITIAL,
@@ -24,6 +25,8 @@ from cases.forms.registration import (
     PartyForm,
     PartyFormSet,
     label_party_roles,
+    party_formset_class,
+    with_another_party,
 )
 from cases.forms.steps import (
     AcceptForm,
@@ -58,6 +61,9 @@ __all__ = [
     "WatchLiftForm",
     "WatchReviewForm",
     "with_watch_override",
+    "ADD_PARTY",
+    "party_formset_class",
+    "with_another_party",
     "AcceptForm",
     "AgreementForm",
     "AgreementSignForm",

@@ -2,6 +2,7 @@
 forms share."""
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
@@ -11,11 +12,12 @@ from cases.models import (
     CaseSource,
     DisputeType,
     Party,
+    PartyKind,
     PartyRole,
     party_role_choices,
 )
 from common.forms import PLEASE_SELECT, PlainFormMixin
-from common.validators import normalise_id_number, normalise_mobile
+from common.validators import normalise_credit_code, normalise_id_number, normalise_mobile
 from grids.selectors import areas_within_reach
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -66,10 +68,29 @@ class PartyForm(PlainFormMixin, forms.ModelForm):
             # the browser would cut it; clean_id_number drops them, the validator counts.
             "id_number": forms.TextInput(attrs={"autocomplete": "off"}),
             "mobile": forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
+            "birth_date": DATE_INPUT,
+            "credit_code": forms.TextInput(attrs={"autocomplete": "off"}),
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Most parties are people: a form (or a page saved before the field existed)
+        # that does not say means a natural person.
+        kind = self.fields["kind"]
+        kind.required = False
+        # ...and a blank optional block that does not say is still blank, not changed.
+        kind.has_changed = lambda initial, data: (
+            (data or PartyKind.PERSON) != (initial or PartyKind.PERSON)
+        )
+
+    def clean_kind(self):
+        return self.cleaned_data.get("kind") or PartyKind.PERSON
 
     def clean_id_number(self):
         return normalise_id_number(self.cleaned_data.get("id_number", ""))
+
+    def clean_credit_code(self):
+        return normalise_credit_code(self.cleaned_data.get("credit_code", ""))
 
     def clean_mobile(self):
         return normalise_mobile(self.cleaned_data.get("mobile", ""))
@@ -93,16 +114,49 @@ class BasePartyFormSet(forms.BaseFormSet):
         return 0
 
 
-PartyFormSet = forms.formset_factory(
-    PartyForm,
-    formset=BasePartyFormSet,
-    # Applicant and respondent (required), then one optional party.
-    extra=1,
-    min_num=2,
-    validate_min=True,
-    max_num=30,
-    validate_max=True,
-)
+def party_formset_class(extra: int = 1):
+    """The registration's party blocks: applicant and respondent (required), then
+    ``extra`` optional ones; a group dispute adds blocks up to the service's cap."""
+    return forms.formset_factory(
+        PartyForm,
+        formset=BasePartyFormSet,
+        extra=extra,
+        min_num=2,
+        validate_min=True,
+        max_num=services.MAX_PARTIES,
+        validate_max=True,
+        # Blocks added by the page's script (or the button without it) are not
+        # limited by the number the page started with.
+        absolute_max=services.MAX_PARTIES,
+    )
+
+
+PartyFormSet = party_formset_class()
+
+# The name of the "添加当事人" submit button: the page comes back with one more block.
+ADD_PARTY = "add_party"
+
+
+def typed_values(form: forms.BaseForm) -> dict:
+    """What was typed into a bound form, as initial values of an unbound one: the page
+    comes back as it was, without the "required" errors of fields not reached yet."""
+    return {name: form[name].data for name in form.fields}
+
+
+def with_another_party(form: "CaseForm", parties, *, user: User):
+    """The registration form again with everything typed and one more party block: the
+    "添加当事人" button's answer when the page's script did not add it in place."""
+    unbound_form = form.__class__(initial=typed_values(form), user=user)
+    rows = [typed_values(party_form) for party_form in parties.forms]
+    rows.append({"role": PartyRole.OTHER})
+    rows = rows[: services.MAX_PARTIES]
+    more = party_formset_class(extra=max(len(rows) - 2, 0))(prefix=parties.prefix, initial=rows)
+    try:
+        source = form.fields["source"].clean(form["source"].data)
+    except ValidationError:
+        source = None
+    label_party_roles(more, source)
+    return unbound_form, more
 
 
 class PartyEditForm(PartyForm):
@@ -153,8 +207,9 @@ PartyEditFormSet = forms.modelformset_factory(
     form=PartyEditForm,
     formset=BasePartyEditFormSet,
     extra=1,
-    max_num=30,
+    max_num=services.MAX_PARTIES,
     validate_max=True,
+    absolute_max=services.MAX_PARTIES,
     can_delete=False,
 )
 

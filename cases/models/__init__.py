@@ -27,6 +27,7 @@ from .case import (
     Status,
     overdue_q,
 )
+from .ethnic_groups import EthnicGroup
 from .follow_ups import FollowUp, FollowUpKind, PerformanceCheck, Satisfaction
 from .lookups import CaseSource, DisputeType, Lookup, LookupQuerySet
 from .mediation import (
@@ -38,7 +39,17 @@ from .mediation import (
     Place,
     SessionResult,
 )
-from .parties import Party, PartyGender, PartyRole, party_role_choices, party_role_label
+from .parties import (
+    AgentKind,
+    Party,
+    PartyAgent,
+    PartyGender,
+    PartyKind,
+    PartyRole,
+    check_party_record,
+    party_role_choices,
+    party_role_label,
+)
 from .policies import (
     ClockPolicy,
     FollowUpRule,
@@ -117,8 +128,13 @@ __all__ = [
     "MediationSession",
     "Method",
     "OffsetUnit",
+    "AgentKind",
+    "EthnicGroup",
     "Party",
+    "PartyAgent",
     "PartyGender",
+    "PartyKind",
+    "check_party_record",
     "PartyRole",
     "Performance",
     "PerformanceCheck",

@@ -11,6 +11,7 @@ from .case import Case
 class AttachmentKind(models.TextChoices):
     AGREEMENT_SCAN = "agreement_scan", _("调解协议书扫描件")
     PHOTO = "photo", _("现场照片")
+    POWER_OF_ATTORNEY = "proxy_letter", _("授权委托书")
     OTHER = "other", _("其他")
 
 

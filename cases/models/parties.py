@@ -1,14 +1,30 @@
 """The parties to a dispute (当事人)."""
 
+import datetime
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from common.encrypted_fields import BlindIndexField, EncryptedTextField
 from common.personal_data import blind_index, normalise_for_lookup
-from common.validators import mask_id_number, mask_mobile, validate_id_number, validate_mobile
+from common.validators import (
+    birth_date_from_id_number,
+    gender_from_id_number,
+    mask_id_number,
+    mask_mobile,
+    validate_credit_code,
+    validate_id_number,
+    validate_mobile,
+    validate_not_future_date,
+)
 
+from .attachments import Attachment
 from .case import Case
+from .ethnic_groups import EthnicGroup
 
 
 class PartyRole(models.TextChoices):
@@ -65,6 +81,14 @@ class PartyGender(models.TextChoices):
     FEMALE = "female", _("女")
 
 
+class PartyKind(models.TextChoices):
+    """民法典's three kinds of civil subject: each may be a party to a mediation."""
+
+    PERSON = "person", _("自然人")
+    LEGAL_PERSON = "legal_person", _("法人")
+    ORGANISATION = "organisation", _("非法人组织")
+
+
 class PartyQuerySet(models.QuerySet):
     def with_number(self, kind: str, number: str) -> models.QuerySet:
         """Parties whose ID number (``kind="id_number"``) or mobile is ``number``, however
@@ -93,6 +117,9 @@ class Party(models.Model):
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="parties")
     role = models.CharField(_("身份"), max_length=16, choices=PartyRole.choices)
+    kind = models.CharField(
+        _("当事人类型"), max_length=16, choices=PartyKind.choices, default=PartyKind.PERSON
+    )
     name = models.CharField(_("姓名/名称"), max_length=100)
     gender = models.CharField(_("性别"), max_length=8, choices=PartyGender.choices, blank=True)
     # No max_length: what is pasted (spaces, dashes) is normalised before it is checked,
@@ -106,6 +133,29 @@ class Party(models.Model):
     id_number_index = BlindIndexField(source="id_number", kind="id_number")
     mobile_index = BlindIndexField(source="mobile", kind="mobile")
     address = models.CharField(_("住址"), max_length=200, blank=True)
+    ethnicity = models.CharField(_("民族"), max_length=2, choices=EthnicGroup.choices, blank=True)
+    birth_date = models.DateField(
+        _("出生日期"),
+        null=True,
+        blank=True,
+        validators=[validate_not_future_date],
+        help_text=_("填写身份证号码后可不填,由号码得出。"),
+    )
+    occupation = models.CharField(_("职业或职务"), max_length=100, blank=True)
+    # The forms ask for "工作单位或住址": the address is kept on its own (visits go
+    # there), the employer beside it.
+    employer = models.CharField(_("工作单位"), max_length=200, blank=True)
+    relation_to_other_party = models.CharField(_("与对方当事人关系"), max_length=100, blank=True)
+    # A public registry number, not personal data: kept in clear.
+    credit_code = models.CharField(
+        _("统一社会信用代码"), max_length=18, blank=True, validators=[validate_credit_code]
+    )
+    legal_representative = models.CharField(_("法定代表人/负责人"), max_length=100, blank=True)
+    is_representative = models.BooleanField(
+        _("代表人"),
+        default=False,
+        help_text=_("群体性纠纷中由同一方当事人推选、代表该方参加调解的人。"),
+    )
 
     is_low_income = models.BooleanField(_("低保户"), default=False)
     is_extreme_poverty = models.BooleanField(_("特困人员"), default=False)
@@ -158,6 +208,30 @@ class Party(models.Model):
             }
         super().save(*args, **kwargs)
 
+    def clean(self):
+        check_party_record(self)
+
+    @property
+    def is_person(self) -> bool:
+        return self.kind == PartyKind.PERSON
+
+    @property
+    def age(self) -> int | None:
+        """Full years today, from the date of birth."""
+        born = self.birth_date
+        if born is None and self.is_person and self.id_number:
+            # Parties registered before the date was kept: the number still says it.
+            try:
+                validate_id_number(self.id_number)
+            except ValidationError:
+                return None
+            born = birth_date_from_id_number(self.id_number)
+        if born is None:
+            return None
+        today = timezone.localdate()
+        birthday_passed = (today.month, today.day) >= (born.month, born.day)
+        return today.year - born.year - (0 if birthday_passed else 1)
+
     @property
     def masked_id_number(self) -> str:
         return mask_id_number(self.id_number)
@@ -185,3 +259,131 @@ class Party(models.Model):
             for flag in self.VULNERABILITY_FLAGS
             if getattr(self, flag)
         ]
+
+
+# What only a natural person has, and what only a legal person or organisation has.
+PERSON_ONLY_FIELDS = (
+    "gender",
+    "id_number",
+    "ethnicity",
+    "birth_date",
+    *Party.VULNERABILITY_FLAGS,
+)
+ORGANISATION_ONLY_FIELDS = ("credit_code", "legal_representative")
+
+
+def _field_label(name: str) -> str:
+    return str(Party._meta.get_field(name).verbose_name)
+
+
+def check_party_record(party: Party) -> None:
+    """The one rule on which details a party may have, whoever typed them (form, admin,
+    API, import): a natural person has no credit code or legal representative, an
+    organisation no ID number, 民族, birth date, gender or personal flags; a person's
+    gender and date of birth agree with the ID number, and are taken from it when left
+    blank. Refusals are keyed by field so each door shows them on that field."""
+    errors: dict[str, ValidationError] = {}
+    if party.kind == PartyKind.PERSON:
+        not_applicable = ORGANISATION_ONLY_FIELDS
+        message = _("自然人不填写“%(field)s”,请清空或将当事人类型改为法人或非法人组织。")
+    else:
+        not_applicable = PERSON_ONLY_FIELDS
+        message = _("法人或非法人组织不填写“%(field)s”,请清空或将当事人类型改为自然人。")
+    for name in not_applicable:
+        if getattr(party, name) not in (None, "", False):
+            errors[name] = ValidationError(
+                message, code="not_for_party_kind", params={"field": _field_label(name)}
+            )
+    if party.kind == PartyKind.PERSON and party.id_number:
+        errors.update(_agree_with_id_number(party))
+    if errors:
+        raise ValidationError(errors)
+
+
+def _agree_with_id_number(party: Party) -> dict[str, ValidationError]:
+    try:
+        validate_id_number(party.id_number)
+    except ValidationError:
+        return {}  # the field's own validator says what is wrong with the number
+    errors = {}
+    gender = gender_from_id_number(party.id_number)
+    if not party.gender:
+        party.gender = gender
+    elif party.gender != gender:
+        errors["gender"] = ValidationError(
+            _("性别与身份证号码不符:按号码应为“%(gender)s”。"),
+            code="gender_id_mismatch",
+            params={"gender": PartyGender(gender).label},
+        )
+    born = birth_date_from_id_number(party.id_number)
+    if party.birth_date is None:
+        party.birth_date = born
+    elif isinstance(party.birth_date, datetime.date) and party.birth_date != born:
+        errors["birth_date"] = ValidationError(
+            _("出生日期与身份证号码不符:按号码应为 %(date)s。"),
+            code="birth_date_id_mismatch",
+            params={"date": born.isoformat()},
+        )
+    return errors
+
+
+class AgentKind(models.TextChoices):
+    """Who may act for a party (人民调解 practice, following 民事诉讼法 art. 61)."""
+
+    RELATIVE = "relative", _("近亲属")
+    LAWYER = "lawyer", _("律师")
+    LEGAL_WORKER = "legal_worker", _("基层法律服务工作者")
+    COLLEAGUE = "colleague", _("当事人所在单位推荐的人")
+    COMMUNITY = "community", _("社区、单位或有关社会团体推荐的公民")
+    OTHER = "other", _("其他")
+
+
+class PartyAgent(models.Model):
+    """A party's agent (委托代理人), acting under a power of attorney (授权委托书) kept as
+    a private attachment of the case. Never deleted: the record of who acted stays."""
+
+    party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="agents")
+    name = models.CharField(_("姓名"), max_length=100)
+    kind = models.CharField(_("代理人类别"), max_length=16, choices=AgentKind.choices)
+    relation = models.CharField(
+        _("与当事人关系或执业机构"),
+        max_length=100,
+        blank=True,
+        help_text=_("如:父子、配偶;律师或法律服务工作者填写所在机构。"),
+    )
+    id_number = EncryptedTextField(
+        _("身份证号码"), kind="id_number", blank=True, validators=[validate_id_number]
+    )
+    mobile = EncryptedTextField(
+        _("联系电话"), kind="mobile", blank=True, validators=[validate_mobile]
+    )
+    id_number_index = BlindIndexField(source="id_number", kind="id_number")
+    mobile_index = BlindIndexField(source="mobile", kind="mobile")
+    power_of_attorney = models.ForeignKey(
+        Attachment,
+        verbose_name=_("授权委托书"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    BLIND_INDEXES = {"id_number": "id_number_index", "mobile": "mobile_index"}
+
+    class Meta:
+        verbose_name = _("委托代理人")
+        verbose_name_plural = _("委托代理人")
+        ordering = ["party", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def masked_id_number(self) -> str:
+        return mask_id_number(self.id_number)
+
+    @property
+    def masked_mobile(self) -> str:
+        return mask_mobile(self.mobile)

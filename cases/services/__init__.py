@@ -45,11 +45,18 @@ from cases.services.on_the_spot import (
     mediators_offered_to,
     own_mediator,
 )
+from cases.services.parties import (
+    AGENT_FIELDS,
+    PartyImportResult,
+    case_parties_import,
+    party_agent_add,
+)
 from cases.services.personal_data import personal_data_reveal
 from cases.services.refusal import case_record_refusal
 from cases.services.registration import (
     CASE_FIELDS,
     EDITABLE_CASE_FIELDS,
+    MAX_PARTIES,
     PARTY_FIELDS,
     IdempotencyKeyReused,
     Registration,
@@ -70,6 +77,11 @@ from cases.services.watch import (
 from cases.workflow import ALLOWED_FROM, WorkflowError, available_actions, workflow_refusal
 
 __all__ = [
+    "AGENT_FIELDS",
+    "MAX_PARTIES",
+    "PartyImportResult",
+    "case_parties_import",
+    "party_agent_add",
     "AGREEMENT_FIELDS",
     "AGREEMENT_UPDATE_FIELDS",
     "ALLOWED_FROM",

@@ -29,7 +29,7 @@ MOBILE = "13957500001"
 
 def rows(name="张三", number=ID_NUMBER, mobile=MOBILE) -> list[dict]:
     parties = party_rows(name, "李四")
-    parties[0].update(id_number=number, mobile=mobile)
+    parties[0].update(id_number=number, mobile=mobile, gender="")  # the number says it
     return parties
 
 

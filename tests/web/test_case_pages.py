@@ -44,7 +44,7 @@ RENDERED_MANAGEMENT_FORM = {
     "parties-TOTAL_FORMS": "3",
     "parties-INITIAL_FORMS": "0",
     "parties-MIN_NUM_FORMS": "2",
-    "parties-MAX_NUM_FORMS": "30",
+    "parties-MAX_NUM_FORMS": "500",
 }
 
 
@@ -65,7 +65,8 @@ def registration(world, **overrides) -> dict:
         "external_reference": "",
         "parties-0-role": "applicant",
         "parties-0-name": "王大山",
-        "parties-0-gender": "male",
+        # As the number says (its 17th digit is even): a contradiction is refused.
+        "parties-0-gender": "female",
         "parties-0-id_number": GOOD_ID_NUMBER,
         "parties-0-mobile": "13912345678",
         "parties-0-address": "枫源村三组8号",
