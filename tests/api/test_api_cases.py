@@ -35,9 +35,19 @@ PARTY_KEYS = {
     "role",
     "name",
     "gender",
+    "kind",
+    "is_representative",
     "id_number_masked",
+    "ethnicity",
+    "birth_date",
+    "age",
     "mobile_masked",
     "address",
+    "occupation",
+    "employer",
+    "relation_to_other_party",
+    "credit_code",
+    "legal_representative",
     "is_low_income",
     "is_extreme_poverty",
     "is_elderly_sick_disabled",
@@ -45,6 +55,7 @@ PARTY_KEYS = {
     "is_poverty_alleviated",
     "is_minor",
     "refused_mediation",
+    "agents",
 }
 
 

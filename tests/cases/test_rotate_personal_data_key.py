@@ -43,7 +43,7 @@ def people(world) -> dict[int, tuple[str, str]]:
     """Twelve cases: each applicant with an ID number and mobile, each respondent none."""
     for n in range(12):
         parties = party_rows(f"申请人{n}", f"被申请人{n}")
-        parties[0].update(id_number=id_number(n), mobile=f"139575{n:05d}")
+        parties[0].update(id_number=id_number(n), mobile=f"139575{n:05d}", gender="")
         register_case(world.secretary_a, parties=parties)
     return {p.pk: (p.id_number, p.mobile) for p in Party.objects.all()}
 
@@ -95,8 +95,8 @@ def test_a_rotation_stopped_after_some_batches_goes_on_where_it_stopped(people):
         FENGQIAO_PERSONAL_DATA_KEYS={"new": NEW_KEY}, FENGQIAO_PERSONAL_DATA_KEY_ID="new"
     ):
         assert {p.pk: (p.id_number, p.mobile) for p in Party.objects.all()} == people
-        # One line per model with numbers: parties and 重点人员.
-        assert rotate().count("本次处理 0 行") == 2
+        # One line per model with numbers: parties, their agents and 重点人员.
+        assert rotate().count("本次处理 0 行") == 3
 
 
 def test_numbers_are_still_found_during_and_after_a_rotation(world, people):

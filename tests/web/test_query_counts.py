@@ -39,6 +39,7 @@ CASE_PAGE_QUERIES = [
     "grids_area",  # the user's area, for visible_cases
     "cases_case",  # the case, with everything it points to joined
     "cases_party",
+    "cases_partyagent",  # the parties' agents (委托代理人), prefetched
     "cases_mediationsession",
     "mediators_mediator",  # the sessions' mediators, prefetched
     "cases_party",  # the sessions' parties present, prefetched
@@ -141,4 +142,4 @@ def test_the_case_page_query_count_does_not_grow_with_parties_and_sessions(
     assert all(f"当事人{i}" in page for i in range(size))
     assert len(response.context["sessions"]) == sessions
     assert _tables(queries) == CASE_PAGE_QUERIES
-    assert len(queries) == 27
+    assert len(queries) == 28

@@ -119,6 +119,10 @@ CASE_PAGES = {
     "extend_term": ("mediating", "secretary_b"),
     "extend_petition": ("petition_mediating", "secretary_b"),
 }
+# Adding an agent (with the power of attorney) and parties from a spreadsheet need an
+# upload: their allowed journeys are in tests/cases/test_party_records.py; the boundary is
+# checked below.
+UPLOAD_PAGES = {"party_agent_add", "parties_import"}
 # Pages that only show something: a POST by an allowed user changes nothing either.
 READ_ONLY_PAGES = {"detail", "agreement_print"}
 
@@ -137,7 +141,7 @@ def test_every_case_page_of_the_url_conf_is_checked_for_scoping():
         *attachment_pages,
         *watch_pages,
     }
-    assert case_pages == set(CASE_PAGES)
+    assert case_pages == set(CASE_PAGES) | UPLOAD_PAGES
 
 
 @pytest.mark.parametrize("url_name", list(CASE_PAGES))
@@ -166,6 +170,22 @@ def test_a_village_a_secretary_gets_404_for_a_village_b_case_and_changes_nothing
         assert response.status_code == 302
         assert response["Location"] == reverse("cases:detail", args=[case.pk])
         assert snapshot() != before
+
+
+@pytest.mark.parametrize("url_name", sorted(UPLOAD_PAGES))
+def test_a_village_a_secretary_gets_404_for_a_village_b_case_s_upload_pages(
+    client, world, village_b, url_name
+):
+    case = village_b.registered
+    url = reverse(f"cases:{url_name}", args=[case.pk])
+    before = snapshot()
+    client.force_login(world.secretary_a)
+
+    assert client.get(url).status_code == 404
+    assert client.post(url, {"party": case.parties.first().pk, "name": "越界"}).status_code == 404
+    assert snapshot() == before
+    client.force_login(world.secretary_b)
+    assert client.get(url).status_code == 200
 
 
 @pytest.mark.parametrize("field", ["id_number", "mobile"])
