@@ -234,6 +234,8 @@ def test_the_schema_lists_every_endpoint_of_api_v1(schema):
         "/api/v1/cases/",
         "/api/v1/cases/on-the-spot/",
         "/api/v1/cases/{id}/",
+        "/api/v1/cases/{id}/agents/",
+        "/api/v1/cases/{id}/parties/import/",
         *(
             f"/api/v1/cases/{{id}}/{action}/"
             for action in (

@@ -125,7 +125,28 @@ def test_every_case_endpoint_of_the_viewset_is_checked_for_scoping():
     # A case's endpoints; the collection's (随手调 registers a new case) have no case
     # to scope, and refuse an area outside the caller's (tests/api/test_api_on_the_spot.py).
     actions = {action.url_path for action in CaseViewSet.get_extra_actions() if action.detail}
-    assert actions | {"retrieve", "partial_update"} == set(CASE_ENDPOINTS)
+    assert actions | {"retrieve", "partial_update"} == set(CASE_ENDPOINTS) | UPLOAD_ENDPOINTS
+
+
+# Adding an agent (with the power of attorney) and parties from a spreadsheet take an
+# upload: their allowed journeys are in tests/api/test_api_party_records.py.
+UPLOAD_ENDPOINTS = {"agents", "parties/import"}
+
+
+@pytest.mark.parametrize("endpoint", sorted(UPLOAD_ENDPOINTS))
+def test_a_village_a_secretary_gets_404_for_a_village_b_case_s_upload_endpoints(
+    world, village_b, endpoint
+):
+    case = village_b.registered
+    before = snapshot()
+
+    response = token_client(world.secretary_a).post(
+        f"{CASES}{case.pk}/{endpoint}/", {"party": case.parties.first().pk, "name": "越界"}
+    )
+
+    assert response.status_code == 404
+    assert errors(response) == NOT_FOUND
+    assert snapshot() == before
 
 
 @pytest.mark.parametrize("endpoint", list(CASE_ENDPOINTS))

@@ -21,7 +21,7 @@ from tests.web.helpers import html
 from tests.web.test_case_pages import registration
 
 ADMIN_LIST = "admin:auditlog_logentry_changelist"
-OLD_ID, NEW_ID = make_id_number(sequence=123), make_id_number(sequence=456)
+OLD_ID, NEW_ID = make_id_number(sequence=123), make_id_number(sequence=457)
 OLD_MOBILE, NEW_MOBILE = "13912345678", "13700001111"
 
 

@@ -25,12 +25,12 @@ from django.utils import timezone
 
 from accounts.models import LoginFailure, LoginLockout
 from cases import attachments, services
-from cases.models import Case, CaseNumberCounter, GradeChange, PersonalDataAccess
+from cases.models import Case, CaseNumberCounter, GradeChange, PersonalDataAccess, WatchCategory
 from notifications.models import Channel, Delivery, Notification, NotificationKind
 from reports.models import GeneratedReport, MonthlyReview, ReportFormat, ReportStatus
 from tests.api.conftest import token_client
 from tests.builders import mediating, ready_to_close
-from tests.factories import OrganisationFactory, party_rows, register_case
+from tests.factories import OrganisationFactory, make_id_number, party_rows, register_case
 
 PDF_BYTES = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 
@@ -78,6 +78,11 @@ OBJECT_FOR_ROUTE = {
     "cases:extend_petition": "case",
     "cases:party_reveal": "party",
     "cases:person": "party",
+    "cases:party_agent_add": "case",
+    "cases:parties_import": "case",
+    "cases:watch_detail": "watched_person",
+    "cases:watch_review": "watched_person",
+    "cases:watch_lift": "watched_person",
     "cases:attachment_upload": "case",
     "cases:attachment_download": "attachment",
     "cases:attachment_void": "attachment",
@@ -112,6 +117,8 @@ OBJECT_FOR_ROUTE = {
     "case-withdraw": "case",
     "case-extend-term": "case",
     "case-extend-petition": "case",
+    "case-agents": "case",
+    "case-parties-import": "case",
 }
 
 # admin model (app_label.model_name) -> the village-B object its change pages are asked for.
@@ -124,6 +131,7 @@ OBJECT_FOR_ADMIN_MODEL = {
     "mediators.mediator": "mediator",
     "cases.case": "case",
     "cases.party": "party",
+    "cases.watchedperson": "watched_person",
     "cases.mediationsession": "session",
     "cases.followup": "follow_up",
     "cases.agreement": "agreement",
@@ -322,6 +330,14 @@ def village_b(world, private_dir) -> VillageB:
         "area": world.village_b,
         "organisation": organisation,
         "mediator": world.mediator_b,
+        "watched_person": services.watched_person_flag(
+            by=by,
+            name="越界标记重点人员",
+            id_number=make_id_number(sequence=913),
+            area=world.village_b,
+            category=WatchCategory.OTHER,
+            review_on=timezone.localdate() + datetime.timedelta(days=30),
+        ),
     }
     for key, value in objects.items():
         assert value is not None, f"village B has no {key}"
