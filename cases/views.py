@@ -92,6 +92,13 @@ def case_create(request):
                 repeats = people.repeat_disputes_for(
                     parties.party_rows(), user=request.user, area=form.cleaned_data["area"]
                 )
+                if repeats:
+                    try:
+                        services.case_register_check(
+                            by=request.user, data=form.cleaned_data, parties=parties.party_rows()
+                        )
+                    except ValidationError:
+                        repeats = None  # the service's refusal, below, comes first
             if not repeats:
                 try:
                     case = services.case_register(

@@ -241,6 +241,23 @@ def case_register(*, by, data: dict, parties: list[dict], note: str = "") -> Cas
     return case
 
 
+class _NothingKept(Exception):
+    pass
+
+
+def case_register_check(*, by, data: dict, parties: list[dict]) -> None:
+    """Raise what ``case_register`` would refuse, and keep nothing: the registration
+    page's repeat-dispute step is shown only for a case the service would accept, so its
+    refusals come first. It registers in a transaction that is always rolled back (the
+    number, the audit rows and anything queued on commit go with it)."""
+    try:
+        with transaction.atomic():
+            case_register(by=by, data=data, parties=parties)
+            raise _NothingKept
+    except _NothingKept:
+        pass
+
+
 def _already_registered(by, data: dict) -> Case | None:
     """The case this sender already registered under the same reference number, if any."""
     reference = (data.get("external_reference") or "").strip()
