@@ -275,6 +275,8 @@ SPECTACULAR_SETTINGS = {
         "FollowUpPerformanceEnum": "cases.models.PerformanceCheck",
         "EscalationStatusEnum": "cases.models.EscalationStatus",
         "ResolutionMeansEnum": "cases.models.ResolutionMeans",
+        "PartyKindEnum": "cases.models.parties.PartyKind",
+        "PartyAgentKindEnum": "cases.models.parties.AgentKind",
     },
 }
 

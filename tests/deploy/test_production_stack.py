@@ -14,6 +14,7 @@ second node without shared storage would have, and the cross-instance download f
 """
 
 import datetime
+import itertools
 import json
 import os
 import re
@@ -166,7 +167,13 @@ class Browser:
         return self.post("/accounts/login/", {"username": username, "password": password})
 
 
+_registrations = itertools.count(1)
+
+
 def registration(seeded: dict, title: str) -> dict:
+    # Each registration names other people: the same parties twice would (rightly)
+    # stop at the repeat-dispute step instead of registering.
+    serial = next(_registrations)
     today = datetime.datetime.now(SHANGHAI).date().isoformat()
     return {
         "parties-TOTAL_FORMS": "2",
@@ -181,11 +188,11 @@ def registration(seeded: dict, title: str) -> dict:
         "grade": "yellow",
         "received_on": today,
         "parties-0-role": "applicant",
-        "parties-0-name": "王大山",
+        "parties-0-name": f"王大山{'甲乙丙丁戊己'[serial % 6]}",
         "parties-0-gender": "male",
-        "parties-0-mobile": "13912345678",
+        "parties-0-mobile": f"139123456{serial:02d}",
         "parties-1-role": "respondent",
-        "parties-1-name": "陈小河",
+        "parties-1-name": f"陈小河{'甲乙丙丁戊己'[serial % 6]}",
         "parties-1-gender": "female",
     }
 
