@@ -23,6 +23,7 @@ from cases.outcomes import (
 )
 from cases.search import search_cases
 from common.forms import PLEASE_SELECT
+from common.widgets import QuickSelect, bootstrap_classes
 from grids.models import Area
 from grids.selectors import areas_within_reach
 
@@ -46,21 +47,35 @@ class CaseFilter(django_filters.FilterSet):
         ),
     )
     status = django_filters.ChoiceFilter(
-        label=_("状态"), choices=Status.choices, empty_label=PLEASE_SELECT, method="filter_status"
+        widget=QuickSelect,
+        label=_("状态"),
+        choices=Status.choices,
+        empty_label=PLEASE_SELECT,
+        method="filter_status",
     )
     grade = django_filters.ChoiceFilter(
-        label=_("风险等级"), choices=Grade.choices, empty_label=PLEASE_SELECT
+        widget=QuickSelect, label=_("风险等级"), choices=Grade.choices, empty_label=PLEASE_SELECT
     )
     level = django_filters.ChoiceFilter(
-        label=_("处置层级"), choices=HandlingLevel.choices, empty_label=PLEASE_SELECT
+        widget=QuickSelect,
+        label=_("处置层级"),
+        choices=HandlingLevel.choices,
+        empty_label=PLEASE_SELECT,
     )
     dispute_type = django_filters.ModelChoiceFilter(
-        label=_("纠纷类型"), queryset=DisputeType.objects.all(), empty_label=PLEASE_SELECT
+        widget=QuickSelect,
+        label=_("纠纷类型"),
+        queryset=DisputeType.objects.all(),
+        empty_label=PLEASE_SELECT,
     )
     source = django_filters.ModelChoiceFilter(
-        label=_("来源"), queryset=CaseSource.objects.all(), empty_label=PLEASE_SELECT
+        widget=QuickSelect,
+        label=_("来源"),
+        queryset=CaseSource.objects.all(),
+        empty_label=PLEASE_SELECT,
     )
     area = django_filters.ModelChoiceFilter(
+        widget=QuickSelect,
         label=_("区域"),
         queryset=_areas_for_request,
         empty_label=PLEASE_SELECT,
@@ -84,12 +99,14 @@ class CaseFilter(django_filters.FilterSet):
     # What the statistics count (reports/statistics.py): each figure on the dashboard
     # links here with these, so the ledger lists exactly the cases behind it.
     outcome = django_filters.ChoiceFilter(
+        widget=QuickSelect,
         label=_("调解结果"),
         choices=OUTCOME_CHOICES,
         empty_label=PLEASE_SELECT,
         method="filter_outcome",
     )
     resolution = django_filters.ChoiceFilter(
+        widget=QuickSelect,
         label=_("化解情形"),
         choices=RESOLUTION_CHOICES,
         empty_label=PLEASE_SELECT,
@@ -110,6 +127,14 @@ class CaseFilter(django_filters.FilterSet):
     class Meta:
         model = Case
         fields = []
+
+    @property
+    def form(self):
+        # The ledger lays the panel out by hand (crispy's per-field templates cost more
+        # than the page's own query), so the widgets carry Bootstrap's classes.
+        if not hasattr(self, "_form"):
+            bootstrap_classes(super().form)
+        return self._form
 
     def filter_search(self, queryset, name, value):
         return search_cases(queryset, value)
