@@ -7,6 +7,8 @@ from django.http import HttpResponseNotAllowed
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
+from common.widgets import QuickSelect
+
 # What a drop-down shows before anything is chosen: words, not Django's "---------".
 PLEASE_SELECT = _("请选择")
 
@@ -25,7 +27,8 @@ PLAIN_LIMITS = {
 class PlainFormMixin:
     """A portal form that speaks plainly: its drop-downs offer 请选择 as their blank
     choice and its limits are told in everyday words. Put it first among the form's
-    bases. Radio buttons keep their choices; the back office keeps Django's words."""
+    bases. Radio buttons keep their choices; the back office keeps Django's words.
+    Plain drop-downs are written by ``QuickSelect``."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -33,6 +36,10 @@ class PlainFormMixin:
             field.error_messages.update(PLAIN_LIMITS)
             if not isinstance(field.widget, forms.Select):
                 continue
+            if type(field.widget) is forms.Select:
+                # Same widget, options written without a template each: the registration
+                # form's 民族 lists alone are 58 options a party.
+                field.widget.__class__ = QuickSelect
             if isinstance(field, forms.ModelChoiceField):
                 if field.empty_label is not None:
                     field.empty_label = PLEASE_SELECT
