@@ -28,6 +28,11 @@ from cases.models import (
     MediationSession,
     Party,
 )
+from cases.party_serializers import (
+    PartiesImportSerializer,
+    PartyAgentReadSerializer,
+    PartyAgentWriteSerializer,
+)
 from cases.policy import Action
 from cases.serializers import (
     IDEMPOTENCY_KEY,
@@ -47,9 +52,6 @@ from cases.serializers import (
     LookupSerializer,
     NoteSerializer,
     OnTheSpotSerializer,
-    PartiesImportSerializer,
-    PartyAgentReadSerializer,
-    PartyAgentWriteSerializer,
     PetitionExtensionSerializer,
     ReasonSerializer,
     RefusalRequestSerializer,
