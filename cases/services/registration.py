@@ -114,7 +114,7 @@ PARTY_FIELDS = (
 MAX_PARTIES = 500
 
 
-def _clean_party_data(data: dict) -> dict:
+def clean_party_data(data: dict) -> dict:
     cleaned = {field: data[field] for field in PARTY_FIELDS if field in data}
     if "id_number" in cleaned:
         cleaned["id_number"] = normalise_id_number(cleaned["id_number"])
@@ -195,7 +195,7 @@ def case_register(*, by, data: dict, parties: list[dict], note: str = "") -> Cas
     area = data["area"]
     require_within_reach(by, area)
     _refuse_inactive_choices(data)
-    party_rows = [_clean_party_data(p) for p in parties]
+    party_rows = [clean_party_data(p) for p in parties]
     _check_party_count(len(party_rows))
     watch = watch_grading_apply(by=by, data=data, parties=party_rows)
     data = {**data, "grade": watch.grade}
@@ -404,7 +404,7 @@ def case_update(*, case: Case, by, data: dict, parties: list[dict] | None = None
         roles = []
         to_save = []
         for row in parties:
-            cleaned = _clean_party_data(row)
+            cleaned = clean_party_data(row)
             party = existing.get(row.get("id")) if row.get("id") else Party(case=case)
             if party is None:
                 raise ValidationError(_("当事人不属于该案件。"))
