@@ -15,6 +15,7 @@ from openpyxl import Workbook
 
 from cases import services
 from cases.models import (
+    Case,
     CaseEvent,
     EventKind,
     Grade,
@@ -22,6 +23,8 @@ from cases.models import (
     PartyRole,
     WatchGradeDecision,
 )
+from tests.admin.conftest import admin_url, post_data_from
+from tests.admin.test_case_admin import party_prefix
 from tests.api.conftest import token_client
 from tests.factories import (
     case_data,
@@ -198,3 +201,18 @@ def test_the_spreadsheet_of_parties_raises_the_case_on_the_page_and_the_api(clie
         case.refresh_from_db()
         assert (case.grade, case.parties.count()) == (Grade.YELLOW, 3)
         assert watch_events(case).get().note == RAISED_NOTE
+
+
+def test_the_admin_typing_a_flagged_person_s_number_raises_the_case(client, world):
+    watch_flag(world.secretary_a)
+    case = unflagged_case(world.grid_member_a)
+    client.force_login(world.clerk_a)
+    data = post_data_from(client.get(admin_url(Case, "change", case.pk)))
+    data[party_prefix(data, "李四") + "-new_id_number"] = FLAGGED
+    data[party_prefix(data, "李四") + "-gender"] = "male"
+
+    client.post(admin_url(Case, "change", case.pk), data)
+
+    case.refresh_from_db()
+    assert case.grade == Grade.YELLOW
+    assert WatchGradeDecision.objects.get(case=case).party.name == "李四"
