@@ -30,6 +30,10 @@ CASE_CHILDREN = [
     "Refusal",
 ]
 
+# Rows that hang off a case through one of its parties, with the way from them to the
+# case: a party's agents (委托代理人).
+CASE_GRANDCHILDREN = {"PartyAgent": "party__case"}
+
 # The request being served, so that an entry written during it names the user who is
 # logged in at that moment; see ``name_the_actor``.
 current_request: ContextVar = ContextVar("audit_current_request", default=None)
@@ -44,6 +48,18 @@ def case_child_models() -> list:
         except LookupError:
             continue
     return models
+
+
+def case_related_models() -> list[tuple]:
+    """Every audited model that hangs off a case, with the lookup from it to the case:
+    the case page's history reads their entries (``audit.selectors.case_entries``)."""
+    related = [(model, "case") for model in case_child_models()]
+    for name, lookup in CASE_GRANDCHILDREN.items():
+        try:
+            related.append((apps.get_model("cases", name), lookup))
+        except LookupError:
+            continue
+    return related
 
 
 def _path(area) -> str:
@@ -64,6 +80,11 @@ def _scope_of_case(self) -> dict:
 
 def _scope_of_case_child(self) -> dict:
     return {"area_path": _path(self.case.area), "case_id": self.case_id}
+
+
+def _scope_of_party_child(self) -> dict:
+    case = self.party.case
+    return {"area_path": _path(case.area), "case_id": case.pk}
 
 
 def _reverse_relations(model) -> list[str]:
@@ -101,6 +122,13 @@ def register_audited_models() -> None:
             # about a person and says nothing an auditor needs.
             options["exclude_fields"] = [*NOISE, "id_number_index", "mobile_index"]
         _register(model, _scope_of_case_child, **options)
+    # A party's agent: numbers masked like the party's, the blind indexes left out.
+    _register(
+        apps.get_model("cases", "PartyAgent"),
+        _scope_of_party_child,
+        mask_fields=["id_number", "mobile"],
+        exclude_fields=["id_number_index", "mobile_index"],
+    )
 
     # A password change is recorded as a change of the (hidden) field, never the hash;
     # the last log-in time changes at every log-in and is not a change to the account.

@@ -7,7 +7,7 @@ from django.db.models import Q, QuerySet
 
 from accounts.models import User
 from audit.policy import may_read_audit
-from audit.registration import case_child_models
+from audit.registration import case_related_models
 from cases.models import Case, PersonalDataAccess
 
 
@@ -27,10 +27,10 @@ def case_entries(case: Case) -> QuerySet:
     """The case's own entries and those of everything hanging off it, newest first. By
     content type and id (both indexed), not by the JSON ``case_id``."""
     condition = Q(content_type=ContentType.objects.get_for_model(Case), object_id=case.pk)
-    for model in case_child_models():
+    for model, lookup in case_related_models():
         condition |= Q(
             content_type=ContentType.objects.get_for_model(model),
-            object_id__in=model.objects.filter(case=case).values("pk"),
+            object_id__in=model.objects.filter(**{lookup: case}).values("pk"),
         )
     return (
         LogEntry.objects.filter(condition)

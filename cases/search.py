@@ -19,6 +19,11 @@ same indexed LIKE as any other word. A polyphonic surname is written in its surn
 reading and in its everyday one (单: ``shan`` and ``dan``), since people type either. A
 single Latin letter would match nearly every case, so it finds nothing; a query mixing
 Chinese and Latin letters (``张san``) is also looked for in pinyin (``zhangsan``).
+
+Words: a query is one phrase (runs of spaces count as one space), not words each looked
+for on their own. A query of Latin words only (``zhang san``, ``Zhang  San``) is also
+looked for with its words joined (``zhangsan``), as people type a name's syllables
+apart; a phrase with Chinese in it (``张三 漏水``) is looked for as typed.
 """
 
 import functools
@@ -70,6 +75,8 @@ SURNAME_READINGS = {
 }
 HAN = re.compile(r"[\u3400-\u9fff]")
 LATIN_LETTERS = re.compile(r"[a-z]+")
+LATIN_WORDS = re.compile(r"[a-z]+(?: [a-z]+)+")
+WHITESPACE = re.compile(r"\s+")
 # A single Latin letter is in nearly every case's pinyin: it finds nothing.
 MIN_LATIN_SEARCH = 2
 
@@ -117,7 +124,14 @@ NUMBER_PREFIX = re.compile(r"\d{6,12}-(?:\d{1,4}(?:-\d*)?)?")
 
 
 def normalise_search(text: str) -> str:
-    return (text or "").strip().lower()
+    """Lower-cased, trimmed, and each run of spaces (full-width ones too) made one."""
+    return WHITESPACE.sub(" ", (text or "").strip()).lower()
+
+
+def joined_latin_words(text: str) -> str | None:
+    """``zhang san`` (normalised) read as the one word ``zhangsan``; None unless the text
+    is two or more words of Latin letters only."""
+    return text.replace(" ", "") if LATIN_WORDS.fullmatch(text) else None
 
 
 def looks_like_number(text: str) -> bool:
@@ -135,6 +149,9 @@ def search_cases(queryset: models.QuerySet, text: str) -> models.QuerySet:
         return queryset.filter(pk__in=parties.values("case_id"))
     if LATIN_LETTERS.fullmatch(text) and len(text) < MIN_LATIN_SEARCH:
         return queryset.none()
+    if (joined := joined_latin_words(text)) is not None:
+        # zhang san: a name's syllables typed apart, or words that stand apart.
+        return queryset.filter(Q(search_text__contains=text) | Q(search_text__contains=joined))
     if HAN.search(text) and LATIN_LETTERS.search(text):
         # 张san: the name half typed in pinyin; the text itself may be a summary's word.
         pinyin = "".join(_syllables(text))

@@ -233,7 +233,9 @@ def case_edit(request, pk):
         return refused
     party_queryset = case.parties.all()
     if request.method == "POST":
-        form = forms.CaseEditForm(request.POST, instance=None, user=request.user)
+        form = forms.with_watch_override(
+            forms.CaseEditForm(request.POST, instance=None, user=request.user)
+        )
         parties = forms.PartyEditFormSet(request.POST, prefix="parties", queryset=party_queryset)
         if form.is_valid() and parties.is_valid():
             try:
@@ -247,8 +249,11 @@ def case_edit(request, pk):
                 return redirect("cases:detail", pk=case.pk)
         forms.label_party_roles(parties, form.cleaned_data.get("source") or case)
     else:
-        form = forms.CaseEditForm(
-            initial={f: getattr(case, f) for f in services.EDITABLE_CASE_FIELDS}, user=request.user
+        form = forms.with_watch_override(
+            forms.CaseEditForm(
+                initial={f: getattr(case, f) for f in services.EDITABLE_CASE_FIELDS},
+                user=request.user,
+            )
         )
         parties = forms.PartyEditFormSet(prefix="parties", queryset=party_queryset)
         forms.label_party_roles(parties, case)

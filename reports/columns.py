@@ -142,7 +142,31 @@ LEDGER_COLUMNS: tuple[Column, ...] = (
     Column("closed_on", "销号日期", 11, Kind.DATE),
 )
 
-COLUMN_BY_KEY = {column.key: column for column in LEDGER_COLUMNS}
+# Import only, after the ledger's columns: a party's further details (issue 14), per
+# side and line by line like the ID numbers. The monthly ledger does not report them;
+# a file without them imports as before.
+PARTY_DETAIL_FIELDS: tuple[tuple[str, str, int], ...] = (
+    # (party field, header after 一方/另一方, width)
+    ("kind", "当事人类型", 10),
+    ("ethnicity", "民族", 8),
+    ("birth_date", "出生日期", 11),
+    ("occupation", "职业或职务", 12),
+    ("employer", "工作单位", 18),
+    ("relation_to_other_party", "与对方当事人关系", 14),
+    ("credit_code", "统一社会信用代码", 20),
+    ("legal_representative", "法定代表人/负责人", 14),
+    ("is_representative", "代表人", 8),
+)
+PARTY_DETAIL_SIDES = (("applicant", "一方"), ("respondent", "另一方"))
+PARTY_DETAIL_COLUMNS: tuple[Column, ...] = tuple(
+    Column(f"{side}_{field}", f"{prefix}{header}", width, Kind.LONG_TEXT, importable=True)
+    for side, prefix in PARTY_DETAIL_SIDES
+    for field, header, width in PARTY_DETAIL_FIELDS
+)
+# Every column a ledger file may have: the ledger's and the import-only ones.
+ALL_COLUMNS = LEDGER_COLUMNS + PARTY_DETAIL_COLUMNS
+
+COLUMN_BY_KEY = {column.key: column for column in ALL_COLUMNS}
 COLUMN_BY_HEADER = {column.header: column for column in LEDGER_COLUMNS}
 HEADERS = tuple(column.header for column in LEDGER_COLUMNS)
 
@@ -152,13 +176,13 @@ def column_for_header(key: str, present: set[str], keyed) -> Column | None:
     the file's headers so keyed. A former header names its old column in a file without
     that column's current header: there a header another column now uses (受理日期)
     still means what it meant when the file was made."""
-    for column in LEDGER_COLUMNS:
+    for column in ALL_COLUMNS:
         if keyed(column.header) not in present and key in map(keyed, column.former_headers):
             return column
-    for column in LEDGER_COLUMNS:
+    for column in ALL_COLUMNS:
         if key == keyed(column.header):
             return column
-    for column in LEDGER_COLUMNS:
+    for column in ALL_COLUMNS:
         if key in map(keyed, column.former_headers):
             return column
     return None

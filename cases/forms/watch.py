@@ -13,9 +13,10 @@ DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 def with_watch_override(form):
-    """Add to a registration form the field that keeps a flagged person's case below
-    yellow: shown to everyone who registers (hiding it from some would tell them nothing
-    and the service refuses it below the handling level, whoever is flagged)."""
+    """Add to a registration or edit form the field that keeps a flagged person's case
+    below yellow: shown to everyone who registers or corrects parties (hiding it from
+    some would tell them nothing and the service refuses it below the handling level,
+    whoever is flagged)."""
     form.fields[OVERRIDE_FIELD] = forms.CharField(
         label=_("不按重点人员规定提级的理由"),
         required=False,

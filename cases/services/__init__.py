@@ -50,6 +50,7 @@ from cases.services.parties import (
     PartyImportResult,
     case_parties_import,
     party_agent_add,
+    party_cell_value,
 )
 from cases.services.personal_data import personal_data_reveal
 from cases.services.refusal import case_record_refusal
@@ -64,6 +65,7 @@ from cases.services.registration import (
     case_register_check,
     case_register_once,
     case_update,
+    clean_party_data,
     numbering_area_for,
 )
 from cases.services.resolution import RESOLUTION_FIELDS, case_resolve_otherwise
@@ -83,6 +85,8 @@ __all__ = [
     "PartyImportResult",
     "case_parties_import",
     "party_agent_add",
+    "party_cell_value",
+    "clean_party_data",
     "AGREEMENT_FIELDS",
     "AGREEMENT_UPDATE_FIELDS",
     "ALLOWED_FROM",

@@ -149,10 +149,21 @@ def case_change_grade(*, case: Case, by, grade: str, reason: str) -> Case:
     reason = require_reason(reason)
     if grade == case.grade:
         raise ValidationError({"grade": _("新等级与当前等级相同。")})
-    policy = grade_policy(grade)
     GradeChange.objects.create(
         case=case, from_grade=case.grade, to_grade=grade, reason=reason, changed_by=by
     )
+    changes = regrade(case, by, grade)
+    case.save()
+    record_event(case, EventKind.GRADE_CHANGED, by, note=reason, changes=changes)
+    return case
+
+
+def regrade(case: Case, by, grade: str) -> dict[str, list[str]]:
+    """Give the locked ``case`` a new grade and what the grade sets: the deadline, the
+    level that handles it (``level_after_regrade``) and that level's team. The caller
+    has checked who may, saves the case and records the returned changes in the history
+    (``case_change_grade``; the 重点人员 rule when a corrected case gains a flagged party)."""
+    policy = grade_policy(grade)
     changes = {_("风险等级"): [case.get_grade_display(), ""]}
     case.grade = grade
     changes[_("风险等级")][1] = case.get_grade_display()
@@ -164,9 +175,7 @@ def case_change_grade(*, case: Case, by, grade: str, reason: str) -> Case:
         case.failed_attempts = _failed_attempts_at(case, level)
         cancel_pending_escalation(case, by, _("调整等级后已改由其他层级处置。"))
         _hand_to_level(case, by, policy, changes)
-    case.save()
-    record_event(case, EventKind.GRADE_CHANGED, by, note=reason, changes=changes)
-    return case
+    return changes
 
 
 def level_after_regrade(case: Case, policy: GradePolicy) -> HandlingLevel:

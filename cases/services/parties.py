@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from cases.attachments import attachment_add
@@ -23,7 +24,7 @@ from cases.models import (
 )
 from cases.models.parties import _SIDES_EITHER_WAY, _SIDES_WITHOUT_APPLICANT
 from cases.policy import Action
-from cases.services.registration import MAX_PARTIES, PARTY_FIELDS, _clean_party_data, case_update
+from cases.services.registration import MAX_PARTIES, PARTY_FIELDS, case_update, clean_party_data
 from cases.workflow import check_allowed, lock_case, record_event, validate_instance
 from common.spreadsheets import SpreadsheetError, cell_text, is_blank, loose_key, open_sheets
 from common.validators import normalise_id_number, normalise_mobile
@@ -123,18 +124,23 @@ _NO = {"", "否", "×", "n", "no", "false", "0"}
 
 
 def _choice_keys(choices, *more_labels: dict) -> dict[str, str]:
+    # A sheet is filled in Chinese (or English) whatever language the page is in.
     keys = {}
-    for value, label in choices:
-        keys[loose_key(str(value))] = value
-        keys[loose_key(str(label))] = value
-    for labels in more_labels:
-        for value, label in labels.items():
-            keys[loose_key(str(label))] = value
+    for language in ("en", "zh-hans"):
+        with translation.override(language):
+            for value, label in choices:
+                keys[loose_key(str(value))] = value
+                keys[loose_key(str(label))] = value
+            for labels in more_labels:
+                for value, label in labels.items():
+                    keys[loose_key(str(label))] = value
     return keys
 
 
-def _parse_cell(name: str, raw) -> object:
-    """One cell as the value the form would give, or ValueError with what is wrong."""
+def party_cell_value(name: str, raw) -> object:
+    """One cell as the value the form would give, or ValueError with what is wrong: the
+    party spreadsheet's and the ledger import's reading of a party's choices (kind,
+    gender, 民族 as 汉, 汉族 or 01, role) and yes/no fields."""
     text = cell_text(raw).strip()
     if name == "role":
         keys = _choice_keys(PartyRole.choices, _SIDES_EITHER_WAY, _SIDES_WITHOUT_APPLICANT)
@@ -268,7 +274,7 @@ def _parse_row(line: int, cells, columns: dict[int, str], headers: dict, result)
     for position, name in columns.items():
         raw = cells[position] if position < len(cells) else None
         try:
-            row[name] = _parse_cell(name, raw)
+            row[name] = party_cell_value(name, raw)
         except ValueError as error:
             result.problems.append(PartyImportProblem(line, headers[name], str(error)))
     if "role" not in row and "role" not in columns.values():
@@ -277,7 +283,7 @@ def _parse_row(line: int, cells, columns: dict[int, str], headers: dict, result)
         )
         return row
     # The same checks as the registration of each party (the model's own rules).
-    candidate = Party(**_clean_party_data(row))
+    candidate = Party(**clean_party_data(row))
     try:
         validate_instance(candidate, exclude=["case"])
     except ValidationError as error:

@@ -22,7 +22,8 @@ from cases.models import (
 from cases.policy import Action
 from cases.search import case_search_text
 from cases.services.grading import deadline_for, grade_policy, handling_level_for
-from cases.services.watch import watch_grading_apply
+from cases.services.mediation import regrade
+from cases.services.watch import OVERRIDE_FIELD, watch_grading_apply
 from cases.workflow import (
     check_allowed,
     history_value,
@@ -113,7 +114,7 @@ PARTY_FIELDS = (
 MAX_PARTIES = 500
 
 
-def _clean_party_data(data: dict) -> dict:
+def clean_party_data(data: dict) -> dict:
     cleaned = {field: data[field] for field in PARTY_FIELDS if field in data}
     if "id_number" in cleaned:
         cleaned["id_number"] = normalise_id_number(cleaned["id_number"])
@@ -194,7 +195,7 @@ def case_register(*, by, data: dict, parties: list[dict], note: str = "") -> Cas
     area = data["area"]
     require_within_reach(by, area)
     _refuse_inactive_choices(data)
-    party_rows = [_clean_party_data(p) for p in parties]
+    party_rows = [clean_party_data(p) for p in parties]
     _check_party_count(len(party_rows))
     watch = watch_grading_apply(by=by, data=data, parties=party_rows)
     data = {**data, "grade": watch.grade}
@@ -346,7 +347,12 @@ def case_register_once(
 
 @transaction.atomic
 def case_update(*, case: Case, by, data: dict, parties: list[dict] | None = None) -> Case:
-    """Correct a case's details and parties; every change goes into the history."""
+    """Correct a case's details and parties; every change goes into the history.
+
+    A party added, or given a new ID number or mobile, who is on the 重点人员 list
+    raises a pending blue case to yellow as at registration (``watch_grading_apply``,
+    which ``data["watch_grade_override_reason"]`` may answer), moving it to the level
+    and team of its new grade (``regrade``)."""
     case = lock_case(case)
     check_allowed(by, case, Action.EDIT)
     # A case keeps a source or type deactivated since; it cannot be moved to one.
@@ -392,17 +398,23 @@ def case_update(*, case: Case, by, data: dict, parties: list[dict] | None = None
         case.deadline = deadline_for(case.received_on, grade_policy(case.grade))
     validate_instance(case)
 
+    watch, fresh = None, []
     if parties is not None:
         existing = {p.pk: p for p in case.parties.all()}
         roles = []
         to_save = []
         for row in parties:
-            cleaned = _clean_party_data(row)
+            cleaned = clean_party_data(row)
             party = existing.get(row.get("id")) if row.get("id") else Party(case=case)
             if party is None:
                 raise ValidationError(_("当事人不属于该案件。"))
+            # The numbers the 重点人员 rule looks at: all of a new party's, only the
+            # corrected ones of a party already on the case (who was there before).
+            numbers = {} if party.pk else {"id_number": "", "mobile": ""}
             for field, value in cleaned.items():
                 old = getattr(party, field)
+                if field in numbers or (field in ("id_number", "mobile") and old != value):
+                    numbers[field] = value
                 if old != value:
                     label = f"{party.name or cleaned.get('name', '')}·{party._meta.get_field(field).verbose_name}"
                     # Personal numbers never go into the history in clear.
@@ -416,16 +428,32 @@ def case_update(*, case: Case, by, data: dict, parties: list[dict] | None = None
                     setattr(party, field, value)
             roles.append(party.role)
             to_save.append(party)
+            if any(numbers.values()):
+                fresh.append((party, numbers))
         _validate_parties(to_save)
         untouched = [p for pk, p in existing.items() if pk not in {r.get("id") for r in parties}]
         _check_party_count(len(to_save) + len(untouched))
         _check_sides([*roles, *(p.role for p in untouched)], case.source)
         _check_representatives([*to_save, *untouched])
+        if case.is_pending:
+            watch = watch_grading_apply(
+                by=by,
+                data={
+                    "grade": case.grade,
+                    "area": case.area,
+                    OVERRIDE_FIELD: data.get(OVERRIDE_FIELD),
+                },
+                parties=[numbers for _party, numbers in fresh],
+            )
         for party in to_save:
             party.save()
 
-    if changes:
+    raised = regrade(case, by, watch.grade) if watch is not None and watch.raised else {}
+    if changes or raised:
         case.save()
         _refresh_search_text(case)
+    if changes:
         record_event(case, EventKind.EDITED, by, changes=changes)
+    if watch is not None:
+        watch.record(case=case, by=by, parties=[party for party, _n in fresh], changes=raised)
     return case

@@ -1,6 +1,7 @@
 """重点人员: keeping the local list (flag, review, lift, and the logged look at a flag's
-reason), and the rule the list sets for a new case: a flagged person's case is graded at
-least yellow, unless someone at the handling level says why not.
+reason), and the rule the list sets for a case: a flagged person's case is graded at
+least yellow, unless someone at the handling level says why not; at registration, and
+when a flagged person is added to a case (or a party's number corrected to theirs).
 
 Who may do what is ``cases.watch`` (one policy); every door (pages, admin, the
 registration form, the API, the ledger import) calls these functions."""
@@ -147,7 +148,7 @@ def watched_person_view(*, by, watched_person: WatchedPerson) -> WatchedPerson:
 
 
 # ---------------------------------------------------------------------------
-# The grading rule at registration
+# The grading rule at registration and when parties are added
 # ---------------------------------------------------------------------------
 
 
@@ -171,7 +172,10 @@ class WatchGrading:
     def raised(self) -> bool:
         return self.grade != self.asked_grade
 
-    def record(self, *, case, by, parties: list[Party]) -> None:
+    def record(self, *, case, by, parties: list[Party], changes: dict | None = None) -> None:
+        """Write the decision of each match (``parties`` in the order of the rows the
+        rule was given) and the history entry; ``changes`` adds what the raise moved on
+        a case already registered (its level, team, owner)."""
         if not self.matches:
             return
         for index, flag in self.matches:
@@ -194,7 +198,10 @@ class WatchGrading:
                 EventKind.WATCH_GRADING,
                 by,
                 note=_("按重点人员规定提级"),
-                changes={label: [str(Grade(self.asked_grade).label), str(Grade(self.grade).label)]},
+                changes={
+                    **(changes or {}),
+                    label: [str(Grade(self.asked_grade).label), str(Grade(self.grade).label)],
+                },
             )
         else:
             record_event(
@@ -212,7 +219,12 @@ def watch_grading_apply(*, by, data: dict, parties: list[dict]) -> WatchGrading:
     is at the level that handles a yellow case there (or above).
 
     A reason from someone below that level is refused whether or not anyone is flagged,
-    so the refusal tells nobody who is on the list."""
+    so the refusal tells nobody who is on the list.
+
+    Registration gives it the new case and all its parties; ``case_update`` gives it the
+    case as it stands and only the parties that are new or have a new ID number or
+    mobile, so a case already yellow or red, or one whose flagged party was already
+    there, is left as it is."""
     asked = data.get("grade")
     reason = clean_note(data.get(OVERRIDE_FIELD) or "", OVERRIDE_FIELD)
     area = data.get("area")

@@ -10,14 +10,14 @@ from django.utils.translation import gettext as _
 
 from common import spreadsheets
 from common.spreadsheets import Row, SpreadsheetError, is_blank, loose_key, open_sheets
-from reports.columns import LEDGER_COLUMNS, Column, column_for_header
+from reports.columns import ALL_COLUMNS, Column, column_for_header
 from reports.importing.results import ImportFileError, Problem, file_error
 
 # Offices put a title (and sometimes a date line) above the table.
 HEADER_SEARCH_ROWS = 10
 
-IMPORTABLE_COLUMNS = tuple(c for c in LEDGER_COLUMNS if c.importable)
-REQUIRED_COLUMNS = tuple(c for c in LEDGER_COLUMNS if c.required)
+IMPORTABLE_COLUMNS = tuple(c for c in ALL_COLUMNS if c.importable)
+REQUIRED_COLUMNS = tuple(c for c in ALL_COLUMNS if c.required)
 
 
 def max_bytes() -> int:
@@ -38,7 +38,7 @@ def header_key(text: str) -> str:
 
 
 COLUMN_BY_HEADER_KEY = {
-    header_key(header): c for c in LEDGER_COLUMNS for header in (c.header, *c.former_headers)
+    header_key(header): c for c in ALL_COLUMNS for header in (c.header, *c.former_headers)
 }
 
 

@@ -1,6 +1,7 @@
 """One data row of the ledger to the ``data`` and ``parties`` a registration form gives
 ``cases.services.case_register``, with every problem of the row, each naming its column."""
 
+import datetime
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -14,9 +15,8 @@ from cases.models import Case, CaseSource, DisputeType, Grade, Party, PartyRole
 from cases.selectors import visible_cases
 from cases.workflow import validate_instance
 from common.spreadsheets import cell_text, is_blank, loose_key
-from common.validators import normalise_id_number, normalise_mobile
 from grids.models import Area
-from reports.columns import COLUMN_BY_KEY
+from reports.columns import COLUMN_BY_KEY, PARTY_DETAIL_FIELDS, PARTY_DETAIL_SIDES
 from reports.importing.cells import (
     ADDRESS_SEPARATORS,
     NAME_SEPARATORS,
@@ -57,6 +57,10 @@ _PARTY_FIELD_COLUMNS = {
         "address": "respondent_addresses",
     },
 }
+for _side, _prefix in PARTY_DETAIL_SIDES:
+    _PARTY_FIELD_COLUMNS[PartyRole(_side)].update(
+        {field: f"{_side}_{field}" for field, _header, _width in PARTY_DETAIL_FIELDS}
+    )
 _FIELD_BY_COLUMN = {column: field for field, column in _CASE_FIELD_COLUMNS.items()}
 _SIDES = (
     (PartyRole.APPLICANT, "applicants"),
@@ -261,6 +265,11 @@ def _parse_side(row: Row, cells: dict, role: str, names_key: str) -> None:
             parts = parts[: len(names)]
         values[party_field] = parts + [""] * (len(names) - len(parts))
 
+    details = {
+        party_field: _detail_parts(row, cells, keys[party_field], len(names), side_label)
+        for party_field, _header, _width in PARTY_DETAIL_FIELDS
+        if keys[party_field] in cells
+    }
     for position, name in enumerate(names):
         party = {
             "role": role,
@@ -269,6 +278,8 @@ def _parse_side(row: Row, cells: dict, role: str, names_key: str) -> None:
             "mobile": values["mobile"][position],
             "address": values["address"][position],
         }
+        for party_field, parts in details.items():
+            _read_detail(row, party, keys[party_field], party_field, parts[position])
         for party_field, label in (
             ("id_number", _("身份证号不完整(已脱敏),请填写完整号码。")),
             ("mobile", _("手机号码不完整(已脱敏),请填写完整号码。")),
@@ -280,15 +291,52 @@ def _parse_side(row: Row, cells: dict, role: str, names_key: str) -> None:
         row.parties.append(party)
 
 
+def _detail_parts(row: Row, cells: dict, key: str, count: int, side_label: str) -> list:
+    """A further detail's cell of one side, one value a party, line by line like the
+    names (a date cell of a side of one is that party's date)."""
+    raw = cells.get(key)
+    if isinstance(raw, datetime.date):
+        parts = [raw]
+    else:
+        text = cell_text(raw)
+        parts = split_parts(text, ADDRESS_SEPARATORS) if text else []
+    while parts and not parts[-1]:
+        parts.pop()
+    if len(parts) > count:
+        row.refuse(
+            key,
+            _(
+                "填了 %(values)d 项,但%(side)s只有 %(names)d 名;"
+                "多名当事人请每行一名,与姓名逐行对应。"
+            )
+            % {"values": len(parts), "side": side_label, "names": count},
+        )
+        parts = parts[:count]
+    return parts + [""] * (count - len(parts))
+
+
+def _read_detail(row: Row, party: dict, key: str, party_field: str, raw) -> None:
+    """One party's further detail as the party spreadsheet reads it (kind, 民族, yes/no
+    for 代表人; ``services.party_cell_value``), a birth date as the ledger's other dates.
+    Blank leaves the field to the model's default (a person; gender and birth date from
+    the ID number)."""
+    if is_blank(raw):
+        return
+    try:
+        if party_field == "birth_date":
+            party[party_field] = date_value(raw)
+        else:
+            party[party_field] = services.party_cell_value(party_field, raw)
+    except (CellError, ValueError) as error:
+        row.refuse(key, f"{party['name']}:{error}")
+
+
 def _check_party(row: Row, party: dict) -> None:
-    """The party model's own rules, per party, so each problem names the party."""
-    candidate = Party(
-        **{
-            **party,
-            "id_number": normalise_id_number(party["id_number"]),
-            "mobile": normalise_mobile(party["mobile"]),
-        }
-    )
+    """The party model's own rules, per party, so each problem names the party: the
+    registration's cleaning (``services.clean_party_data``: numbers and credit code
+    normalised) and the model's checks (``check_party_record``: the ID number against
+    gender and birth date, the credit code, what a person or an organisation has)."""
+    candidate = Party(**services.clean_party_data(party))
     try:
         validate_instance(candidate, exclude=["case"])
     except ValidationError as error:

@@ -3,16 +3,39 @@
 import xlsxwriter
 from django.utils.translation import gettext as _
 
+from cases.models import PartyKind
 from grids.selectors import areas_within_reach
-from reports.columns import Kind
+from reports.columns import PARTY_DETAIL_SIDES, Kind
 from reports.importing.reading import IMPORTABLE_COLUMNS
 from reports.importing.rows import Lookups
 
 TEMPLATE_FILE_NAME = "台账导入模板.xlsx"
 
 
-def _column_notes(lookups: Lookups) -> dict[str, str]:
+def _party_detail_notes() -> dict[str, str]:
+    """The import-only columns of each side (``PARTY_DETAIL_COLUMNS``), keyed by field."""
     return {
+        "kind": _("可填写:%(choices)s;不填为自然人。")
+        % {"choices": "、".join(str(label) for label in PartyKind.labels)},
+        "ethnicity": _("民族,如 汉、汉族 或代码 01(GB/T 3304);法人和非法人组织不填。"),
+        "birth_date": _("日期,如 1980-05-17;填了身份证号的可不填,由号码得出,填了须与号码一致。"),
+        "occupation": _("职业或职务;可不填。"),
+        "employer": _("工作单位;可不填。"),
+        "relation_to_other_party": _("与对方当事人的关系,如 邻居、亲属、雇佣;可不填。"),
+        "credit_code": _("法人或非法人组织的18位统一社会信用代码;自然人不填。"),
+        "legal_representative": _("法人的法定代表人或非法人组织的负责人。"),
+        "is_representative": _("群体性纠纷中该方推选的代表人填“是”,其他人留空。"),
+    }
+
+
+def _column_notes(lookups: Lookups) -> dict[str, str]:
+    line_up = _("多名当事人时与姓名逐行对应。")
+    details = {
+        f"{side}_{field}": f"{note}{line_up}"
+        for side, _prefix in PARTY_DETAIL_SIDES
+        for field, note in _party_detail_notes().items()
+    }
+    return details | {
         "area_code": _("案件发生地的区域代码(村/社区或网格),须在您的管辖范围内;见“区域代码”表。"),
         "received_on": _("日期,如 2026-10-05、2026/10/5 或 2026年10月5日;不能晚于今天。"),
         "occurred_on": _("日期,格式同受理日期;可不填。"),
@@ -101,5 +124,9 @@ def general_notes() -> list[str]:
             "调解员、调解次数、状态、调解结果、协议、履行、回访、销号等列不导入,会被忽略;请在门户中逐案办理。"
         ),
         _("门户导出的台账可以作为模板,但身份证号和手机号须填写完整号码。"),
+        _(
+            "当事人类型、民族、出生日期、工作单位、统一社会信用代码等列可以不填或不要;"
+            "没有这些列的旧模板照常导入。"
+        ),
         _("整个文件全部校验通过才会导入;有任何一行出错,文件中的案件均不导入。"),
     ]

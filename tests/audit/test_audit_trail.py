@@ -7,6 +7,7 @@ import json
 import pytest
 from auditlog.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import DatabaseError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -23,6 +24,7 @@ from tests.web.test_case_pages import registration
 ADMIN_LIST = "admin:auditlog_logentry_changelist"
 OLD_ID, NEW_ID = make_id_number(sequence=123), make_id_number(sequence=457)
 OLD_MOBILE, NEW_MOBILE = "13912345678", "13700001111"
+PDF_BYTES = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 
 
 def entries_for(instance) -> list[LogEntry]:
@@ -135,6 +137,38 @@ def test_changing_a_partys_id_number_and_mobile_logs_the_change_but_never_the_nu
     text = stored_text()
     for secret in (OLD_ID, NEW_ID, OLD_MOBILE, NEW_MOBILE):
         assert secret not in text
+
+
+def test_adding_a_party_s_agent_is_logged_on_the_case_s_history_but_never_the_numbers(
+    client, world, settings, tmp_path
+):
+    settings.FENGQIAO_PRIVATE_DIR = tmp_path / "private"
+    case = register_case(world.secretary_a)
+    party = case.parties.get(role="applicant")
+
+    agent = services.party_agent_add(
+        by=world.secretary_a,
+        party=party,
+        data={
+            "name": "王小山",
+            "kind": "relative",
+            "relation": "父子",
+            "id_number": NEW_ID,
+            "mobile": NEW_MOBILE,
+        },
+        power_of_attorney=SimpleUploadedFile("授权委托书.pdf", PDF_BYTES),
+    )
+
+    (created,) = entries_for(agent)
+    assert created.action == LogEntry.Action.CREATE
+    assert created.changes["id_number"] == ["None", mask_id_number(NEW_ID)]
+    assert created.changes["mobile"] == ["None", "137****1111"]
+    assert "id_number_index" not in created.changes
+    assert created.additional_data == {"area_path": case.area.path, "case_id": case.pk}
+    assert NEW_ID not in stored_text() and NEW_MOBILE not in stored_text()
+    client.force_login(world.clerk_a)
+    history = client.get(reverse("audit:case_history", args=[case.pk]))
+    assert agent.name in [row["entry"].object_repr for row in history.context["entries"]]
 
 
 def test_a_password_change_is_logged_without_the_hash_and_a_log_in_is_not_a_change(client, world):

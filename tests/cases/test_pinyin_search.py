@@ -97,3 +97,39 @@ def test_the_refresh_command_writes_the_pinyin_of_cases_written_before_it(world,
 
     assert found("zs") == {"邻里纠纷", "赵家村纠纷"}
     assert "done: 4 cases" in capsys.readouterr().out
+
+
+SPACED = ("zhang san", "Zhang San", "zhang  san", " ZHANG\u3000san ")
+
+
+def test_a_name_s_pinyin_typed_with_spaces_finds_it_like_the_joined_pinyin(cases):
+    for typed in SPACED:
+        assert found(typed) == found("zhangsan") == {"邻里纠纷", "赵家村纠纷"}, typed
+    assert found("shan tian fang") == {"欠款纠纷"}
+
+
+def test_spaced_pinyin_does_not_find_syllables_that_belong_to_different_people(world, cases):
+    register_case(world.secretary_a, parties=party_rows("张伟", "孙三"), title="张孙纠纷")
+    assert found("zhang san") == {"邻里纠纷", "赵家村纠纷"}
+
+
+def test_a_phrase_with_chinese_is_looked_for_as_typed_and_not_joined(cases):
+    # search_text holds the names in order, "张三 李四": the phrase is found as it stands.
+    assert found("张三 李四") == {"邻里纠纷"}
+    assert found("张三  李四") == {"邻里纠纷"}
+    assert found("张三李四") == set()
+    assert found("李四 张三") == set()
+
+
+def test_the_three_doors_find_张三_by_spaced_pinyin_within_their_scope(client, world, cases):
+    client.force_login(world.secretary_a)
+    api = token_client(world.clerk_a)
+    for typed in SPACED:
+        response = client.get(reverse("cases:list"), {"q": typed})
+        assert ledger_numbers(response) == [cases["zhang"].number], typed
+        client.force_login(world.clerk_a)
+        response = client.get(admin_url(Case, "changelist"), {"q": typed})
+        assert set(response.context["cl"].result_list) == {cases["zhang"]}, typed
+        client.force_login(world.secretary_a)
+        response = api.get("/api/v1/cases/", {"q": typed})
+        assert [row["number"] for row in response.json()["results"]] == [cases["zhang"].number]

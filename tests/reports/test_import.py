@@ -430,7 +430,13 @@ def test_page_and_template_by_role(client, world, who, status):
     assert response.status_code == status
     if status == 200:
         workbook = openpyxl.load_workbook(io.BytesIO(response.content), read_only=True)
-        assert next(workbook.worksheets[0].iter_rows(values_only=True)) == tuple(IMPORT_HEADERS)
+        # The ledger's columns, then the import-only party details (test_import_party_details).
+        assert next(workbook.worksheets[0].iter_rows(values_only=True)) == tuple(
+            c.header for c in importing.IMPORTABLE_COLUMNS
+        )
+        assert [c.header for c in importing.IMPORTABLE_COLUMNS][: len(IMPORT_HEADERS)] == (
+            IMPORT_HEADERS
+        )
         assert len(workbook.sheetnames) == 3
 
 
