@@ -6,6 +6,7 @@ months, voided cases left out."""
 import datetime
 import importlib
 import pkgutil
+from types import SimpleNamespace
 
 import pytest
 from django.apps import apps
@@ -15,6 +16,7 @@ from cases import migrations, people, services
 from cases.followups import add_months
 from cases.models import Case, DisputeType, Party
 from cases.selectors import visible_cases
+from common.personal_data import blind_index
 from grids.models import AreaLevel
 from grids.services import area_create_or_update
 from reports.periods import Period
@@ -192,6 +194,49 @@ def test_the_ledger_badge_finds_the_cases_of_the_definition(world):
         assert people.repeat_case_ids(page, within=within) == repeats_by_definition(
             page, within=within
         )
+
+
+@pytest.mark.parametrize(
+    ("username", "level"),
+    [("secretary_a", "village_a"), ("clerk_a", "town_a"), ("clerk_a", "grid_a")],
+)
+def test_the_registration_check_finds_the_cases_of_the_definition(world, username, level):
+    fixture(world)
+    user, area = getattr(world, username), getattr(world, level)
+    typed = [
+        *sides("张三", "赵大", id_number=ID_ZHANG),
+        *sides("钱贰", "冯七", mobile="13900000001"),
+        *sides("蒋壹", "孙三", mobile="13900000004"),
+    ]
+
+    found = people.repeat_disputes_for(typed, user=user, area=area)
+
+    since = add_months(TODAY, -people.REPEAT_MONTHS)
+    earlier = (
+        visible_cases(user)
+        .not_voided()
+        .filter(received_on__gte=since)
+        .select_related("area")
+        .prefetch_related("parties")
+    )
+    new_case = SimpleNamespace(area=area)
+    expected = {}
+    for position, row in enumerate(typed):
+        party = SimpleNamespace(
+            name=row["name"],
+            id_number_index=blind_index("id_number", row.get("id_number", "")),
+            mobile_index=blind_index("mobile", row.get("mobile", "")),
+        )
+        numbers = {
+            case.number
+            for case in earlier
+            for other in case.parties.all()
+            if is_same_person(party, new_case, other, case)
+        }
+        if numbers:
+            expected[position] = numbers
+    assert {p.position: {c.number for c in p.cases} for p in found.people} == expected
+    assert expected  # the fixture has something to find
 
 
 def test_a_party_stores_its_case_village_or_its_area_above_village_level(world):
