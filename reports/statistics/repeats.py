@@ -4,8 +4,9 @@ person as at registration and on the ledger's badge: ``cases.people``).
 
 Unlike the other figures this is not read from the rollup: it compares people across
 cases. It is one SQL aggregation: the period's cases of the area, each marked by
-``cases.people.is_repeat`` (per party an index lookup of the person's ID number, mobile
-or name in the village, stored on the party), counted by dispute type, area and mark.
+``cases.people.is_repeat`` (the period's parties found in earlier cases, per party an
+index lookup of the person's ID number, mobile or name in the village, stored on the
+party), counted by dispute type, area and mark.
 """
 
 from dataclasses import dataclass
@@ -50,10 +51,9 @@ def repeat_rates_for(area: Area, period: Period) -> RepeatRates:
     """The repeat-dispute rate of the area's cases registered in the period, in total, by
     child area and by dispute type: one query, a row per dispute type, area and mark."""
     children = list(Area.objects.filter(parent=area).order_by("code"))
+    cohort = area_cases(area).filter(received_on__gte=period.start, received_on__lte=period.end)
     counts = (
-        area_cases(area)
-        .filter(received_on__gte=period.start, received_on__lte=period.end)
-        .annotate(repeat=is_repeat(area_cases(area)))
+        cohort.annotate(repeat=is_repeat(cohort, within=area_cases(area)))
         .order_by()
         .values_list("dispute_type", "area__path", "repeat")
         .annotate(cases=Count("pk"))

@@ -26,7 +26,7 @@ LEDGER_QUERIES = [
     # template asks for the navigation bar and the filter options.
     "cases_case",  # the page of cases, with area, source, type and owner joined
     "cases_party",  # the page's parties, prefetched
-    "cases_case",  # the repeat badge: the page's cases with a party seen earlier, one query
+    "cases_party",  # the repeat badge: the page's parties seen in earlier cases, one query
     "notifications_notification",  # the unread count in the navigation bar
     "cases_disputetype",  # filter options
     "cases_casesource",  # filter options
