@@ -119,8 +119,9 @@ def register_audited_models() -> None:
         if model.__name__ == "Party":
             options["mask_fields"] = ["id_number", "mobile"]
             # The blind indexes follow the numbers; a keyed hash of a number is still
-            # about a person and says nothing an auditor needs.
-            options["exclude_fields"] = [*NOISE, "id_number_index", "mobile_index"]
+            # about a person and says nothing an auditor needs. The place follows the
+            # case's area (cases.people), whose change the case's own entry records.
+            options["exclude_fields"] = [*NOISE, "id_number_index", "mobile_index", "place_path"]
         _register(model, _scope_of_case_child, **options)
     # A party's agent: numbers masked like the party's, the blind indexes left out.
     _register(

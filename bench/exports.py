@@ -233,7 +233,7 @@ def child(mode: str, start: str, end: str, output: str) -> None:
         # Build everything first (not timed): the ledger and follow-up rows, and the
         # statistics sheet's rows; then time the writer alone.
         chunks = list(ledger.iter_chunks(area, period))
-        stats = exporters._statistics_rows(area, period)
+        stats = exporters.statistics_sheet_rows(area, period)
         extra["rows_in_memory_mb"] = round((_memory_kb()["VmRSS"] - baseline) / 1024)
         # Fair to the floor: the garbage collector would otherwise keep walking the
         # millions of pre-built objects, a cost the streaming export does not have.

@@ -120,6 +120,7 @@ class Place:
 
     area_id: int
     village_name: str
+    person_place: str  # what Party.place_path holds for its parties (cases.people)
     town_id: int
     town_code: str
     secretary_id: int
@@ -149,6 +150,7 @@ class World:
             MediationSession,
             Party,
         )
+        from cases.people import person_place
         from grids.models import Area, AreaLevel
         from mediators.models import Mediator, Organisation, OrganisationKind
 
@@ -200,6 +202,7 @@ class World:
                     Place(
                         area_id=area.pk,
                         village_name=copy_text(village.name),
+                        person_place=copy_text(person_place(area)),
                         town_id=town.pk,
                         town_code=town.code,
                         secretary_id=secretary.pk,
@@ -239,7 +242,7 @@ class World:
             "party": Table(
                 Party,
                 "id case_id role name gender id_number mobile address is_elderly_sick_disabled"
-                " id_number_index mobile_index",
+                " id_number_index mobile_index place_path",
                 self.now,
             ),
             "case_mediator": Table(Case.mediators.through, "case_id mediator_id", self.now),
@@ -419,7 +422,8 @@ class ChunkWriter:
             f"{party_id}\t{case_id}\tapplicant\t{a}\t{gender_a}\t"
             f"{self.encrypt('id_number', id_number)}\t{self.encrypt('mobile', mobile_a)}\t"
             f"{group_a}\t{frail}\t"
-            f"{self.blind_index('id_number', id_number)}\t{self.blind_index('mobile', mobile_a)}"
+            f"{self.blind_index('id_number', id_number)}\t{self.blind_index('mobile', mobile_a)}\t"
+            f"{place.person_place}"
         )
         gender_b = self.pick(GENDERS)
         mobile_b = f"137{int(self.random() * 10**8):08d}"
@@ -427,7 +431,7 @@ class ChunkWriter:
         respondent = (
             f"{party_id + 1}\t{case_id}\trespondent\t{b}\t{gender_b}\t\t"
             f"{self.encrypt('mobile', mobile_b)}\t{group_b}\tf\t\t"
-            f"{self.blind_index('mobile', mobile_b)}"
+            f"{self.blind_index('mobile', mobile_b)}\t{place.person_place}"
         )
         tail = world.tables["party"].tail
         rows["party"] += [applicant + tail, respondent + tail]

@@ -10,6 +10,12 @@ cases the caller may see are looked at (``within``: ``visible_cases(user)`` for 
 or an area's cases for the statistics), and voided cases (registered by mistake) never
 count. Every lookup is one query over the indexed columns, whatever the number of
 parties asked about.
+
+The village a name is matched in is stored on each party (``Party.place_path``, written
+by ``person_place`` whenever a party is saved, rewritten by ``refresh_person_places``
+when a case or an area moves), so that "the same name in the same village" is one
+lookup of the ``(name, place_path)`` index like the two numbers, and the repeat rate of
+a whole district is one SQL aggregation (``is_repeat``).
 """
 
 import datetime
@@ -18,7 +24,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import reduce
 
-from django.db.models import Q
+from django.db.models import BooleanField, DateField, Exists, ExpressionWrapper, Func, OuterRef, Q
 from django.utils import timezone
 
 from cases.followups import add_months
@@ -36,7 +42,7 @@ _ROW_FIELDS = (
     "name",
     "id_number_index",
     "mobile_index",
-    "case__area__path",
+    "place_path",
     "case__received_on",
 )
 
@@ -50,6 +56,32 @@ def village_scope(area: Area) -> tuple[str, bool]:
     codes = area.path_codes
     keep = len(codes) - (level - _VILLAGE_DEPTH)
     return "/" + "/".join(codes[:keep]) + "/", True
+
+
+def person_place(area: Area) -> str:
+    """Where a name is matched for a party of a case in ``area``: the path of the case's
+    village, or of the area itself above village level. Two parties of the same name are
+    the same person exactly when their places are equal (a case's village path is a
+    prefix of another case's area path just when that case is in the village; an area
+    above village level has no village path equal to its own). What ``Party.save``
+    stores in ``place_path``."""
+    return village_scope(area)[0]
+
+
+def refresh_person_places(area: Area | None = None, *, case: Case | None = None) -> int:
+    """Store again the place of the parties of ``case`` (moved to another area), or of
+    every case in ``area``'s subtree (an area moved in the tree: its paths changed). One
+    update per place; returns the number of parties changed."""
+    if case is not None:
+        place = person_place(case.area)
+        return Party.objects.filter(case=case).exclude(place_path=place).update(place_path=place)
+    areas_of: dict[str, list[int]] = defaultdict(list)
+    for each in Area.objects.subtree(area).only("pk", "path", "level"):
+        areas_of[person_place(each)].append(each.pk)
+    return sum(
+        Party.objects.filter(case__area__in=ids).exclude(place_path=place).update(place_path=place)
+        for place, ids in areas_of.items()
+    )
 
 
 def _value(party_like, name: str):
@@ -66,7 +98,6 @@ class PersonKey:
     id_number_index: str = ""
     mobile_index: str = ""
     place_path: str = ""
-    place_is_subtree: bool = True
 
     @classmethod
     def of(cls, party_like, area: Area) -> "PersonKey | None":
@@ -81,18 +112,15 @@ class PersonKey:
         name = _value(party_like, "name").strip()
         if not (id_index or mobile_index or name):
             return None
-        path, subtree = village_scope(area)
-        return cls(name, id_index, mobile_index, path, subtree)
+        return cls(name, id_index, mobile_index, person_place(area))
 
     def q(self) -> Q:
-        """The parties that are this person (over ``Party``)."""
+        """The parties that are this person (over ``Party``): one index lookup."""
         if self.id_number_index:
             return Q(id_number_index=self.id_number_index)
         if self.mobile_index:
             return Q(mobile_index=self.mobile_index)
-        if self.place_is_subtree:
-            return Q(name=self.name, case__area__path__startswith=self.place_path)
-        return Q(name=self.name, case__area__path=self.place_path)
+        return Q(name=self.name, place_path=self.place_path)
 
     def matches(self, row: dict) -> bool:
         """Whether a row of ``matching_parties`` is this person (the same rule as ``q``)."""
@@ -100,11 +128,7 @@ class PersonKey:
             return row["id_number_index"] == self.id_number_index
         if self.mobile_index:
             return row["mobile_index"] == self.mobile_index
-        path = row["case__area__path"]
-        in_place = (
-            path.startswith(self.place_path) if self.place_is_subtree else path == self.place_path
-        )
-        return row["name"] == self.name and in_place
+        return row["name"] == self.name and row["place_path"] == self.place_path
 
 
 def matching_parties(keys, *, within) -> list[dict]:
@@ -113,20 +137,18 @@ def matching_parties(keys, *, within) -> list[dict]:
     keys = [key for key in keys if key is not None]
     if not keys:
         return []
-    # ``PersonKey.q`` for many keys at once: the number keys as two IN lists (one index
-    # lookup each), the name keys one by one (each needs its village); and the names
-    # again on the party's own column, so the planner reads the party indexes first.
+    # ``PersonKey.q`` for many keys at once: the number keys as two IN lists, the name
+    # keys one (name, place) pair each; every one an index lookup.
     ids = {k.id_number_index for k in keys if k.id_number_index}
     mobiles = {k.mobile_index for k in keys if k.mobile_index and not k.id_number_index}
-    by_name = [k for k in keys if not (k.id_number_index or k.mobile_index)]
-    narrow = Q(id_number_index__in=ids) | Q(mobile_index__in=mobiles)
-    rule = narrow
-    if by_name:
-        narrow |= Q(name__in={k.name for k in by_name})
-        rule = reduce(operator.or_, (k.q() for k in by_name), rule)
+    by_name = {k for k in keys if not (k.id_number_index or k.mobile_index)}
+    rule = reduce(
+        operator.or_,
+        (k.q() for k in by_name),
+        Q(id_number_index__in=ids) | Q(mobile_index__in=mobiles),
+    )
     return list(
-        Party.objects.filter(narrow)
-        .filter(rule)
+        Party.objects.filter(rule)
         .filter(case__in=within.not_voided().values("pk"))
         .values(*_ROW_FIELDS)
     )
@@ -249,34 +271,76 @@ def repeat_disputes_for(
     )
 
 
+class MonthsBefore(Func):
+    """The date ``months`` calendar months before a date expression, clipped to the last
+    day of a shorter month: ``cases.followups.add_months(date, -months)`` in SQL."""
+
+    output_field = DateField()
+    arity = 1
+
+    def __init__(self, expression, months: int):
+        self.months = int(months)
+        super().__init__(expression)
+
+    def as_sql(self, compiler, connection, **extra_context):
+        # PostgreSQL's interval arithmetic clips the day as add_months does
+        # (29 February less 24 months is 28 February).
+        sql, params = compiler.compile(self.get_source_expressions()[0])
+        return f"CAST(({sql}) - INTERVAL '{self.months} months' AS date)", params
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        # SQLite's date() rolls an overflow into the next month (29 February less 24
+        # months is 1 March): a date that does not come back the same was clipped, and
+        # is then the last day of the month before.
+        sql, params = compiler.compile(self.get_source_expressions()[0])
+        back = f"date(({sql}), '-{self.months} months')"
+        template = (
+            f"CASE WHEN date({back}, '+{self.months} months') = date(({sql}))"
+            f" THEN {back} ELSE date({back}, 'start of month', '-1 day') END"
+        )
+        return template, [*params, *params, *params, *params]
+
+
+def repeat_parties(cases, *, within, months: int = REPEAT_MONTHS):
+    """The parties of ``cases`` (a ``Case`` queryset) already in an earlier case
+    ``within`` (voided ones left out) received in the ``months`` before their own:
+    ``PersonKey``'s rule in SQL, per party one index lookup of its ID number's index,
+    else of its mobile's, else of its name in its place. The ledger's badge and the
+    statistics' repeat rate read it."""
+    received_on = OuterRef("case__received_on")
+    earlier = Party.objects.filter(
+        case__in=within.not_voided().values("pk"),
+        case__received_on__gte=MonthsBefore(received_on, months),
+    ).filter(
+        Q(case__received_on__lt=received_on)
+        | Q(case__received_on=received_on, case_id__lt=OuterRef("case_id"))
+    )
+    # Each lookup names the party's own columns only (not the case being counted), so
+    # the database runs it per party on the index rather than hashing every candidate.
+    by_id = earlier.filter(~Q(id_number_index=""), id_number_index=OuterRef("id_number_index"))
+    by_mobile = earlier.filter(~Q(mobile_index=""), mobile_index=OuterRef("mobile_index"))
+    by_name = earlier.filter(name=OuterRef("name"), place_path=OuterRef("place_path"))
+    no_id = Q(id_number_index="")
+    no_numbers = Q(id_number_index="", mobile_index="")
+    return Party.objects.filter(case__in=cases.values("pk")).filter(
+        (~no_id & Exists(by_id))
+        | (no_id & ~Q(mobile_index="") & Exists(by_mobile))
+        | (no_numbers & ~Q(name="") & Exists(by_name))
+    )
+
+
+def is_repeat(cases, *, within, months: int = REPEAT_MONTHS) -> ExpressionWrapper:
+    """Over ``Case``, for the cases of ``cases``: whether the case has a party of
+    ``repeat_parties`` (one set, worked out once for all of them)."""
+    repeats = repeat_parties(cases, within=within, months=months).values("case_id")
+    return ExpressionWrapper(Q(pk__in=repeats), output_field=BooleanField())
+
+
 def repeat_case_ids(cases, *, within, months: int = REPEAT_MONTHS) -> set[int]:
-    """Of these cases (with their parties and area loaded), the ids of those with a party
-    already in an earlier case ``within`` received in the ``months`` before: the ledger's
-    badge (one query a page) and the statistics' repeat rate."""
-    cases = list(cases)
-    if not cases:
+    """Of these cases, the ids of those with a party already in an earlier case
+    ``within`` received in the ``months`` before: the ledger's badge (one query a page)."""
+    ids = [case.pk for case in cases]
+    if not ids:
         return set()
-    earliest = add_months(min(case.received_on for case in cases), -months)
-    within = within.filter(received_on__gte=earliest)
-    keyed = [
-        (case, party, PersonKey.of(party, case.area))
-        for case in cases
-        for party in case.parties.all()
-    ]
-    rows = matching_parties([key for _case, _party, key in keyed], within=within)
-    if not rows:
-        return set()
-    repeats = set()
-    for case, party, key in keyed:
-        if key is None or case.pk in repeats:
-            continue
-        if any(
-            row["case_id"] != case.pk
-            and row["pk"] != party.pk
-            and (row["case__received_on"], row["case_id"]) < (case.received_on, case.pk)
-            and row["case__received_on"] >= add_months(case.received_on, -months)
-            and key.matches(row)
-            for row in rows
-        ):
-            repeats.add(case.pk)
-    return repeats
+    found = repeat_parties(Case.objects.filter(pk__in=ids), within=within, months=months)
+    return set(found.order_by().values_list("case_id", flat=True))

@@ -164,6 +164,10 @@ def _save_area(*, code: str, name: str, level: str, parent: Area | None) -> tupl
             ),
             depth=F("depth") + (area.depth - old_depth),
         )
+        # Parties are matched by name within their case's village path: it moved too.
+        from cases.people import refresh_person_places  # cases builds on grids
+
+        refresh_person_places(area)
     return area, "updated"
 
 

@@ -132,6 +132,10 @@ class Party(models.Model):
     )
     id_number_index = BlindIndexField(source="id_number", kind="id_number")
     mobile_index = BlindIndexField(source="mobile", kind="mobile")
+    # Where a party without numbers is recognised by name: the case's village path (or
+    # its area's, above village level), written by ``cases.people.person_place`` on
+    # every save, so "the same name in the same village" is one index lookup.
+    place_path = models.CharField(max_length=255, blank=True, default="", editable=False)
     address = models.CharField(_("住址"), max_length=200, blank=True)
     ethnicity = models.CharField(_("民族"), max_length=2, choices=EthnicGroup.choices, blank=True)
     birth_date = models.DateField(
@@ -191,8 +195,8 @@ class Party(models.Model):
                 condition=~models.Q(mobile_index=""),
             ),
             # A person without numbers is recognised by name within a village
-            # (cases.people): the name narrows to a handful of rows first.
-            models.Index(fields=["name"], name="party_name_idx"),
+            # (cases.people): one lookup of both; the name alone still uses it.
+            models.Index(fields=["name", "place_path"], name="party_name_place_idx"),
         ]
 
     def __str__(self) -> str:
@@ -200,6 +204,10 @@ class Party(models.Model):
 
     def save(self, *args, **kwargs):
         update_fields = kwargs.get("update_fields")
+        if update_fields is None or "place_path" in update_fields:
+            from cases.people import person_place  # cases.people reads these models
+
+            self.place_path = person_place(self.case.area)
         if update_fields is not None:
             # A number saved alone takes its blind index with it.
             kwargs["update_fields"] = {

@@ -19,6 +19,7 @@ from cases.models import (
     PartyRole,
     Status,
 )
+from cases.people import refresh_person_places
 from cases.policy import Action
 from cases.search import case_search_text
 from cases.services.grading import deadline_for, grade_policy, handling_level_for
@@ -373,6 +374,7 @@ def case_update(*, case: Case, by, data: dict, parties: list[dict] | None = None
             ]
             setattr(case, field, new)
     received_on_label = str(case._meta.get_field("received_on").verbose_name)
+    area_label = str(case._meta.get_field("area").verbose_name)
     reference = (case.external_reference or "").strip()
     if reference and (
         Case.objects.filter(
@@ -451,6 +453,9 @@ def case_update(*, case: Case, by, data: dict, parties: list[dict] | None = None
     raised = regrade(case, by, watch.grade) if watch is not None and watch.raised else {}
     if changes or raised:
         case.save()
+        if area_label in changes:
+            # Names are matched within the case's village: the parties move with it.
+            refresh_person_places(case=case)
         _refresh_search_text(case)
     if changes:
         record_event(case, EventKind.EDITED, by, changes=changes)

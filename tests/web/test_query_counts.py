@@ -22,11 +22,11 @@ LEDGER_QUERIES = [
     "accounts_user",
     "grids_area",  # the user's area, for visible_cases
     "cases_case",  # the paginator's count
-    # The page is read in the view (the repeat badge looks at its parties), before the
+    # The page is read in the view (the repeat badge asks about its cases), before the
     # template asks for the navigation bar and the filter options.
     "cases_case",  # the page of cases, with area, source, type and owner joined
     "cases_party",  # the page's parties, prefetched
-    "cases_party",  # the repeat badge: those parties in earlier visible cases, one query
+    "cases_party",  # the repeat badge: the page's parties seen in earlier cases, one query
     "notifications_notification",  # the unread count in the navigation bar
     "cases_disputetype",  # filter options
     "cases_casesource",  # filter options
