@@ -43,20 +43,24 @@ def _ledger_download_url(area: Area, period) -> str:
     return f"{base}?{urlencode(query)}"
 
 
-@login_required
-def dashboard(request):
+def _scope_form(request) -> ReportScopeForm:
+    """The area and period asked for, or the user's own area and the last full month."""
     user = request.user
     if not may_see_dashboard(user):
         raise PermissionDenied
     areas = areas_within_reach(user)
     if request.GET:
-        form = ReportScopeForm(request.GET, areas=areas)
-    else:
-        default_area = _default_area(user, areas)
-        form = ReportScopeForm(
-            {"area": default_area.code if default_area else "", "month": last_full_month()},
-            areas=areas,
-        )
+        return ReportScopeForm(request.GET, areas=areas)
+    default_area = _default_area(user, areas)
+    return ReportScopeForm(
+        {"area": default_area.code if default_area else "", "month": last_full_month()},
+        areas=areas,
+    )
+
+
+@login_required
+def dashboard(request):
+    form = _scope_form(request)
     stats = None
     if form.is_valid():
         area, period = form.cleaned_data["area"], form.cleaned_data["period"]
@@ -73,11 +77,30 @@ def dashboard(request):
                 "area_name": stats.area.full_name(),
                 "download_url": _ledger_download_url(stats.area, stats.period),
                 "sections": _sections(figures),
-                "repeats": statistics.repeat_rates_for(stats.area, stats.period),
-                "repeat_note": statistics.REPEAT_NOTE,
+                "repeats_url": f"{reverse('reports:repeat_rates')}?{request.GET.urlencode()}",
             }
         )
     return render(request, "reports/dashboard.html", context)
+
+
+@login_required
+def repeat_rates(request):
+    """The repeat-dispute rate of the same area and period, on a page of its own: it
+    compares every party of the period with the 24 months before (a few seconds for a
+    district's busy month at 1M cases), so the dashboard does not wait for it."""
+    form = _scope_form(request)
+    context = {"form": form, "repeats": None, "repeat_note": statistics.REPEAT_NOTE}
+    if form.is_valid():
+        area, period = form.cleaned_data["area"], form.cleaned_data["period"]
+        context.update(
+            {
+                "repeats": statistics.repeat_rates_for(area, period),
+                "area_name": area.full_name(),
+                "period": period,
+                "dashboard_url": f"{reverse('reports:dashboard')}?{request.GET.urlencode()}",
+            }
+        )
+    return render(request, "reports/repeat_rates.html", context)
 
 
 def _sections(figures: dict) -> list[tuple[str, list]]:
@@ -99,6 +122,13 @@ def index(request):
                 reverse("reports:dashboard"),
                 _("统计分析"),
                 _("受理、调解成功、化解率、回访和超期等数据,含趋势、分类图表和环比同比。"),
+            )
+        )
+        links.append(
+            (
+                reverse("reports:repeat_rates"),
+                _("重复纠纷率"),
+                _("当事人此前 24 个月内另有纠纷的案件所占比例,按区域和纠纷类型。"),
             )
         )
     if may_export(user):

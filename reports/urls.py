@@ -7,6 +7,7 @@ app_name = "reports"
 urlpatterns = [
     path("", dashboard_views.index, name="index"),
     path("dashboard/", dashboard_views.dashboard, name="dashboard"),
+    path("repeats/", dashboard_views.repeat_rates, name="repeat_rates"),
     path("reviews/", views.review_list, name="review_list"),
     path("reviews/<int:pk>/", views.review_detail, name="review_detail"),
     path("ledger/", export_views.ledger_export, name="ledger_export"),

@@ -32,7 +32,7 @@ def fill_places(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("cases", "0040_party_records_agents_organisations"),
+        ("cases", "0041_search_text_statistics"),
         ("grids", "0001_initial"),
     ]
 

@@ -1,6 +1,8 @@
 """The statistics' repeat-dispute rate by area and dispute type, on a known fixture."""
 
 import datetime
+import html
+import re
 from decimal import Decimal
 
 from django.urls import reverse
@@ -53,20 +55,48 @@ def test_the_repeat_rate_counts_a_known_fixture_by_area_and_type(world):
     assert by_type["邻里"] == (1, 0, Decimal("0"))
 
 
-def test_the_dashboard_shows_the_repeat_rate_table(client, world):
+def test_the_dashboard_links_to_the_repeat_rates_of_the_same_area_and_period(client, world):
     fixture(world)
     client.force_login(world.supervisor_a)
+    scope = {
+        "area": world.town_a.code,
+        "start": (TODAY - datetime.timedelta(days=10)).isoformat(),
+        "end": TODAY.isoformat(),
+    }
+
+    dashboard = client.get(reverse("reports:dashboard"), scope)
+
+    assert dashboard.status_code == 200
+    assert "repeats" not in dashboard.context
+    link = re.search(r'href="([^"]+)" class="repeat-rates-link"', dashboard.content.decode())
+    assert link, "the dashboard offers the repeat rates"
+    repeats = client.get(html.unescape(link[1]))
+    assert repeats.status_code == 200
+    page = repeats.content.decode()
+    assert "重复纠纷率" in page and "repeat-by-area" in page
+    assert repeats.context["repeats"].overall.repeats == 1
+    assert [(r.label, r.total, r.repeats) for r in repeats.context["repeats"].by_area] == [
+        ("枫源村", 2, 1),
+        ("陈家村", 1, 0),
+    ]
+
+
+def test_the_repeat_rates_of_an_area_outside_reach_are_refused_and_nothing_is_counted(
+    client, world
+):
+    fixture(world)
+    client.force_login(world.secretary_a)
 
     response = client.get(
-        reverse("reports:dashboard"),
-        {
-            "area": world.town_a.code,
-            "start": (TODAY - datetime.timedelta(days=10)).isoformat(),
-            "end": TODAY.isoformat(),
-        },
+        reverse("reports:repeat_rates"), {"area": world.village_b.code, "month": "2026-01"}
     )
 
     assert response.status_code == 200
-    page = response.content.decode()
-    assert "重复纠纷率" in page
-    assert response.context["repeats"].overall.repeats == 1
+    assert response.context["repeats"] is None
+    assert response.context["form"].errors["area"]
+
+
+def test_grid_members_may_not_see_the_repeat_rates(client, world):
+    client.force_login(world.grid_member_a)
+
+    assert client.get(reverse("reports:repeat_rates")).status_code == 403

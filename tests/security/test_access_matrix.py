@@ -588,6 +588,7 @@ def test_no_list_or_export_of_a_holds_a_row_of_b(
     texts["inbox"] = client.get(reverse("notifications:inbox")).content.decode()
     for name in (
         "reports:dashboard",
+        "reports:repeat_rates",
         "reports:review_list",
         "reports:export_list",
         "cases:escalation_inbox",
