@@ -49,6 +49,7 @@ MIX_PAGES = [
     "case page",
     "register: form",
     "register: submit",
+    "register: confirm repeats",
     "dashboard",
     "reference: log-in form (anonymous)",
 ]
