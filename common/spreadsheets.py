@@ -19,9 +19,31 @@ import unicodedata
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 from openpyxl import load_workbook
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One reason the file is refused: a line of the file (as Excel numbers it, header
+    counted) and a column, or neither when it is about the whole file."""
+
+    line: int | None
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        where = []
+        if self.line is not None:
+            where.append(_("第 %(line)d 行") % {"line": self.line})
+        if self.column:
+            where.append(self.column)
+        if not where:
+            return self.message
+        return f"{' · '.join(where)}:{self.message}"
+
 
 # A row of a sheet: its line as the spreadsheet shows it (1 for the first), and its cells.
 Row = tuple[int, tuple]

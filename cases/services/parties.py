@@ -26,7 +26,14 @@ from cases.models.parties import _SIDES_EITHER_WAY, _SIDES_WITHOUT_APPLICANT
 from cases.policy import Action
 from cases.services.registration import MAX_PARTIES, PARTY_FIELDS, case_update, clean_party_data
 from cases.workflow import check_allowed, lock_case, record_event, validate_instance
-from common.spreadsheets import SpreadsheetError, cell_text, is_blank, loose_key, open_sheets
+from common.spreadsheets import (
+    Problem,
+    SpreadsheetError,
+    cell_text,
+    is_blank,
+    loose_key,
+    open_sheets,
+)
 from common.validators import normalise_id_number, normalise_mobile
 
 AGENT_FIELDS = ("name", "kind", "relation", "id_number", "mobile")
@@ -79,24 +86,9 @@ def party_agent_add(*, by, party: Party, data: dict, power_of_attorney) -> Party
 # ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class PartyImportProblem:
-    line: int | None
-    column: str
-    message: str
-
-    def __str__(self) -> str:
-        where = []
-        if self.line is not None:
-            where.append(_("第 %(line)d 行") % {"line": self.line})
-        if self.column:
-            where.append(self.column)
-        return f"{' · '.join(where)}:{self.message}" if where else self.message
-
-
 @dataclass
 class PartyImportResult:
-    problems: list[PartyImportProblem] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
     added: list[Party] = field(default_factory=list)
 
     @property
@@ -228,9 +220,7 @@ def case_parties_import(*, by, case: Case, content: bytes) -> PartyImportResult:
             found = _find_header(sheet) if sheet is not None else None
             if found is None:
                 result.problems.append(
-                    PartyImportProblem(
-                        None, "", _("没有找到表头:第一行应有“姓名/名称”“身份”等列。")
-                    )
+                    Problem(None, "", _("没有找到表头:第一行应有“姓名/名称”“身份”等列。"))
                 )
                 return result
             _header_line, columns = found
@@ -241,7 +231,7 @@ def case_parties_import(*, by, case: Case, content: bytes) -> PartyImportResult:
                 rows.append((line, _parse_row(line, cells, columns, headers, result)))
                 if len(rows) > MAX_PARTIES:
                     result.problems.append(
-                        PartyImportProblem(
+                        Problem(
                             None,
                             "",
                             _("一件纠纷最多登记 %(max)d 方当事人,请分开核对。")
@@ -250,10 +240,10 @@ def case_parties_import(*, by, case: Case, content: bytes) -> PartyImportResult:
                     )
                     return result
     except SpreadsheetError as error:
-        result.problems.append(PartyImportProblem(None, "", str(error)))
+        result.problems.append(Problem(None, "", str(error)))
         return result
     if not rows:
-        result.problems.append(PartyImportProblem(None, "", _("表头下面没有当事人。")))
+        result.problems.append(Problem(None, "", _("表头下面没有当事人。")))
         return result
     if result.problems:
         return result
@@ -265,7 +255,7 @@ def case_parties_import(*, by, case: Case, content: bytes) -> PartyImportResult:
     except ValidationError as error:
         result.problems.extend(_problems_from(error, rows, headers))
     except PermissionDenied as error:
-        result.problems.append(PartyImportProblem(None, "", str(error)))
+        result.problems.append(Problem(None, "", str(error)))
     return result
 
 
@@ -276,10 +266,10 @@ def _parse_row(line: int, cells, columns: dict[int, str], headers: dict, result)
         try:
             row[name] = party_cell_value(name, raw)
         except ValueError as error:
-            result.problems.append(PartyImportProblem(line, headers[name], str(error)))
+            result.problems.append(Problem(line, headers[name], str(error)))
     if "role" not in row and "role" not in columns.values():
         result.problems.append(
-            PartyImportProblem(line, _label("role"), _("缺少“身份”列:请写明申请人或被申请人。"))
+            Problem(line, _label("role"), _("缺少“身份”列:请写明申请人或被申请人。"))
         )
         return row
     # The same checks as the registration of each party (the model's own rules).
@@ -290,15 +280,15 @@ def _parse_row(line: int, cells, columns: dict[int, str], headers: dict, result)
         for name, messages in error.message_dict.items():
             column = headers.get(name, _label(name) if name in PARTY_FIELDS else "")
             for message in messages:
-                result.problems.append(PartyImportProblem(line, column, message))
+                result.problems.append(Problem(line, column, message))
     return row
 
 
-def _problems_from(error: ValidationError, rows, headers: dict) -> list[PartyImportProblem]:
+def _problems_from(error: ValidationError, rows, headers: dict) -> list[Problem]:
     """A refusal of the whole set (sides, representatives, the cap), on the line and
     column it names when it names a party of the file."""
     if not hasattr(error, "error_dict"):
-        return [PartyImportProblem(None, "", message) for message in error.messages]
+        return [Problem(None, "", message) for message in error.messages]
     problems = []
     for key, errors in error.error_dict.items():
         _prefix, _dot, rest = key.partition(".")
@@ -306,5 +296,5 @@ def _problems_from(error: ValidationError, rows, headers: dict) -> list[PartyImp
         line = rows[int(index)][0] if index.isdigit() and int(index) < len(rows) else None
         column = headers.get(name, "") if line is not None else ""
         for item in errors:
-            problems.extend(PartyImportProblem(line, column, m) for m in item.messages)
+            problems.extend(Problem(line, column, m) for m in item.messages)
     return problems
