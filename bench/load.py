@@ -394,9 +394,13 @@ def describe(stack: Stack, inputs: dict, args) -> None:
 def run(stack: Stack, inputs: dict, args, run_id: str) -> bool:
     recorder, stop = Recorder(), threading.Event()
     leaders = {name: process.pid for name, process in stack.processes.items()}
-    sampler = loadmemory.Sampler(leaders, args.sample_every, stop)
+    database = urlsplit(args.database_url).path.lstrip("/")
+    sampler = loadmemory.Sampler(leaders, args.sample_every, stop, database=database)
     moments = arrange_drill(stack, args, run_id)
     since = datetime.datetime.now(datetime.UTC)
+    # CPU is counted from here: what the stack used starting up is not the run's.
+    sampler.sample(memory=False)
+    cpu_since = {name: dict(ticks) for name, ticks in sampler.ticks.items()}
     cpu_before = resource.getrusage(resource.RUSAGE_SELF)
     t0 = time.monotonic() + 1
     sampler.start()
@@ -454,6 +458,8 @@ def run(stack: Stack, inputs: dict, args, run_id: str) -> bool:
     print("\nStack logs:")
     problems = worker_activity(stack)
     gunicorn_times(stack)
+    requests = sum(len(timed) for timed in recorder.timings.values())
+    loadmemory.cpu_report(sampler, cpu_since, requests, elapsed)
     mark = 300.0 if args.duration >= 600 else args.duration / 3
     flat = loadmemory.report(sampler, mark, judged=args.soak)
     errors = recorder.errors()

@@ -15,24 +15,47 @@ from pathlib import Path
 FLAT_MB, FLAT_SHARE = 20.0, 0.10
 # Not judged: moto's S3 server is a test double that keeps every stored object (each
 # export) in memory by design; the driver is this script itself.
-NOT_JUDGED = {"moto": "test double: keeps every stored export in memory", "driver": "this script"}
+NOT_JUDGED = {
+    "moto": "test double: keeps every stored export in memory",
+    "driver": "this script",
+    "postgres": "a backend's RSS counts the shared buffers it has touched",
+}
 
 
-def _groups() -> dict[int, list[tuple[int, int]]]:
-    """{process group: [(pid, rss kB)]} for every process of this user we can read."""
+TICKS_PER_SECOND = os.sysconf("SC_CLK_TCK")
+# Sample the CPU this often at least: a worker that exits between two samples takes the
+# CPU it used since the last one with it.
+CPU_EVERY = 5.0
+
+
+def _groups(database: str = "") -> tuple[dict[int, list[tuple[int, int]]], dict[int, int]]:
+    """{process group: [(pid, rss kB)]} for every process of this user we can read, and
+    {pid: CPU ticks (user + system)} of every process, the PostgreSQL backends serving
+    ``database`` under the group key -1 (kernel threads have 0)."""
     found: dict[int, list[tuple[int, int]]] = {}
+    ticks: dict[int, int] = {}
+    backend_title = f" {database} " if database else None
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
             stat = (entry / "stat").read_text()
             status = (entry / "status").read_text()
+            title = (entry / "cmdline").read_bytes() if backend_title else b""
         except OSError:  # gone meanwhile
             continue
-        pgid = int(stat.rsplit(")", 1)[1].split()[2])
+        fields = stat.rsplit(")", 1)[1].split()
+        pid = int(entry.name)
+        ticks[pid] = int(fields[11]) + int(fields[12])
         rss = next((line.split()[1] for line in status.splitlines() if line[:6] == "VmRSS:"), 0)
-        found.setdefault(pgid, []).append((int(entry.name), int(rss)))
-    return found
+        pgid = -1 if backend_title and _serves(title, backend_title) else int(fields[2])
+        found.setdefault(pgid, []).append((pid, int(rss)))
+    return found, ticks
+
+
+def _serves(title: bytes, backend_title: str) -> bool:
+    # A backend's title reads "postgres: 15/main: USER DATABASE HOST(PORT) STATE".
+    return title.startswith(b"postgres: ") and backend_title.encode() in title
 
 
 @dataclass(eq=False)
@@ -42,28 +65,46 @@ class Sampler(threading.Thread):
     leaders: dict[str, int]
     every: float
     stop: threading.Event
+    database: str = ""  # also the PostgreSQL backends serving it, as "postgres"
     samples: dict = field(default_factory=dict)  # name -> [(seconds, MB, processes)]
     pids: dict = field(default_factory=dict)  # name -> every pid seen
+    ticks: dict = field(default_factory=dict)  # name -> {pid: CPU ticks when last seen}
     started: float = field(default_factory=time.monotonic)
 
     def __post_init__(self):
         super().__init__(daemon=True, name="memory-sampler")
 
-    def sample(self) -> None:
-        groups = _groups()
+    def sample(self, memory: bool = True) -> None:
+        groups, ticks = _groups(self.database)
         at = time.monotonic() - self.started
         me = os.getpid()
         own = [(pid, rss) for members in groups.values() for pid, rss in members if pid == me]
-        for name, leader in [*self.leaders.items(), ("driver", None)]:
+        named = [*self.leaders.items(), ("driver", None)]
+        if self.database:
+            named.append(("postgres", -1))
+        for name, leader in named:
             members = own if leader is None else groups.get(leader, [])
             self.pids.setdefault(name, set()).update(pid for pid, _ in members)
-            rss_mb = sum(rss for _, rss in members) / 1024
-            self.samples.setdefault(name, []).append((at, rss_mb, len(members)))
+            seen = self.ticks.setdefault(name, {})
+            seen.update((pid, ticks[pid]) for pid, _ in members)
+            if memory:
+                rss_mb = sum(rss for _, rss in members) / 1024
+                self.samples.setdefault(name, []).append((at, rss_mb, len(members)))
+
+    def cpu_seconds(self, name: str, since: dict[int, int] | None = None) -> float:
+        """CPU the group used (the processes that lived before ``since`` counted from it)."""
+        since = since or {}
+        used = sum(t - since.get(pid, 0) for pid, t in self.ticks.get(name, {}).items())
+        return used / TICKS_PER_SECOND
 
     def run(self):
+        next_memory = 0.0
         while True:
-            self.sample()
-            if self.stop.wait(self.every):
+            now = time.monotonic() - self.started
+            self.sample(memory=now >= next_memory)
+            if now >= next_memory:
+                next_memory = now + self.every
+            if self.stop.wait(min(self.every, CPU_EVERY)):
                 self.sample()
                 return
 
@@ -118,3 +159,24 @@ def report(sampler: Sampler, mark: float, judged: bool) -> bool:
         "'procs' means workers were replaced (gunicorn's max_requests, Celery's pool)."
     )
     return all_flat
+
+
+def cpu_report(sampler: Sampler, since: dict[str, dict[int, int]], requests: int, seconds: float):
+    """Print the CPU each group used over the run, per request and as a share of one core."""
+    print(
+        f"\nCPU over the run ({requests} requests in {seconds:.0f} s; "
+        f"sampled every {min(sampler.every, CPU_EVERY):.0f} s)"
+    )
+    header = f"{'process':<18}{'CPU s':>8}{'ms/request':>12}{'cores':>8}"
+    print(header + "\n" + "-" * len(header))
+    total = 0.0
+    for name in sampler.ticks:
+        used = sampler.cpu_seconds(name, since.get(name))
+        if name != "driver":
+            total += used
+        print(
+            f"{name:<18}{used:>8.1f}{1000 * used / max(requests, 1):>12.1f}{used / seconds:>8.2f}"
+        )
+    print(
+        f"{'stack (no driver)':<18}{total:>8.1f}{1000 * total / max(requests, 1):>12.1f}{total / seconds:>8.2f}"
+    )
