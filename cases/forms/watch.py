@@ -4,12 +4,11 @@ They only collect input; ``cases.services.watch`` decides."""
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from cases.forms.registration import DATE_INPUT
 from cases.models import WatchedPerson
 from cases.services.watch import OVERRIDE_FIELD
 from cases.watch import keeping_areas
 from common.forms import PlainFormMixin
-
-DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 def with_watch_override(form):
