@@ -462,6 +462,10 @@ def run(stack: Stack, inputs: dict, args, run_id: str) -> bool:
     loadmemory.cpu_report(sampler, cpu_since, requests, elapsed)
     mark = 300.0 if args.duration >= 600 else args.duration / 3
     flat = loadmemory.report(sampler, mark, judged=args.soak)
+    # The whole series, to tell a leak (growing to the end) from a warm-up (levelling off).
+    series = stack.logs / "memory.json"
+    series.write_text(json.dumps({name: rows for name, rows in sampler.samples.items()}))
+    print(f"every memory sample (seconds, MB, processes) in {series}")
     errors = recorder.errors()
     verdicts = [
         ("errors", errors == 0, f"{errors} errors"),
