@@ -43,6 +43,7 @@ CASE_PAGE_QUERIES = [
     "cases_mediationsession",
     "mediators_mediator",  # the sessions' mediators, prefetched
     "cases_party",  # the sessions' parties present, prefetched
+    "cases_investigation",  # the investigations (none here: no investigators to prefetch)
     "cases_caseevent",
     "cases_escalation",
     "cases_gradechange",
