@@ -22,6 +22,7 @@ NOISE = ["updated_at", "search_text"]
 CASE_CHILDREN = [
     "Party",
     "MediationSession",
+    "Investigation",
     "Agreement",
     "FollowUp",
     "Escalation",

@@ -25,6 +25,7 @@ from cases.models import (
     Escalation,
     FollowUp,
     GradeChange,
+    Investigation,
     MediationSession,
     Party,
 )
@@ -49,6 +50,7 @@ from cases.serializers import (
     FailSerializer,
     FollowUpSerializer,
     GradeSerializer,
+    InvestigationSerializer,
     LookupSerializer,
     NoteSerializer,
     OnTheSpotSerializer,
@@ -171,6 +173,12 @@ class CaseViewSet(
             Prefetch(
                 "sessions",
                 queryset=MediationSession.objects.prefetch_related("mediators", "parties_present"),
+            ),
+            Prefetch(
+                "investigations",
+                queryset=Investigation.objects.select_related("recorded_by").prefetch_related(
+                    "investigators"
+                ),
             ),
             Prefetch(
                 "agreements",
@@ -328,6 +336,13 @@ class CaseViewSet(
         Action.RECORD_SESSION,
         SessionSerializer,
         "记录调解",
+        code=status.HTTP_201_CREATED,
+    )
+    investigations = _step_action(
+        "investigations",
+        Action.RECORD_INVESTIGATION,
+        InvestigationSerializer,
+        "记录调查(人民调解调查记录):调查时间、地点、被调查人、调查人和调查内容",
         code=status.HTTP_201_CREATED,
     )
     grade = _step_action("grade", Action.CHANGE_GRADE, GradeSerializer, "调整风险等级")

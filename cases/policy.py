@@ -27,6 +27,7 @@ class Action(models.TextChoices):
     NOT_ACCEPT = "not_accept", _("不予受理")
     WITHDRAW = "withdraw", _("撤回")
     RECORD_SESSION = "record_session", _("记录调解")
+    RECORD_INVESTIGATION = "record_investigation", _("记录调查")
     CHANGE_GRADE = "change_grade", _("调整等级")
     ESCALATE = "escalate", _("提级调处")
     DECIDE_ESCALATION = "decide_escalation", _("接收/退回上报")
@@ -54,6 +55,7 @@ class Action(models.TextChoices):
 _HANDLING = {
     Action.ACCEPT,
     Action.RECORD_SESSION,
+    Action.RECORD_INVESTIGATION,
     Action.RECORD_AGREEMENT,
     Action.SIGN_AGREEMENT,
     Action.RECORD_PERFORMANCE,

@@ -66,6 +66,9 @@ def case_detail_related(case: Case) -> dict:
     sessions = list(
         case.sessions.select_related("recorded_by").prefetch_related("mediators", "parties_present")
     )
+    investigations = list(
+        case.investigations.select_related("recorded_by").prefetch_related("investigators")
+    )
     events = list(CaseEvent.objects.filter(case=case).select_related("actor").order_by("at", "id"))
     escalations = list(
         Escalation.objects.filter(case=case).select_related("proposed_by", "decided_by")
@@ -73,6 +76,7 @@ def case_detail_related(case: Case) -> dict:
     return {
         "parties": parties,
         "sessions": sessions,
+        "investigations": investigations,
         "events": events,
         "escalations": escalations,
         "grade_changes": list(case.grade_changes.select_related("changed_by")),

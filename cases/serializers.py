@@ -20,6 +20,7 @@ from cases.models import (
     FollowUp,
     GradeChange,
     IdempotencyKey,
+    Investigation,
     MediationSession,
     Party,
     Refusal,
@@ -30,6 +31,7 @@ from cases.party_serializers import (
     PartyWriteSerializer,
     RepeatDisputesSerializer,
 )
+from cases.services import INVESTIGATION_FIELDS
 from cases.steps import SESSION_FIELDS
 from grids.models import Area
 from mediators.models import Mediator, Organisation
@@ -165,6 +167,18 @@ class SessionSerializer(serializers.ModelSerializer):
         model = MediationSession
         fields = ["id", *SESSION_FIELDS, "level", "created_at"]
         read_only_fields = ["id", "level", "created_at"]
+
+
+class InvestigationSerializer(serializers.ModelSerializer):
+    investigators = serializers.PrimaryKeyRelatedField(
+        many=True, queryset=Mediator.objects.all(), required=False
+    )
+    recorded_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = Investigation
+        fields = ["id", *INVESTIGATION_FIELDS, "recorded_by", "created_at"]
+        read_only_fields = ["id", "recorded_by", "created_at"]
 
 
 class AgreementSignatureSerializer(serializers.ModelSerializer):
@@ -317,6 +331,7 @@ class EventSerializer(serializers.ModelSerializer):
 class CaseDetailSerializer(CaseSerializer):
     mediators = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
     sessions = SessionSerializer(many=True, read_only=True)
+    investigations = InvestigationSerializer(many=True, read_only=True)
     agreement = AgreementSerializer(read_only=True, allow_null=True)
     grade_changes = GradeChangeSerializer(many=True, read_only=True)
     escalations = EscalationSerializer(many=True, read_only=True)
@@ -329,6 +344,7 @@ class CaseDetailSerializer(CaseSerializer):
             *CaseSerializer.Meta.fields,
             "mediators",
             "sessions",
+            "investigations",
             "agreement",
             "grade_changes",
             "escalations",

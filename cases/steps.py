@@ -51,6 +51,19 @@ def _record_session(case, by, data):
     )
 
 
+def _record_investigation(case, by, data):
+    return services.investigation_record(
+        case=case,
+        by=by,
+        held_at=data["held_at"],
+        place=data["place"],
+        interviewee_name=data["interviewee_name"],
+        interviewee_relation=data["interviewee_relation"],
+        content=data["content"],
+        investigators=list(data.get("investigators", [])),
+    )
+
+
 def _fail(case, by, data):
     return services.case_fail(
         case=case,
@@ -96,6 +109,7 @@ STEPS: dict[Action, Perform] = {
         case=case, by=by, reason=data["reason"]
     ),
     Action.RECORD_SESSION: _record_session,
+    Action.RECORD_INVESTIGATION: _record_investigation,
     Action.CHANGE_GRADE: lambda case, by, data: services.case_change_grade(
         case=case, by=by, grade=data["grade"], reason=data["reason"]
     ),

@@ -15,6 +15,11 @@ urlpatterns = [
     path("<int:pk>/not-accept/", views.case_not_accept, name="not_accept"),
     path("<int:pk>/withdraw/", views.case_withdraw, name="withdraw"),
     path("<int:pk>/sessions/new/", views.session_create, name="session_create"),
+    path(
+        "<int:pk>/investigations/new/",
+        views.investigation_create,
+        name="investigation_create",
+    ),
     path("<int:pk>/grade/", views.case_change_grade, name="change_grade"),
     path("<int:pk>/escalate/", views.case_escalate, name="escalate"),
     path("<int:pk>/escalation/decide/", views.escalation_decide, name="decide_escalation"),

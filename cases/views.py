@@ -156,6 +156,7 @@ def case_settle_on_spot(request):
 ACTION_PAGES = {
     Action.ACCEPT: "cases:accept",
     Action.RECORD_SESSION: "cases:session_create",
+    Action.RECORD_INVESTIGATION: "cases:investigation_create",
     Action.RECORD_AGREEMENT: "cases:agreement_create",
     Action.SIGN_AGREEMENT: "cases:agreement_sign",
     Action.RECORD_PERFORMANCE: "cases:agreement_update",
@@ -340,6 +341,12 @@ session_create = _step_page(
     gettext_lazy("调解记录已保存。"),
     form_kwargs=lambda case, user: {"case": case},
     after=_warn_if_escalation_due,
+)
+investigation_create = _step_page(
+    Action.RECORD_INVESTIGATION,
+    forms.InvestigationForm,
+    gettext_lazy("调查记录已保存。"),
+    form_kwargs=lambda case, user: {"case": case},
 )
 case_change_grade = _step_page(
     Action.CHANGE_GRADE, forms.GradeForm, gettext_lazy("风险等级已调整。")

@@ -68,6 +68,10 @@ ALLOWED_FROM: dict[Action, tuple[str, ...]] = {
     Action.REVEAL_MOBILE: (*OPEN_STATUSES, *ENDED_STATUSES, Status.VOIDED),
 }
 
+# Investigating is part of mediating (art. 22): allowed exactly while a session may be
+# recorded, by the one statement of when that is.
+ALLOWED_FROM[Action.RECORD_INVESTIGATION] = ALLOWED_FROM[Action.RECORD_SESSION]
+
 # What a person types as a reason or a note: the forms and the API cap it at this, and
 # so does every service, for the callers that have no form (commands, imports).
 NOTE_MAX_LENGTH = 2000
@@ -201,6 +205,12 @@ def clean_note(note: str, field: str = "note") -> str:
     except ValidationError as error:
         raise ValidationError({field: error}) from None
     return note
+
+
+def refuse_before_registration(case: Case, moment, field: str, message: str) -> None:
+    """A session or investigation cannot have happened before the dispute was registered."""
+    if moment and timezone.localdate(moment) < case.received_on:
+        raise ValidationError({field: message})
 
 
 def require_within_reach(by, area: Area) -> None:

@@ -50,6 +50,17 @@ def env_int(name: str, default: int) -> int:
         ) from None
 
 
+def env_choice(name: str, choices: tuple[str, ...], default: str) -> str:
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return default
+    if value.strip() not in choices:
+        raise ImproperlyConfigured(
+            f"Environment variable {name}={value!r} must be one of {', '.join(choices)}."
+        )
+    return value.strip()
+
+
 def env_list(name: str, default: list[str]) -> list[str]:
     value = os.environ.get(name)
     if value is None:

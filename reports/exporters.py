@@ -10,8 +10,10 @@ starts, so every sheet is written strictly top to bottom. Cells are typed by the
 declaration (``reports.columns``): text is written with ``write_string`` and the workbook
 is opened with ``strings_to_formulas/urls/numbers`` off, so a party named ``=1+2`` is text
 and can never run as a formula; dates are real dates (a number with a ``yyyy-mm-dd``
-format); money is a number with two decimals. Print setup: A4 landscape, one page wide,
-the header row repeated on every page, page numbers in the footer.
+format); money is a number with two decimals. Print setup (``reports.print_layout``): the
+deployment's paper in landscape, the header row repeated on every page, page numbers in
+the footer, never scaled below 9 pt; the print sheet 台账(打印) has the essential columns
+and the signature line.
 
 **The CSV** has the same columns and Chinese headers, UTF-8 with a byte-order mark (so
 Excel shows the Chinese), ISO dates, CRLF line ends. A CSV has no cell types, so Excel
@@ -37,6 +39,15 @@ from grids.models import Area
 from reports.columns import HEADERS, LEDGER_COLUMNS, Column, Kind
 from reports.ledger import CHUNK_SIZE, FOLLOW_UP_COLUMNS, Progress, iter_chunks
 from reports.periods import Period
+from reports.print_layout import (
+    PRINT_SHEET,
+    Paper,
+    print_columns,
+    print_row_picker,
+    set_up_page,
+    write_signature_line,
+)
+from reports.print_layout import paper as deployment_paper
 from reports.statistics import statistics_sheet_rows
 
 XLSX = "xlsx"
@@ -101,6 +112,7 @@ class _Formats:
             Kind.MONEY: workbook.add_format({**base, "num_format": "#,##0.00"}),
         }
         self.percent = workbook.add_format({**base, "num_format": "0.00%"})
+        self.signature = workbook.add_format({**base, "font_size": 11, "valign": "vcenter"})
         self.missing = workbook.add_format({**base, "align": "right"})
 
 
@@ -118,7 +130,9 @@ def new_workbook(target: str | IO[bytes]):
     )
 
 
-def _setup_sheet(sheet, formats: _Formats, columns, title: str, subtitle: str) -> int:
+def _setup_sheet(
+    sheet, formats: _Formats, columns, title: str, subtitle: str, sheet_paper: Paper
+) -> int:
     """Title, header row, widths and print setup; returns the first data row."""
     for index, column in enumerate(columns):
         sheet.set_column(index, index, column.width, formats.by_kind[column.kind])
@@ -129,15 +143,13 @@ def _setup_sheet(sheet, formats: _Formats, columns, title: str, subtitle: str) -
     for index, column in enumerate(columns):
         sheet.write_string(1, index, column.header, formats.header)
     # Frozen below the header (and right of the case number where there is one).
-    sheet.freeze_panes(2, 2 if columns[1].key == "number" else 0)
-    sheet.set_paper(9)  # A4
-    sheet.set_landscape()
-    sheet.fit_to_pages(1, 0)
-    sheet.repeat_rows(1)
-    sheet.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+    numbered = columns[1].key == "number"
+    sheet.freeze_panes(2, 2 if numbered else 0)
+    set_up_page(sheet, columns, sheet_paper, repeat_columns=2 if numbered else 0)
     sheet.hide_gridlines(0)  # gridlines on screen and on paper, cheaper than borders
-    sheet.set_header(f"&L&9{title.replace('&', '&&')}")
-    sheet.set_footer("&C&9第 &P 页,共 &N 页")
+    # Header and footer are not scaled with the sheet: 10 pt is 10 pt on paper.
+    sheet.set_header(f"&L&10{title.replace('&', '&&')}")
+    sheet.set_footer("&C&10第 &P 页,共 &N 页")
     return 2
 
 
@@ -164,34 +176,53 @@ def _row_writer(sheet, columns):
 
 
 def write_ledger_sheets(
-    workbook, area: Area, period: Period, chunks, *, progress=None, statistics_rows=None
+    workbook,
+    area: Area,
+    period: Period,
+    chunks,
+    *,
+    progress=None,
+    statistics_rows=None,
+    sheet_paper: Paper | None = None,
 ) -> int:
-    """Write the three sheets from ``chunks`` (``LedgerChunk``-like objects with ``rows``
+    """Write the four sheets from ``chunks`` (``LedgerChunk``-like objects with ``rows``
     and ``follow_ups``); returns the number of ledger rows. The benchmark calls this with
     every row built in memory beforehand, to time the writer alone."""
+    sheet_paper = sheet_paper or deployment_paper()
     formats = _Formats(workbook)
     title = ledger_title(area, period)
     generated = _("生成时间:%(moment)s") % {
         "moment": f"{timezone.localtime():%Y-%m-%d %H:%M}",
     }
     ledger = workbook.add_worksheet(LEDGER_SHEET)
+    printed = workbook.add_worksheet(PRINT_SHEET)
     statistics = workbook.add_worksheet(STATISTICS_SHEET)
     follow_ups = workbook.add_worksheet(FOLLOW_UP_SHEET)
 
-    first = _setup_sheet(ledger, formats, LEDGER_COLUMNS, title, generated)
+    first = _setup_sheet(ledger, formats, LEDGER_COLUMNS, title, generated, sheet_paper)
+    printed_columns = print_columns(sheet_paper)
+    _setup_sheet(printed, formats, printed_columns, title, generated, sheet_paper)
     if statistics_rows is None:
         statistics_rows = statistics_sheet_rows(area, period)
-    _write_statistics(statistics, formats, statistics_rows, title)
+    _write_statistics(statistics, formats, statistics_rows, title, sheet_paper)
     first_visit = _setup_sheet(
-        follow_ups, formats, FOLLOW_UP_COLUMNS, title.replace("月度台账", "回访情况"), ""
+        follow_ups,
+        formats,
+        FOLLOW_UP_COLUMNS,
+        title.replace("月度台账", "回访情况"),
+        "",
+        sheet_paper,
     )
 
     write_row = _row_writer(ledger, LEDGER_COLUMNS)
+    write_printed = _row_writer(printed, printed_columns)
+    pick = print_row_picker(printed_columns)
     write_visit = _row_writer(follow_ups, FOLLOW_UP_COLUMNS)
     row_index, visit_index = first, first_visit
     for chunk in chunks:
         for row in chunk.rows:
             write_row(row_index, row)
+            write_printed(row_index, pick(row))
             row_index += 1
         for visit in chunk.follow_ups:
             write_visit(visit_index, visit)
@@ -199,13 +230,21 @@ def write_ledger_sheets(
         if progress is not None:
             progress(row_index - first)
     ledger.autofilter(1, 0, max(row_index - 1, 1), len(LEDGER_COLUMNS) - 1)
+    write_signature_line(printed, row_index + 1, printed_columns, formats.signature)
     follow_ups.autofilter(1, 0, max(visit_index - 1, 1), len(FOLLOW_UP_COLUMNS) - 1)
     return row_index - first
 
 
-def _write_statistics(sheet, formats: _Formats, rows: list[tuple], title: str) -> None:
+def _write_statistics(
+    sheet, formats: _Formats, rows: list[tuple], title: str, sheet_paper: Paper
+) -> None:
     row_index = _setup_sheet(
-        sheet, formats, STATISTICS_COLUMNS, title.replace("月度台账", "统计报表"), ""
+        sheet,
+        formats,
+        STATISTICS_COLUMNS,
+        title.replace("月度台账", "统计报表"),
+        "",
+        sheet_paper,
     )
     for section, label, value, kind, definition in rows:
         sheet.write_string(row_index, 0, str(section))

@@ -16,6 +16,7 @@ from cases.models import (
     Escalation,
     FollowUp,
     GradeChange,
+    Investigation,
     MediationSession,
     PersonalDataAccess,
 )
@@ -43,6 +44,23 @@ class MediationSessionAdmin(CaseRecordAdmin):
     list_display = ("case", "held_at", "place", "method", "result", "level", "recorded_by")
     list_select_related = ("case", "recorded_by")
     list_filter = ("result", "method", "place", "level")
+    date_hierarchy = "held_at"
+
+
+@admin.register(Investigation)
+class InvestigationAdmin(CaseRecordAdmin):
+    """Investigations are recorded on the case page and through the API
+    (``services.investigation_record``); the back office reads them."""
+
+    list_display = (
+        "case",
+        "held_at",
+        "place",
+        "interviewee_name",
+        "interviewee_relation",
+        "recorded_by",
+    )
+    list_select_related = ("case", "recorded_by")
     date_hierarchy = "held_at"
 
 

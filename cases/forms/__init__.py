@@ -4,6 +4,7 @@ One module per stretch: ``registration`` (a case and its parties), ``steps`` (th
 workflow's steps on the case page), ``on_the_spot`` (随手调); the public names are all
 here, so callers write ``from cases import forms``."""
 
+from cases.forms.investigations import InvestigationForm
 from cases.forms.on_the_spot import (
     BaseOnTheSpotPartyFormSet,
     OnTheSpotForm,
@@ -57,6 +58,7 @@ from cases.forms.watch import (
 )
 
 __all__ = [
+    "InvestigationForm",
     "WatchFlagForm",
     "WatchLiftForm",
     "WatchReviewForm",

@@ -29,6 +29,7 @@ from .case import (
 )
 from .ethnic_groups import EthnicGroup
 from .follow_ups import FollowUp, FollowUpKind, PerformanceCheck, Satisfaction
+from .investigations import Investigation
 from .lookups import CaseSource, DisputeType, Lookup, LookupQuerySet
 from .mediation import (
     Escalation,
@@ -125,6 +126,7 @@ __all__ = [
     "LookBackRule",
     "Lookup",
     "LookupQuerySet",
+    "Investigation",
     "MediationSession",
     "Method",
     "OffsetUnit",

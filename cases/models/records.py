@@ -17,6 +17,7 @@ class EventKind(models.TextChoices):
     NOT_ACCEPTED = "not_accepted", _("不予受理")
     WITHDRAWN = "withdrawn", _("撤回")
     SESSION = "session", _("调解记录")
+    INVESTIGATION = "investigation", _("调查记录")
     GRADE_CHANGED = "grade_changed", _("调整等级")
     ESCALATION_PROPOSED = "escalation_proposed", _("提级调处")
     ESCALATION_ACCEPTED = "escalation_accepted", _("上级接收")

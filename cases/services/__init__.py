@@ -27,6 +27,7 @@ from cases.services.intake import (
     mediators_available_for,
     organisations_available_for,
 )
+from cases.services.investigations import INVESTIGATION_FIELDS, investigation_record
 from cases.services.mediation import (
     FAILED_ATTEMPTS_BEFORE_ESCALATION,
     SessionOutcome,
@@ -90,6 +91,7 @@ __all__ = [
     "AGREEMENT_FIELDS",
     "AGREEMENT_UPDATE_FIELDS",
     "ALLOWED_FROM",
+    "INVESTIGATION_FIELDS",
     "CASE_FIELDS",
     "EDITABLE_CASE_FIELDS",
     "FAILED_ATTEMPTS_BEFORE_ESCALATION",
@@ -136,6 +138,7 @@ __all__ = [
     "own_mediator",
     "personal_data_reveal",
     "petition_extend",
+    "investigation_record",
     "session_record",
     "watch_grading_apply",
     "watched_person_flag",

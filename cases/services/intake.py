@@ -37,10 +37,10 @@ def organisations_available_for(case: Case):
     return Organisation.objects.filter(is_active=True, area__code__in=case.area.path_codes)
 
 
-def check_mediators(case: Case, mediators) -> None:
+def check_mediators(case: Case, mediators, field: str = "mediators") -> None:
     available = set(mediators_available_for(case).values_list("pk", flat=True))
     if any(m.pk not in available for m in mediators):
-        raise ValidationError({"mediators": _("所选调解员不在本辖区或已停用。")})
+        raise ValidationError({field: _("所选调解员不在本辖区或已停用。")})
 
 
 def handling_team(case: Case, organisation: Organisation | None) -> Organisation | None:

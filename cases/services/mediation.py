@@ -37,6 +37,7 @@ from cases.workflow import (
     lock_case,
     pending_escalation,
     record_event,
+    refuse_before_registration,
     require_reason,
     set_status,
     validate_instance,
@@ -95,8 +96,7 @@ def session_record(
     check_mediators(case, mediators)
     if any(p.case_id != case.pk for p in parties_present):
         raise ValidationError({"parties_present": _("到场当事人必须是本案当事人。")})
-    if held_at and timezone.localdate(held_at) < case.received_on:
-        raise ValidationError({"held_at": _("调解时间不能早于登记日期。")})
+    refuse_before_registration(case, held_at, "held_at", _("调解时间不能早于登记日期。"))
     session = MediationSession(
         case=case,
         held_at=held_at,

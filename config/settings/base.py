@@ -10,7 +10,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from common.personal_data import check_key_ring, decode_key, parse_keys
-from config.env import env_bool, env_database, env_int, env_list, env_str
+from config.env import env_bool, env_choice, env_database, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -451,6 +451,9 @@ FENGQIAO_EXPORT_SYNC_MAX_ROWS = env_int("FENGQIAO_EXPORT_SYNC_MAX_ROWS", 5000)
 # A background export still "running" after this many seconds is taken to be dead (its
 # worker was killed) and may be claimed again by a redelivered task.
 FENGQIAO_EXPORT_STALE_SECONDS = env_int("FENGQIAO_EXPORT_STALE_SECONDS", 3600)
+# The paper the office prints the monthly ledger on (reports.print_layout): A4, or A3
+# where the office has an A3 printer; on A3 the printed ledger has more columns.
+FENGQIAO_LEDGER_PAPER = env_choice("FENGQIAO_LEDGER_PAPER", ("A4", "A3"), "A4")
 # Ledger import (all or nothing, checked in the request): a file is refused above these.
 # About 14 ms a row on PostgreSQL, so 2,000 rows stay within a proxy's request timeout.
 FENGQIAO_IMPORT_MAX_BYTES = env_int("FENGQIAO_IMPORT_MAX_BYTES", 10 * 1024 * 1024)

@@ -220,6 +220,16 @@ def test_every_list_and_change_page_opens_for_a_clerk(client, world, cases):
     world.clerk_a.email = "clerk_a@example.org"
     world.clerk_a.save()
     services.escalation_propose(case=other, by=world.clerk_a, reason="三次调解未成")
+    services.investigation_record(
+        case=other,
+        by=world.clerk_a,
+        held_at=timezone.now(),
+        place="陈家村村委会",
+        interviewee_name="陈会计",
+        interviewee_relation="村干部",
+        content="工资表显示欠薪三个月。",
+        investigators=[world.mediator_a],
+    )
     refused = register_case(world.secretary_a)
     services.case_record_refusal(
         case=refused,

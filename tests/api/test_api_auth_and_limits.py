@@ -243,6 +243,7 @@ def test_the_schema_lists_every_endpoint_of_api_v1(schema):
                 "not-accept",
                 "withdraw",
                 "sessions",
+                "investigations",
                 "grade",
                 "escalate",
                 "escalation/decide",

@@ -374,6 +374,7 @@ def test_a_mediating_case_offers_the_mediation_steps_to_the_secretary(world):
         Action.EDIT,
         Action.WITHDRAW,
         Action.RECORD_SESSION,
+        Action.RECORD_INVESTIGATION,
         Action.CHANGE_GRADE,
         Action.ESCALATE,
         Action.RECORD_AGREEMENT,

@@ -1,7 +1,7 @@
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env_bool, env_database, env_int, env_list, env_str
+from config.env import env_bool, env_choice, env_database, env_int, env_list, env_str
 
 
 def test_a_boolean_setting_accepts_the_usual_spellings(monkeypatch):
@@ -57,3 +57,15 @@ def test_a_postgres_url_selects_postgresql(monkeypatch):
     config = env_database("DATABASE_URL", "sqlite:///x.sqlite3")
     assert config["ENGINE"] == "django.db.backends.postgresql"
     assert config["NAME"] == "fengqiao"
+
+
+def test_a_choice_outside_its_list_stops_start_up_naming_the_variable_and_the_choices(
+    monkeypatch,
+):
+    monkeypatch.setenv("FENGQIAO_LEDGER_PAPER", "Letter")
+    with pytest.raises(ImproperlyConfigured, match="FENGQIAO_LEDGER_PAPER.*A4, A3"):
+        env_choice("FENGQIAO_LEDGER_PAPER", ("A4", "A3"), "A4")
+    monkeypatch.setenv("FENGQIAO_LEDGER_PAPER", " A3 ")
+    assert env_choice("FENGQIAO_LEDGER_PAPER", ("A4", "A3"), "A4") == "A3"
+    monkeypatch.delenv("FENGQIAO_LEDGER_PAPER")
+    assert env_choice("FENGQIAO_LEDGER_PAPER", ("A4", "A3"), "A4") == "A4"

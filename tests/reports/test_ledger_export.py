@@ -134,25 +134,31 @@ def ledger_rows_by_number(sheet) -> dict[str, tuple]:
 # ---------------------------------------------------------------------------
 
 
-def test_the_workbook_has_three_sheets_laid_out_for_screen_and_paper(world, october, tmp_path):
+def test_the_workbook_has_its_sheets_laid_out_for_screen_and_paper(world, october, tmp_path):
     path = tmp_path / "ledger.xlsx"
     rows = exporters.write_xlsx(str(path), world.town_a, OCTOBER)
     assert rows == 2  # the resolved and the hostile case; voided, town B, November left out
 
     workbook = workbook_of(str(path))
-    assert workbook.sheetnames == ["台账", "统计", "回访"]
+    assert workbook.sheetnames == ["台账", "台账(打印)", "统计", "回访"]
     ledger = workbook["台账"]
     assert [cell.value for cell in ledger[2]] == list(HEADERS)
     assert ledger.freeze_panes == "C3"
     assert ledger.column_dimensions["B"].width == pytest.approx(16, abs=1)  # 案件编号
     assert ledger.column_dimensions["U"].width == pytest.approx(40, abs=1)  # 简要案情
     assert ledger.auto_filter.ref.startswith("A2:")
-    # A4 landscape, one page wide, the header row on every printed page, page numbers.
+    # A4 landscape at 100 % (32 columns one page wide would print 2.6 pt text): pages
+    # across, each with the header row and the case number, page numbers.
     assert ledger.page_setup.orientation == "landscape"
     assert int(ledger.page_setup.paperSize) == 9
-    assert ledger.page_setup.fitToWidth in (1, None)  # 1 is the default openpyxl omits
-    assert ledger.sheet_properties.pageSetUpPr.fitToPage
+    assert not ledger.sheet_properties.pageSetUpPr.fitToPage
+    assert ledger.page_setup.scale in (100, None)  # 100 is the default XlsxWriter omits
     assert ledger.print_title_rows == "$2:$2"
+    assert ledger.print_title_cols == "$A:$B"
+    # The print sheet: the essential columns, then the signature line.
+    printed = workbook["台账(打印)"]
+    assert [cell.value for cell in printed[2]][:3] == ["序号", "案件编号", "登记日期"]
+    assert "制表人:" in [cell.value for cell in printed[6]]  # a blank row after the cases
     assert "&P" in ledger.oddFooter.center.text
 
 

@@ -239,6 +239,21 @@ def _session_api(world, case):
     }
 
 
+def _investigation_page(world, case):
+    return {
+        "held_at": datetime_input(now_minute()),
+        "place": "枫源村三组王家院坝",
+        "interviewee_name": "王二叔",
+        "interviewee_relation": "邻居,知情人",
+        "investigators": [world.mediator_a.pk],
+        "content": "界桩是十年前两家一起埋的。",
+    }
+
+
+def _investigation_api(world, case):
+    return {**_investigation_page(world, case), "held_at": now_minute().isoformat()}
+
+
 def good_agreement(world, case):
     return {
         "form": "oral",
@@ -347,6 +362,9 @@ STEPS = {
     "withdraw": Step("withdraw", "withdraw", _reason, _reason),
     "void": Step("void", "void", _reason, _reason),
     "session": Step("session_create", "sessions", _session_page, _session_api),
+    "investigation": Step(
+        "investigation_create", "investigations", _investigation_page, _investigation_api
+    ),
     "grade": Step(
         "change_grade",
         "grade",

@@ -90,6 +90,12 @@ WRONG_STATUS = {
     "recording a session before the case is accepted": Rule(
         registered, "session", "案件当前状态为“已登记”,不能记录调解。"
     ),
+    "recording an investigation before the case is accepted": Rule(
+        registered, "investigation", "案件当前状态为“已登记”,不能记录调查。"
+    ),
+    "recording an investigation once the agreement awaits signing": Rule(
+        agreed_in_writing_unsigned, "investigation", "案件当前状态为“协议待签”,不能记录调查。"
+    ),
     "recording an agreement before any mediation": Rule(
         accepted, "agreement", "案件当前状态为“已受理”,不能记录调解协议。"
     ),
@@ -315,6 +321,24 @@ PEOPLE_AND_DATES = {
     "a session with a party of another case present": Rule(
         accepted, "session", "到场当事人必须是本案当事人。", "parties_present", page={}
     ),
+    "an investigation by a mediator of another town": Rule(
+        accepted, "investigation", "所选调解员不在本辖区或已停用。", "investigators", page={}
+    ),
+    "an investigation with no investigator": Rule(
+        accepted,
+        "investigation",
+        "请选择进行调查的调解员。",
+        "investigators",
+        page={"investigators": []},
+    ),
+    "an investigation held before the case was registered": Rule(
+        accepted,
+        "investigation",
+        "调查时间不能早于登记日期。",
+        "held_at",
+        page={"held_at": datetime_input(now_minute() - datetime.timedelta(days=6))},
+        api={"held_at": (now_minute() - datetime.timedelta(days=6)).isoformat()},
+    ),
 }
 
 
@@ -333,6 +357,10 @@ def _outsiders(world, name: str, rule: Rule) -> Rule:
         "a session led by a mediator of another town": (
             {"mediators": [world.mediator_b.pk]},
             {"mediators": [world.mediator_b.pk]},
+        ),
+        "an investigation by a mediator of another town": (
+            {"investigators": [world.mediator_b.pk]},
+            {"investigators": [world.mediator_b.pk]},
         ),
         "a session with a party of another case present": (
             {"parties_present": [other_party.pk]},

@@ -60,6 +60,7 @@ OBJECT_FOR_ROUTE = {
     "cases:not_accept": "case",
     "cases:withdraw": "case",
     "cases:session_create": "case",
+    "cases:investigation_create": "case",
     "cases:change_grade": "case",
     "cases:escalate": "case",
     "cases:decide_escalation": "escalated_case",
@@ -113,6 +114,7 @@ OBJECT_FOR_ROUTE = {
     "case-grade": "case",
     "case-not-accept": "case",
     "case-sessions": "case",
+    "case-investigations": "case",
     "case-void": "case",
     "case-withdraw": "case",
     "case-extend-term": "case",
@@ -133,6 +135,7 @@ OBJECT_FOR_ADMIN_MODEL = {
     "cases.party": "party",
     "cases.watchedperson": "watched_person",
     "cases.mediationsession": "session",
+    "cases.investigation": "investigation",
     "cases.followup": "follow_up",
     "cases.agreement": "agreement",
     "cases.caseevent": "event",
@@ -257,6 +260,16 @@ def village_b(world, private_dir) -> VillageB:
     escalation = services.escalation_propose(case=escalated, by=by, reason="村级调解未成")
     # Cooled, not raised: a red case would be the town's, and its hand-up no longer pending.
     services.case_change_grade(case=escalated, by=by, grade="blue", reason="越界标记降级")
+    investigation = services.investigation_record(
+        case=escalated,
+        by=by,
+        held_at=timezone.now(),
+        place="越界标记调查地点",
+        interviewee_name="越界标记证人",
+        interviewee_relation="证人",
+        content="越界标记调查内容",
+        investigators=mediators,
+    )
     refused = register_case(by, title="越界标记拒绝调解")
     refusal = services.case_record_refusal(
         case=refused,
@@ -310,6 +323,7 @@ def village_b(world, private_dir) -> VillageB:
         "escalated_case": escalated,
         "party": party,
         "session": case.sessions.first(),
+        "investigation": investigation,
         "agreement": case.agreement,
         "follow_up": case.follow_ups.exclude(done_at=None).first(),
         "event": case.events.order_by("pk").first(),

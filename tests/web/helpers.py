@@ -14,6 +14,7 @@ from cases.models import (
     Escalation,
     FollowUp,
     GradeChange,
+    Investigation,
     MediationSession,
     Party,
     PersonalDataAccess,
@@ -98,6 +99,7 @@ def snapshot() -> dict:
         "parties": list(Party.objects.order_by("pk").values_list("pk", "name", "updated_at")),
         "events": list(CaseEvent.objects.order_by("pk").values_list("pk", "kind")),
         "sessions": MediationSession.objects.count(),
+        "investigations": Investigation.objects.count(),
         "escalations": list(Escalation.objects.order_by("pk").values_list("pk", "status")),
         "agreements": list(
             Agreement.objects.order_by("pk").values_list("pk", "performance", "updated_at")

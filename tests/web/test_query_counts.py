@@ -7,7 +7,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
+from cases import services
 from cases.models import Case
 from tests.builders import accept, record_session
 from tests.factories import MediatorFactory, make_id_number, party_rows, register_case
@@ -43,6 +45,8 @@ CASE_PAGE_QUERIES = [
     "cases_mediationsession",
     "mediators_mediator",  # the sessions' mediators, prefetched
     "cases_party",  # the sessions' parties present, prefetched
+    "cases_investigation",  # the investigations, recorders joined
+    "mediators_mediator",  # the investigations' investigators, prefetched
     "cases_caseevent",
     "cases_escalation",
     "cases_gradechange",
@@ -132,6 +136,17 @@ def test_the_case_page_query_count_does_not_grow_with_parties_and_sessions(
     client, world, size, sessions
 ):
     case = _mediated_case(world, size, sessions)
+    for _ in range(sessions):
+        services.investigation_record(
+            case=case,
+            by=world.secretary_a,
+            held_at=timezone.now(),
+            place="村委会",
+            interviewee_name="知情人",
+            interviewee_relation="邻居",
+            content="了解到的情况。",
+            investigators=list(case.mediators.all()),
+        )
     client.force_login(world.secretary_a)
 
     with CaptureQueriesContext(connection) as queries:
@@ -142,4 +157,4 @@ def test_the_case_page_query_count_does_not_grow_with_parties_and_sessions(
     assert all(f"当事人{i}" in page for i in range(size))
     assert len(response.context["sessions"]) == sessions
     assert _tables(queries) == CASE_PAGE_QUERIES
-    assert len(queries) == 28
+    assert len(queries) == 30
