@@ -27,6 +27,7 @@ from .case import (
     Status,
     overdue_q,
 )
+from .documents import DocumentNumberCounter, IssuedDocument
 from .ethnic_groups import EthnicGroup
 from .follow_ups import FollowUp, FollowUpKind, PerformanceCheck, Satisfaction
 from .lookups import CaseSource, DisputeType, Lookup, LookupQuerySet
@@ -108,6 +109,7 @@ __all__ = [
     "CaseTermExtension",
     "ClockPolicy",
     "DisputeType",
+    "DocumentNumberCounter",
     "Escalation",
     "EscalationStatus",
     "EventKind",
@@ -121,6 +123,7 @@ __all__ = [
     "GradePolicy",
     "HandlingLevel",
     "IdempotencyKey",
+    "IssuedDocument",
     "JudicialConfirmation",
     "LookBackRule",
     "Lookup",

@@ -472,6 +472,19 @@ FILE_UPLOAD_HANDLERS = [
 ]
 
 # ---------------------------------------------------------------------------
+# The mediation documents (cases.documents; README "Documents")
+# ---------------------------------------------------------------------------
+# The font the PDFs embed: a file (TTF, OTF or TTC) and its family name. Empty: fontconfig
+# is asked for WenQuanYi Micro Hei, then Noto Sans/Serif CJK SC (Debian packages).
+FENGQIAO_DOCUMENT_FONT = env_str("FENGQIAO_DOCUMENT_FONT", "")
+FENGQIAO_DOCUMENT_FONT_FAMILY = env_str("FENGQIAO_DOCUMENT_FONT_FAMILY", "")
+# An office's own wording: a folder searched before ours, holding e.g.
+# documents/agreement.html (see templates/documents/).
+FENGQIAO_TEMPLATE_OVERRIDES = env_str("FENGQIAO_TEMPLATE_OVERRIDES", "")
+if FENGQIAO_TEMPLATE_OVERRIDES:
+    TEMPLATES[0]["DIRS"].insert(0, Path(FENGQIAO_TEMPLATE_OVERRIDES))
+
+# ---------------------------------------------------------------------------
 # Browser security: Content-Security-Policy and response headers
 # ---------------------------------------------------------------------------
 # The same strict policy in every environment, so development and the browser tests see
