@@ -13,7 +13,6 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
-from django.core.exceptions import ImproperlyConfigured
 
 # The families looked for, in order, when no font file is configured: Debian's
 # fonts-wqy-microhei (what .ci/run installs) and fonts-noto-cjk.
@@ -35,7 +34,8 @@ def document_font() -> tuple[str, Path]:
     if configured:
         path = Path(configured)
         if not path.is_file():
-            raise ImproperlyConfigured(f"FENGQIAO_DOCUMENT_FONT: no such file {configured}")
+            # Told to the user as the missing renderer; the log names the setting.
+            raise RendererMissing(f"FENGQIAO_DOCUMENT_FONT: no such file {configured}")
         family = getattr(settings, "FENGQIAO_DOCUMENT_FONT_FAMILY", "") or path.stem
         return family, path
     fc_list = shutil.which("fc-list")

@@ -4,6 +4,7 @@ document names them in full, so printing is a reveal), issues the committee's do
 number once per document, renders the template in Chinese, makes the PDF, and logs the
 reveal. The page, the PDF link and the dossier all print through here."""
 
+import logging
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -20,6 +21,8 @@ from cases.policy import Action, user_may
 from cases.services.personal_data import personal_data_reveal
 from cases.workflow import check_allowed, history_value, lock_case, record_event
 from common.validators import validate_not_future_date
+
+logger = logging.getLogger(__name__)
 
 # A document shows every party's full ID number and phone: only a role that may reveal
 # both may print it (a supervisor reads the case, a grid member only calls).
@@ -175,6 +178,7 @@ def document_render(*, case: Case, kind: str | DocumentKind, by, record=None) ->
         try:
             pdf = html_to_pdf(document.html)
         except RendererMissing as error:
+            logger.error("Documents cannot be made into PDF on this host: %s", error)
             raise ValidationError(
                 _(
                     "服务器未安装PDF生成组件(WeasyPrint、Pango及中文字体),无法生成PDF,请联系管理员。可先使用网页打印。"

@@ -9,6 +9,7 @@ from cases import services
 from cases.documents.pdf import document_font
 from cases.documents.registry import documents_for, kind_get
 from cases.models import (
+    CaseSource,
     FailureReason,
     FollowUpKind,
     IssuedDocument,
@@ -243,3 +244,40 @@ def test_the_case_lists_the_documents_that_apply_one_per_record(world, agreed):
         ("follow_up_record", follow_up.pk),
     ]
     assert kind_get("agreement").required
+
+
+def test_a_case_a_party_applied_for_prints_the_application_not_the_registration_form(world):
+    walk_in = CaseSource.objects.get(code="walk_in")
+    case = register_case(world.secretary_a, parties=parties(), source=walk_in, title="借款纠纷")
+
+    text = text_of(render(case, "application", world.secretary_a))
+    assert "人民调解申请书" in text
+    assert "申请人王建国" in text
+    assert "借款纠纷" in text
+    assert f"申请日期:{case.received_on:%Y年}{case.received_on.month}月" in text
+    with pytest.raises(ValidationError) as refused:
+        render(case, "registration", world.secretary_a)
+    assert "请打印人民调解申请书" in refused.value.messages[0]
+
+
+@pytest.fixture
+def no_fontconfig(settings, monkeypatch, tmp_path):
+    """A host without fontconfig (nor a configured font): the renderer cannot set Chinese."""
+    settings.FENGQIAO_DOCUMENT_FONT = ""
+    monkeypatch.setenv("PATH", str(tmp_path))
+    document_font.cache_clear()
+    yield
+    document_font.cache_clear()
+
+
+def test_a_host_without_the_font_answers_a_message_and_logs_no_reveal(world, no_fontconfig):
+    case = register_case(world.secretary_a, parties=parties())
+
+    with pytest.raises(ValidationError) as refused:
+        render(case, "registration", world.secretary_a)
+    assert refused.value.code == "renderer_missing"
+    assert "无法生成PDF" in refused.value.messages[0]
+    assert not PersonalDataAccess.objects.exists()
+    # The print page needs no renderer.
+    page = services.document_html(case=case, kind="registration", by=world.secretary_a)
+    assert "人民调解受理登记表" in page
