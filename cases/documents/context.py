@@ -5,6 +5,7 @@ import re
 
 from django.utils import timezone
 
+from cases.documents.registry import Per
 from cases.models import Case, EventKind, IssuedDocument
 from cases.signing import default_sealing_committee, sealing_committees
 from mediators.models import Organisation
@@ -62,14 +63,12 @@ def document_context(*, case: Case, kind, record, number: str, committee) -> dic
         "today": timezone.localdate(),
     }
     agreement = case.agreement
-    if kind.per == "session":
-        context["session"] = record
+    if kind.per != Per.CASE:
+        # The record under its own name: ``session``, ``agreement``, ``follow_up``...
+        context[kind.per] = record
+    if kind.per == Per.SESSION:
         context["present"] = list(record.parties_present.order_by("pk"))
         context["session_mediators"] = list(record.mediators.order_by("pk"))
-    elif kind.per == "agreement":
-        context["agreement"] = record
-    elif kind.per == "follow_up":
-        context["follow_up"] = record
     if kind.key in ("follow_up_record", "judicial_application") and agreement is not None:
         context["agreement"] = agreement
     if kind.key == "not_accepted_notice":

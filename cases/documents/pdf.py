@@ -70,7 +70,14 @@ def html_to_pdf(html: str) -> bytes:
         from weasyprint import CSS, HTML  # needs Pango: only when printing
     except (ImportError, OSError) as error:
         raise RendererMissing(str(error)) from error
+    from weasyprint.urls import URLFetcher
+
+    # Only our stylesheet and font, from this disk: a document never reaches out.
+    local_only = URLFetcher(allowed_protocols={"file"})
     stylesheet = finders.find(STYLESHEET)
-    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(
-        stylesheets=[CSS(filename=stylesheet), CSS(string=font_face_css())]
+    return HTML(string=html, base_url=str(settings.BASE_DIR), url_fetcher=local_only).write_pdf(
+        stylesheets=[
+            CSS(filename=stylesheet, url_fetcher=local_only),
+            CSS(string=font_face_css(), url_fetcher=local_only),
+        ]
     )

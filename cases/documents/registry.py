@@ -57,6 +57,9 @@ class DocumentKind:
     numbered: bool = False
     # A further condition on what the case records (the source, the agreement's form...).
     condition: Callable[[Case], bool] | None = None
+    # The records a kind of its own is issued per (e.g. each investigation), oldest first,
+    # where ``per`` is not one of the kinds of record below.
+    records_of: Callable[[Case], Sequence] | None = None
 
     def state_allows(self, case: Case) -> bool:
         if case.status not in self.statuses:
@@ -68,20 +71,29 @@ class DocumentKind:
 
     def records(self, case: Case) -> Sequence:
         """The records of ``case`` this kind is issued per, oldest first."""
-        if self.per == Per.SESSION:
-            return list(case.sessions.order_by("held_at", "id"))
-        if self.per == Per.FOLLOW_UP:
-            return list(case.follow_ups.filter(done_at__isnull=False).order_by("done_at", "id"))
-        if self.per == Per.AGREEMENT:
-            form = AgreementForm.ORAL if self.key == "oral_agreement" else AgreementForm.WRITTEN
-            return list(case.agreements.filter(form=form).order_by("id"))
-        return [case]
+        if self.records_of is not None:
+            return list(self.records_of(case))
+        if self.per == Per.CASE:
+            return [case]
+        return list(_RECORDS[self.per](case, self))
 
     def record_get(self, case: Case, record_id: int | None):
         """The record ``record_id`` of ``case``, or None when it is not one of them."""
         if self.per == Per.CASE:
             return case if record_id in (None, 0, case.pk) else None
         return next((r for r in self.records(case) if r.pk == record_id), None)
+
+
+_RECORDS: dict[str, Callable[[Case, DocumentKind], object]] = {
+    Per.SESSION: lambda case, kind: case.sessions.order_by("held_at", "id"),
+    Per.FOLLOW_UP: lambda case, kind: case.follow_ups.filter(done_at__isnull=False).order_by(
+        "done_at", "id"
+    ),
+    # The written agreement's document for written ones, the oral form for oral ones.
+    Per.AGREEMENT: lambda case, kind: case.agreements.filter(
+        form=AgreementForm.ORAL if kind.key == "oral_agreement" else AgreementForm.WRITTEN
+    ).order_by("id"),
+}
 
 
 def _applied(case: Case) -> bool:

@@ -71,6 +71,9 @@ def document_number_issue(*, case: Case, kind: str, record_id: int, by) -> Issue
     the same on every reprint: per committee and year, gap-free, never reused. Runs in
     its own short transaction so the counter's row lock is not held while a PDF is laid
     out; a number issued to a document stays that document's even if its print fails."""
+    # Numbers are issued by printing, so by those who may print.
+    for action in PRINT_ACTIONS:
+        check_allowed(by, case, action)
     issued = IssuedDocument.objects.filter(case=case, kind=kind, record_id=record_id).first()
     if issued is not None:
         return issued

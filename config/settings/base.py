@@ -300,6 +300,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("DJANGO_LOG_LEVEL", "INFO")},
+    # WeasyPrint tells each step of every PDF at INFO (cases.documents): only its warnings.
+    "loggers": {"weasyprint": {"level": "WARNING"}},
 }
 
 
