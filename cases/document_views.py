@@ -18,13 +18,20 @@ from cases.workflow import step_open
 from common.forms import show_refusal
 
 
-def detail_context(user, case) -> dict:
+def detail_context(user, case, related: dict) -> dict:
     """The case page's 文书 panel: the documents that apply, and whether this user may
-    print them or record the day the rights were told."""
+    print them or record the day the rights were told. ``related`` is what the page
+    already read (``selectors.case_detail_related``); the panel lists the agreement in
+    force, an agreement superseded by a reopening is printed from its own address."""
     may_print = services.documents_printable_by(user, case)
     may_record_rights = step_open(user, case, Action.RECORD_SESSION)
+    loaded = {
+        Per.SESSION: related["sessions"],
+        Per.FOLLOW_UP: related["follow_ups"],
+        Per.AGREEMENT: [case.agreement] if case.agreement else [],
+    }
     return {
-        "documents": documents_for(case) if may_print else [],
+        "documents": documents_for(case, loaded) if may_print else [],
         "may_print_documents": may_print,
         "rights_form": (
             forms.RightsNoticeForm(initial={"told_on": case.rights_told_on or case.accepted_on})

@@ -229,7 +229,7 @@ def case_detail(request, pk):
             **related,
             **attachment_views.detail_context(request.user, case),
             **party_views.detail_context(request.user, case),
-            **document_views.detail_context(request.user, case),
+            **document_views.detail_context(request.user, case, related),
         },
     )
 

@@ -255,16 +255,31 @@ def document_url(case_pk: int, kind: str, record_id: int | None, *, pdf: bool) -
     return reverse(name, args=args)
 
 
-def documents_for(case: Case) -> list[DocumentEntry]:
-    """Every document ``case`` can print now, in dossier order, one entry per record."""
+def documents_for(case: Case, loaded: dict | None = None) -> list[DocumentEntry]:
+    """Every document ``case`` can print now, in dossier order, one entry per record.
+
+    ``loaded``: records the caller has already read, by ``Per`` (the case page's sessions
+    and visits, the agreement in force), used instead of asking again."""
     entries = []
     for kind in KINDS:
         if not kind.state_allows(case):
             continue
-        records = kind.records(case)
+        if loaded is not None and kind.records_of is None and kind.per in loaded:
+            records = [r for r in loaded[kind.per] if _loaded_fits(kind, r)]
+        else:
+            records = kind.records(case)
         for index, record in enumerate(records, start=1):
             label = str(kind.title)
             if kind.per != Per.CASE and len(records) > 1:
                 label = f"{label}({index})"
             entries.append(DocumentEntry(kind=kind, record=record, label=label, case_pk=case.pk))
     return entries
+
+
+def _loaded_fits(kind: DocumentKind, record) -> bool:
+    if kind.per == Per.FOLLOW_UP:
+        return record.done_at is not None
+    if kind.per == Per.AGREEMENT:
+        oral = kind.key == "oral_agreement"
+        return (record.form == AgreementForm.ORAL) == oral
+    return True
