@@ -72,7 +72,7 @@ def document_pdf(request, pk: int, kind: str, record: int | None = None):
     name = f"{case.number}-{document_kind.key}" + (f"-{record}" if record else "")
     response["Content-Disposition"] = f'inline; filename="{name}.pdf"'
     # Full ID numbers and phones: never kept by a shared cache or the browser's.
-    response["Cache-Control"] = "private, no-store"
+    response["Cache-Control"] = "no-store"
     return response
 
 
@@ -84,7 +84,7 @@ def document_page(request, pk: int, kind: str, record: int | None = None):
     except ValidationError as error:
         return _refused(request, case, error)
     response = HttpResponse(html)
-    response["Cache-Control"] = "private, no-store"
+    response["Cache-Control"] = "no-store"
     return response
 
 

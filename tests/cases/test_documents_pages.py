@@ -58,7 +58,7 @@ def test_a_secretary_downloads_the_pdf_and_the_print_is_logged(client, world, ag
 
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
-    assert response["Cache-Control"] == "private, no-store"
+    assert response["Cache-Control"] == "no-store"
     assert response.content.startswith(b"%PDF-")
     logged = PersonalDataAccess.objects.filter(user=world.secretary_a)
     assert logged.exists()
