@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cases import attachment_views, party_views, views, watch_views
+from cases import attachment_views, document_views, party_views, views, watch_views
 
 app_name = "cases"
 
@@ -26,7 +26,24 @@ urlpatterns = [
     path("<int:pk>/agreement/new/", views.agreement_create, name="agreement_create"),
     path("<int:pk>/agreement/sign/", views.agreement_sign, name="agreement_sign"),
     path("<int:pk>/agreement/update/", views.agreement_update, name="agreement_update"),
-    path("<int:pk>/agreement/print/", views.agreement_print, name="agreement_print"),
+    path("<int:pk>/agreement/print/", document_views.agreement_print, name="agreement_print"),
+    path("<int:pk>/documents/<slug:kind>.pdf", document_views.document_pdf, name="document_pdf"),
+    path(
+        "<int:pk>/documents/<slug:kind>/<int:record>.pdf",
+        document_views.document_pdf,
+        name="document_pdf_record",
+    ),
+    path("<int:pk>/documents/<slug:kind>/", document_views.document_page, name="document_page"),
+    path(
+        "<int:pk>/documents/<slug:kind>/<int:record>/",
+        document_views.document_page,
+        name="document_page_record",
+    ),
+    path(
+        "<int:pk>/documents/rights-notice/date/",
+        document_views.rights_notice_record,
+        name="rights_notice_record",
+    ),
     path("<int:pk>/follow-ups/new/", views.follow_up_create, name="follow_up_create"),
     path("<int:pk>/follow-ups/waive/", views.follow_up_waive, name="follow_up_waive"),
     path("<int:pk>/fail/", views.case_fail, name="fail"),

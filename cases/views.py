@@ -9,19 +9,27 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from cases import attachment_views, followups, forms, party_views, people, selectors, services
+from cases import (
+    attachment_views,
+    document_views,
+    followups,
+    forms,
+    party_views,
+    people,
+    selectors,
+    services,
+)
 from cases.models import Escalation, EscalationStatus, Status
 from cases.outcomes import outcome_of
 from cases.policy import Action, role_allows, user_may
 from cases.services import available_actions
-from cases.signing import default_sealing_committee, written_signing_state
+from cases.signing import written_signing_state
 from cases.steps import step_perform
 from cases.watch import visible_flags_by_party
 from cases.workflow import WorkflowError, check_allowed
@@ -222,6 +230,7 @@ def case_detail(request, pk):
             **related,
             **attachment_views.detail_context(request.user, case),
             **party_views.detail_context(request.user, case),
+            **document_views.detail_context(request.user, case, related),
         },
     )
 
@@ -438,36 +447,6 @@ def escalation_inbox(request):
         ]
     page = CappedPaginator(escalations, settings.CASES_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "cases/escalation_inbox.html", {"page": page, "query": ""})
-
-
-@login_required
-def agreement_print(request, pk):
-    case = selectors.case_get(user=request.user, pk=pk)
-    agreement = case.agreement
-    if agreement is None:
-        raise Http404
-    parties = list(case.parties.all())
-    # The signed copy identifies the parties in full; printing it counts as revealing.
-    show_id_numbers = user_may(request.user, Action.REVEAL_ID_NUMBER, case)
-    if show_id_numbers:
-        for party in parties:
-            if party.id_number:
-                services.personal_data_reveal(
-                    party=party, by=request.user, action=Action.REVEAL_ID_NUMBER
-                )
-    return render(
-        request,
-        "cases/agreement_print.html",
-        {
-            "case": case,
-            "agreement": agreement,
-            # Art. 29: the agreement is headed by the committee that seals it, never by a
-            # studio, centre or team that mediated under it.
-            "committee": agreement.seal_organisation or default_sealing_committee(case),
-            "parties": parties,
-            "show_id_numbers": show_id_numbers,
-        },
-    )
 
 
 @login_required

@@ -22,7 +22,16 @@ class OrganisationAdmin(AreaScopedMixin, ScopedAdminMixin, admin.ModelAdmin):
     search_fields = ("name",)
     autocomplete_fields = ("area",)
     filter_horizontal = ("specialities",)
-    fields = ("name", "kind", "area", "specialities", "address", "phone", "is_active")
+    fields = (
+        "name",
+        "kind",
+        "area",
+        "specialities",
+        "address",
+        "phone",
+        "document_code",
+        "is_active",
+    )
 
 
 class MediatorAdminForm(forms.ModelForm):

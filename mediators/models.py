@@ -31,6 +31,13 @@ class Organisation(models.Model):
     address = models.CharField(_("地址"), max_length=200, blank=True)
     phone = models.CharField(_("联系电话"), max_length=20, blank=True)
     is_active = models.BooleanField(_("启用"), default=True)
+    # The committee's word in its document numbers: 〔2026〕枫源调字第15号.
+    document_code = models.CharField(
+        _("文书字号简称"),
+        max_length=16,
+        blank=True,
+        help_text=_("如“枫源”,文书编号即为〔2026〕枫源调字第1号;留空则取名称中的地名。"),
+    )
 
     class Meta:
         verbose_name = _("调解组织")

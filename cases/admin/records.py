@@ -260,7 +260,7 @@ class EscalationAdmin(CaseRecordAdmin):
 @admin.register(PersonalDataAccess)
 class PersonalDataAccessAdmin(ScopedAdminMixin, admin.ModelAdmin):
     read_only = True
-    list_display = ("at", "user", "party", "party_case", "field")
+    list_display = ("at", "user", "party", "party_case", "field", "document")
     list_select_related = ("user", "party__case")
     list_filter = ("field",)
     ordering = ("-id",)

@@ -387,3 +387,10 @@ class TermExtensionForm(PlainFormMixin, forms.Form):
 class PetitionExtensionForm(PlainFormMixin, forms.Form):
     days = forms.IntegerField(label=_("延长天数"), min_value=1, max_value=365, initial=30)
     reason = reason_field(_("延期原因"))
+
+
+class RightsNoticeForm(PlainFormMixin, forms.Form):
+    """The day the parties were told their rights and duties (权利义务告知书)."""
+
+    told_on = forms.DateField(label=_("权利义务告知日期"), widget=DATE_INPUT)
+    success_message = _("已记录权利义务告知日期。")

@@ -27,6 +27,7 @@ from .case import (
     Status,
     overdue_q,
 )
+from .documents import DocumentNumberCounter, IssuedDocument
 from .ethnic_groups import EthnicGroup
 from .follow_ups import FollowUp, FollowUpKind, PerformanceCheck, Satisfaction
 from .investigations import Investigation
@@ -109,6 +110,7 @@ __all__ = [
     "CaseTermExtension",
     "ClockPolicy",
     "DisputeType",
+    "DocumentNumberCounter",
     "Escalation",
     "EscalationStatus",
     "EventKind",
@@ -122,6 +124,7 @@ __all__ = [
     "GradePolicy",
     "HandlingLevel",
     "IdempotencyKey",
+    "IssuedDocument",
     "JudicialConfirmation",
     "LookBackRule",
     "Lookup",

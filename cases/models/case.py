@@ -215,6 +215,9 @@ class Case(models.Model):
     failure_reason = models.CharField(
         _("调解不成原因"), max_length=32, choices=FailureReason.choices, blank=True
     )
+    # The day the parties were told their rights and duties (人民调解法 art. 23), as the
+    # 权利义务告知书 says; recorded by ``case_record_rights_notice``.
+    rights_told_on = models.DateField(_("权利义务告知日期"), null=True, blank=True, editable=False)
     routes_explained = models.BooleanField(_("已告知仲裁、行政、司法途径"), default=False)
     # Set only by case_resolve_otherwise; a closed case with a means was settled that way
     # (cases.outcomes counts it apart from 调解成功).

@@ -38,6 +38,7 @@ class EventKind(models.TextChoices):
     ATTACHMENT_VOIDED = "attachment_voided", _("作废附件")
     # 重点人员: the grade a flagged party's new case got (cases.services.watch).
     WATCH_GRADING = "watch_grading", _("重点人员定级")
+    RIGHTS_TOLD = "rights_told", _("告知权利义务")
 
 
 class CaseEvent(models.Model):
@@ -122,6 +123,9 @@ class PersonalDataAccess(models.Model):
         choices=[("id_number", _("身份证号码")), ("mobile", _("手机号码"))],
     )
     at = models.DateTimeField(default=timezone.now)
+    # The printed document that showed the number (cases.documents), blank for a look on
+    # the case page.
+    document = models.CharField(_("打印文书"), max_length=120, blank=True, default="")
 
     class Meta:
         verbose_name = _("敏感信息查看记录")

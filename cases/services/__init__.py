@@ -19,6 +19,13 @@ from cases.services.agreements import (
     agreement_update,
 )
 from cases.services.closing import case_close, case_fail, case_void
+from cases.services.documents import (
+    case_record_rights_notice,
+    document_html,
+    document_number_issue,
+    document_render,
+    documents_printable_by,
+)
 from cases.services.follow_ups import FOLLOW_UP_FIELDS, follow_up_record, follow_up_waive
 from cases.services.intake import (
     case_accept,
@@ -137,6 +144,11 @@ __all__ = [
     "organisations_available_for",
     "own_mediator",
     "personal_data_reveal",
+    "case_record_rights_notice",
+    "document_html",
+    "document_number_issue",
+    "document_render",
+    "documents_printable_by",
     "petition_extend",
     "investigation_record",
     "session_record",

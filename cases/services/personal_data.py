@@ -6,11 +6,12 @@ from cases.policy import Action
 from cases.workflow import check_allowed
 
 
-def personal_data_reveal(*, party: Party, by, action: Action) -> str:
-    """Return a party's full ID number or mobile for a role that needs it, and log the look."""
+def personal_data_reveal(*, party: Party, by, action: Action, document: str = "") -> str:
+    """Return a party's full ID number or mobile for a role that needs it, and log the look
+    (with the printed ``document`` when the number goes onto paper)."""
     if action not in (Action.REVEAL_ID_NUMBER, Action.REVEAL_MOBILE):
         raise ValueError(action)
     check_allowed(by, party.case, action)
     field = "id_number" if action == Action.REVEAL_ID_NUMBER else "mobile"
-    PersonalDataAccess.objects.create(user=by, party=party, field=field)
+    PersonalDataAccess.objects.create(user=by, party=party, field=field, document=document)
     return getattr(party, field)

@@ -300,6 +300,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("DJANGO_LOG_LEVEL", "INFO")},
+    # WeasyPrint tells each step of every PDF at INFO (cases.documents): only its warnings.
+    "loggers": {"weasyprint": {"level": "WARNING"}},
 }
 
 
@@ -473,6 +475,19 @@ FILE_UPLOAD_HANDLERS = [
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
     "django.core.files.uploadhandler.TemporaryFileUploadHandler",
 ]
+
+# ---------------------------------------------------------------------------
+# The mediation documents (cases.documents; README "Documents")
+# ---------------------------------------------------------------------------
+# The font the PDFs embed: a file (TTF, OTF or TTC) and its family name. Empty: fontconfig
+# is asked for WenQuanYi Micro Hei, then Noto Sans/Serif CJK SC (Debian packages).
+FENGQIAO_DOCUMENT_FONT = env_str("FENGQIAO_DOCUMENT_FONT", "")
+FENGQIAO_DOCUMENT_FONT_FAMILY = env_str("FENGQIAO_DOCUMENT_FONT_FAMILY", "")
+# An office's own wording: a folder searched before ours, holding e.g.
+# documents/agreement.html (see templates/documents/).
+FENGQIAO_TEMPLATE_OVERRIDES = env_str("FENGQIAO_TEMPLATE_OVERRIDES", "")
+if FENGQIAO_TEMPLATE_OVERRIDES:
+    TEMPLATES[0]["DIRS"].insert(0, Path(FENGQIAO_TEMPLATE_OVERRIDES))
 
 # ---------------------------------------------------------------------------
 # Browser security: Content-Security-Policy and response headers

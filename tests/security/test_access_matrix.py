@@ -68,6 +68,11 @@ OBJECT_FOR_ROUTE = {
     "cases:agreement_sign": "case",
     "cases:agreement_update": "case",
     "cases:agreement_print": "case",
+    "cases:document_pdf": "case",
+    "cases:document_pdf_record": "case",
+    "cases:document_page": "case",
+    "cases:document_page_record": "case",
+    "cases:rights_notice_record": "case",
     "cases:follow_up_create": "case",
     "cases:fail": "case",
     "cases:resolve_otherwise": "case",
@@ -382,7 +387,8 @@ def identifier(route: Route, obj) -> str:
 
 
 def url_values(route: Route, obj, *, missing: bool) -> dict:
-    values = {"format": "json", "field": "id_number"}
+    # A document's kind and record (cases:document_*): the case in the URL decides.
+    values = {"format": "json", "field": "id_number", "kind": "agreement", "record": "1"}
     if "content_type_id" in route.parameters:
         values["content_type_id"] = ContentType.objects.get_for_model(Case).pk
         values["object_id"] = MISSING_ID if missing else obj.pk

@@ -121,7 +121,7 @@ def test_the_printed_agreement_is_headed_by_the_committee_that_sealed_it(
 
     page = html(client.get(reverse("cases:agreement_print", args=[signing_case.pk])))
 
-    heading = page.split('<h1 class="text-center h3 mb-1">')[1].split("</h1>")[0]
+    heading = page.split('<p class="document-committee">')[1].split("</p>")[0]
     assert heading == committee_for(signing_case).name
 
 

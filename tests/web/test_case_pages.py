@@ -20,7 +20,15 @@ from cases.models import (
     PersonalDataAccess,
     WorkflowPolicy,
 )
-from tests.builders import accept, mediating, now_minute, ready_to_close, resolved, today
+from tests.builders import (
+    accept,
+    in_signing,
+    mediating,
+    now_minute,
+    ready_to_close,
+    resolved,
+    today,
+)
 from tests.factories import make_id_number, party_rows, register_case
 from tests.web.helpers import (
     datetime_input,
@@ -804,8 +812,8 @@ def agreed_case(world) -> Case:
     # Someone applied (a walk-in): the sides are 申请人 and 被申请人.
     walk_in = CaseSource.objects.get(code="walk_in")
     case = register_case(world.secretary_a, parties=rows, source=walk_in)
-    resolved(case, world.secretary_a, [world.mediator_a])
-    return case
+    # A written agreement waiting for its signatures: what is printed to be signed.
+    return in_signing(case, world.secretary_a, [world.mediator_a])
 
 
 def test_the_agreement_prints_with_full_ids_for_a_secretary_and_logs_each(
@@ -818,29 +826,32 @@ def test_the_agreement_prints_with_full_ids_for_a_secretary_and_logs_each(
     assert response.status_code == 200
     page = html(response)
     assert "人民调解协议书" in page
-    assert "申请人(签名或按指印):" in page
-    assert "被申请人(签名或按指印):" in page
-    assert "其他当事人(签名或按指印):" in page
+    assert "申请人张三(签名或按指印):" in page
+    assert "被申请人李四(签名或按指印):" in page
+    assert "其他当事人王五(签名或按指印):" in page
     assert "人民调解员(签名):" in page
     assert "人民调解委员会(印章):" in page
     assert "本协议一式4份" in page
     assert make_id_number() in page
     assert GOOD_ID_NUMBER in page
-    logged = PersonalDataAccess.objects.order_by("party_id")
+    # The parties need each other's contact: the phone prints in full too.
+    assert "13912345678" in page
+    logged = PersonalDataAccess.objects.order_by("party_id", "field")
     assert [(a.user, a.party.name, a.field) for a in logged] == [
         (world.secretary_a, "张三", "id_number"),
+        (world.secretary_a, "张三", "mobile"),
         (world.secretary_a, "李四", "id_number"),
     ]
+    assert all("人民调解协议书" in a.document for a in logged)
 
 
-def test_the_agreement_prints_masked_for_a_supervisor_and_logs_nothing(client, world, agreed_case):
+def test_a_supervisor_may_not_print_the_agreement_and_nothing_is_logged(client, world, agreed_case):
     client.force_login(world.supervisor_a)
 
-    page = html(client.get(reverse("cases:agreement_print", args=[agreed_case.pk])))
+    response = client.get(reverse("cases:agreement_print", args=[agreed_case.pk]))
 
-    assert "人民调解协议书" in page
-    assert make_id_number() not in page
-    assert "110105********1239" in page
+    assert response.status_code == 403
+    assert "查看完整身份证号码" in html(response)
     assert not PersonalDataAccess.objects.exists()
 
 

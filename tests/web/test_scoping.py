@@ -144,7 +144,17 @@ def test_every_case_page_of_the_url_conf_is_checked_for_scoping():
     # below and in tests/web/test_repeat_disputes_pages.py.
     # A 重点人员 flag's pages are scoped by the flag's village: tests/web/test_watch_pages.py.
     watch_pages = {"watch_detail", "watch_review", "watch_lift"}
+    # The documents (a kind and a record beside the case) and the rights-notice date have
+    # their 404s in tests/cases/test_documents_pages.py.
+    document_pages = {
+        "document_pdf",
+        "document_pdf_record",
+        "document_page",
+        "document_page_record",
+        "rights_notice_record",
+    }
     case_pages = {p.name for p in urlpatterns if "<int:pk>" in str(p.pattern)} - {
+        *document_pages,
         "party_reveal",
         "person",
         *attachment_pages,
