@@ -69,6 +69,8 @@ def document_context(*, case: Case, kind, record, number: str, committee) -> dic
     if kind.per == Per.SESSION:
         context["present"] = list(record.parties_present.order_by("pk"))
         context["session_mediators"] = list(record.mediators.order_by("pk"))
+    elif kind.per == Per.INVESTIGATION:
+        context["investigators"] = list(record.investigators.order_by("pk"))
     if kind.key in ("follow_up_record", "judicial_application") and agreement is not None:
         context["agreement"] = agreement
     if kind.key == "not_accepted_notice":

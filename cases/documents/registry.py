@@ -40,6 +40,7 @@ class Per:
 
     CASE = "case"
     SESSION = "session"
+    INVESTIGATION = "investigation"
     AGREEMENT = "agreement"
     FOLLOW_UP = "follow_up"
 
@@ -86,6 +87,7 @@ class DocumentKind:
 
 _RECORDS: dict[str, Callable[[Case, DocumentKind], object]] = {
     Per.SESSION: lambda case, kind: case.sessions.order_by("held_at", "id"),
+    Per.INVESTIGATION: lambda case, kind: case.investigations.order_by("held_at", "id"),
     Per.FOLLOW_UP: lambda case, kind: case.follow_ups.filter(done_at__isnull=False).order_by(
         "done_at", "id"
     ),
@@ -148,6 +150,14 @@ KINDS: tuple[DocumentKind, ...] = (
         template="documents/not_accepted_notice.html",
         statuses=(Status.NOT_ACCEPTED,),
         unavailable=_("只有不予受理的案件才有不予受理告知书。"),
+    ),
+    DocumentKind(
+        key="investigation_record",
+        title=_("人民调解调查记录"),
+        template="documents/investigation_record.html",
+        statuses=_ACCEPTED_ON,
+        unavailable=_("该案件还没有调查记录。"),
+        per=Per.INVESTIGATION,
     ),
     DocumentKind(
         key="session_record",

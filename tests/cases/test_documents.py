@@ -130,6 +130,42 @@ def test_the_session_record_and_the_follow_up_record_name_their_facts(world, agr
     assert IssuedDocument.objects.get(case=agreed, kind="agreement").number in text
 
 
+def test_each_investigation_prints_as_its_own_record_with_who_was_asked_and_what_they_said(
+    world,
+):
+    case = register_case(world.secretary_a, parties=parties(), title="院墙边界纠纷")
+    builders.accept(case, world.secretary_a, [world.mediator_a])
+    investigation = services.investigation_record(
+        case=case,
+        by=world.secretary_a,
+        investigators=[world.mediator_a],
+        held_at=builders.now_minute(),
+        place="枫源村三组王家院坝",
+        interviewee_name="王二叔",
+        interviewee_relation="邻居,知情人",
+        content="界桩是十年前两家一起埋的,后来修路时被挪动过。",
+    )
+    case = builders.refresh(case)
+    entry = next(e for e in documents_for(case) if e.kind.key == "investigation_record")
+    assert entry.record_id == investigation.pk
+
+    pdf = render(case, "investigation_record", world.secretary_a, investigation)
+
+    text = text_of(pdf)
+    assert set(page_sizes(pdf)) == {A4}
+    assert "人民调解调查记录" in text
+    assert "王二叔" in text and "邻居,知情人" in text
+    assert "界桩是十年前两家一起埋的" in text
+    assert "宝大叔" in text  # the investigator
+
+
+def test_a_case_without_an_investigation_has_no_investigation_record_to_print(world, agreed):
+    assert "investigation_record" not in {e.kind.key for e in documents_for(agreed)}
+    with pytest.raises(ValidationError) as refused:
+        render(agreed, "investigation_record", world.secretary_a)
+    assert "该案件还没有调查记录。" in str(refused.value)
+
+
 def test_the_case_level_papers_of_a_closed_case_carry_its_facts(world, agreed):
     builders.fulfil(agreed, world.secretary_a)
     builders.visit(agreed, world.secretary_a, kind=FollowUpKind.HOME_VISIT)
