@@ -86,17 +86,30 @@ def person_place(area: Area) -> str:
 def refresh_person_places(area: Area | None = None, *, case: Case | None = None) -> int:
     """Store again the place of the parties of ``case`` (moved to another area), or of
     every case in ``area``'s subtree (an area moved in the tree: its paths changed). One
-    update per place; returns the number of parties changed."""
+    update per place; returns the number of parties changed.
+
+    A case's own move is followed by its tally's refresh (the service records an event);
+    after an area's move every live case of the subtree has its tally refreshed here, as
+    if it had moved (``cases.rollup.case_tally_refresh(places_moved=True)``): its repeat
+    depth and those of the later cases of its parties depend on the areas' paths. That
+    is one refresh per case of the subtree, rarely done (a village or grid moved to
+    another parent); a whole town moved is better followed by ``rebuild_case_rollup``."""
     if case is not None:
         place = person_place(case.area)
         return Party.objects.filter(case=case).exclude(place_path=place).update(place_path=place)
     areas_of: dict[str, list[int]] = defaultdict(list)
     for each in Area.objects.subtree(area).only("pk", "path", "level"):
         areas_of[person_place(each)].append(each.pk)
-    return sum(
+    changed = sum(
         Party.objects.filter(case__area__in=ids).exclude(place_path=place).update(place_path=place)
         for place, ids in areas_of.items()
     )
+    from cases.rollup import case_tally_refresh  # the rollup builds on this module
+
+    moved = Case.objects.filter(area__in=Area.objects.subtree(area).values("pk")).not_voided()
+    for each in moved.only("pk").order_by("pk"):
+        case_tally_refresh(each, places_moved=True)
+    return changed
 
 
 def _value(party_like, name: str):
