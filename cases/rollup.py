@@ -11,6 +11,15 @@ also counts in a row of its time limit (``Dimension.DUE_ON``, the value its ``du
 "overdue" depends on the day it is judged on, so the readers sum the rows whose limit
 comes before that day (``overdue_q``), exactly, whatever the day.
 
+A repeat dispute counts in a row of its repeat depth and dispute type
+(``Dimension.REPEAT``, "2/17"): the depth (``cases.people.repeat_depth``) is that of the
+deepest area holding the case and an earlier case of one of its parties, so the case is a
+repeat dispute of every area at that depth or above, and the repeat rate of an area sums
+the rows of its depth or deeper. The depth depends on other cases: the tally keeps what a
+later case finds the case's parties by (``repeat_keys``), and when the case's parties,
+day, area or voidness change, its refresh works out again the depths of the later cases
+found by the keys it had or has (``_later_cases_judged_again``), in the same transaction.
+
 The follow-up visits have theirs (``FollowUpTally``, ``FollowUpRollup``): each visit of a
 live case counts, in its case's area, on the local day it is due (due, done, on time;
 not when cancelled or waived) and on the local day it was made (visited, answered,
