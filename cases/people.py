@@ -371,22 +371,32 @@ def repeat_parties(cases, *, within, months: int = REPEAT_MONTHS):
     return Party.objects.filter(case__in=cases.values("pk")).filter(found)
 
 
-def _common_depth(path) -> models.Case:
-    """Over a ``Party`` row of an earlier case: the depth of the deepest area holding
-    both its case's area and the area whose path is ``path`` (None when no area holds
-    both). Codes are unique and a path is the chain of its codes, so the areas holding
-    both are the earlier case's area and those above it whose path ``path`` starts
-    with; the deepest of them is the first found going up."""
+def _common_depth() -> models.Case:
+    """Over a ``Party`` row of an earlier case, inside a query over a party of the case
+    being judged: the depth of the deepest area holding both cases' areas (None when no
+    area holds both). Codes are unique and a path is the chain of its codes, so those
+    areas are the judged case's area and the areas above it that the earlier case's
+    area path starts with; the deepest is the first found going up."""
+    earlier_path = F("case__area__path")
     steps = []
     for up in range(_DEEPEST + 1):
-        area_path = "case__area" + "__parent" * up + "__path"
+        # The judged case's area and those above it, joined once in the outer query.
+        ancestor = OuterRef("case__area" + "__parent" * up + "__path")
         steps.append(
             When(
-                Exact(Substr(path, 1, Length(F(area_path))), F(area_path)),
-                then=F("case__area__depth") - up,
+                Exact(Substr(earlier_path, 1, Length(ancestor)), ancestor),
+                then=OuterRef("case__area__depth") - up,
             )
         )
     return models.Case(*steps, default=Value(None), output_field=models.IntegerField())
+
+
+class _Greatest(Func):
+    """The greatest value of the rows, NULLs ignored: ``MAX`` written as a plain function
+    so that Django adds no GROUP BY, and the subquery is one row whatever it reads."""
+
+    function = "MAX"
+    output_field = models.IntegerField()
 
 
 def repeat_depth(months: int = REPEAT_MONTHS) -> Subquery:
@@ -402,12 +412,7 @@ def repeat_depth(months: int = REPEAT_MONTHS) -> Subquery:
         *(
             When(
                 applies,
-                then=Subquery(
-                    matches.annotate(common=_common_depth(OuterRef("case__area__path")))
-                    .filter(common__isnull=False)
-                    .order_by("-common")
-                    .values("common")[:1]
-                ),
+                then=Subquery(matches.order_by().values(common=_Greatest(_common_depth()))),
             )
             for applies, matches in _earlier_lookups(earlier, months)
         ),
@@ -416,10 +421,8 @@ def repeat_depth(months: int = REPEAT_MONTHS) -> Subquery:
     )
     per_party = (
         Party.objects.filter(case_id=OuterRef("pk"))
-        .annotate(found=depth_of_party)
-        .filter(found__isnull=False)
-        .order_by("-found")
-        .values("found")[:1]
+        .order_by()
+        .values(found=_Greatest(depth_of_party))
     )
     return Subquery(per_party, output_field=models.IntegerField())
 
