@@ -24,17 +24,32 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import reduce
 
-from django.db.models import BooleanField, DateField, Exists, ExpressionWrapper, Func, OuterRef, Q
+from django.db import models
+from django.db.models import (
+    BooleanField,
+    DateField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Func,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Concat, Length, Substr
+from django.db.models.lookups import Exact
 from django.utils import timezone
 
-from cases.followups import add_months
-from cases.models import Case, Party, PartyRole
+from cases.models import Case, Party, PartyRole, Status
 from cases.selectors import visible_cases
 from common.personal_data import blind_index
 from grids.models import LEVEL_ORDER, Area, AreaLevel
 
 REPEAT_MONTHS = 24
 _VILLAGE_DEPTH = LEVEL_ORDER.index(AreaLevel.VILLAGE)
+_DEEPEST = len(LEVEL_ORDER) - 1
 # What a matched party row carries back: enough to tell which person it is.
 _ROW_FIELDS = (
     "pk",
@@ -71,17 +86,30 @@ def person_place(area: Area) -> str:
 def refresh_person_places(area: Area | None = None, *, case: Case | None = None) -> int:
     """Store again the place of the parties of ``case`` (moved to another area), or of
     every case in ``area``'s subtree (an area moved in the tree: its paths changed). One
-    update per place; returns the number of parties changed."""
+    update per place; returns the number of parties changed.
+
+    A case's own move is followed by its tally's refresh (the service records an event);
+    after an area's move every live case of the subtree has its tally refreshed here, as
+    if it had moved (``cases.rollup.case_tally_refresh(places_moved=True)``): its repeat
+    depth and those of the later cases of its parties depend on the areas' paths. That
+    is one refresh per case of the subtree, rarely done (a village or grid moved to
+    another parent); a whole town moved is better followed by ``rebuild_case_rollup``."""
     if case is not None:
         place = person_place(case.area)
         return Party.objects.filter(case=case).exclude(place_path=place).update(place_path=place)
     areas_of: dict[str, list[int]] = defaultdict(list)
     for each in Area.objects.subtree(area).only("pk", "path", "level"):
         areas_of[person_place(each)].append(each.pk)
-    return sum(
+    changed = sum(
         Party.objects.filter(case__area__in=ids).exclude(place_path=place).update(place_path=place)
         for place, ids in areas_of.items()
     )
+    from cases.rollup import case_tally_refresh  # the rollup builds on this module
+
+    moved = Case.objects.filter(area__in=Area.objects.subtree(area).values("pk")).not_voided()
+    for each in moved.only("pk").order_by("pk"):
+        case_tally_refresh(each, places_moved=True)
+    return changed
 
 
 def _value(party_like, name: str):
@@ -223,6 +251,8 @@ def repeat_disputes_for(
     a case being registered in ``area`` (``parties``: dicts of party fields with their
     ``role``, or ``Party`` rows); and the earlier cases in which an applicant and a
     respondent of this case already faced each other (in whichever roles). Two queries."""
+    from cases.followups import add_months  # followups builds on the rollup, which on this
+
     parties = list(parties)
     keys = [PersonKey.of(party, area) for party in parties]
     since = add_months(today or timezone.localdate(), -months)
@@ -301,32 +331,100 @@ class MonthsBefore(Func):
         return template, [*params, *params, *params, *params]
 
 
-def repeat_parties(cases, *, within, months: int = REPEAT_MONTHS):
-    """The parties of ``cases`` (a ``Case`` queryset) already in an earlier case
-    ``within`` (voided ones left out) received in the ``months`` before their own:
-    ``PersonKey``'s rule in SQL, per party one index lookup of its ID number's index,
-    else of its mobile's, else of its name in its place. The ledger's badge and the
-    statistics' repeat rate read it."""
+def _earlier_lookups(earlier, months: int) -> list[tuple[Q, object]]:
+    """``PersonKey``'s rule in SQL, over a ``Party`` row of the case being judged: for each
+    kind of key, when the party has that kind (a ``Q`` on its own columns) and the
+    ``earlier`` parties (a ``Party`` queryset) received in the ``months`` before its case
+    that it matches. The one statement of "already in an earlier case", shared by
+    ``repeat_parties`` and ``repeat_depth``."""
     received_on = OuterRef("case__received_on")
-    earlier = Party.objects.filter(
-        case__in=within.not_voided().values("pk"),
-        case__received_on__gte=MonthsBefore(received_on, months),
-    ).filter(
+    earlier = earlier.filter(case__received_on__gte=MonthsBefore(received_on, months)).filter(
         Q(case__received_on__lt=received_on)
         | Q(case__received_on=received_on, case_id__lt=OuterRef("case_id"))
     )
     # Each lookup names the party's own columns only (not the case being counted), so
     # the database runs it per party on the index rather than hashing every candidate.
-    by_id = earlier.filter(~Q(id_number_index=""), id_number_index=OuterRef("id_number_index"))
-    by_mobile = earlier.filter(~Q(mobile_index=""), mobile_index=OuterRef("mobile_index"))
-    by_name = earlier.filter(name=OuterRef("name"), place_path=OuterRef("place_path"))
     no_id = Q(id_number_index="")
-    no_numbers = Q(id_number_index="", mobile_index="")
-    return Party.objects.filter(case__in=cases.values("pk")).filter(
-        (~no_id & Exists(by_id))
-        | (no_id & ~Q(mobile_index="") & Exists(by_mobile))
-        | (no_numbers & ~Q(name="") & Exists(by_name))
+    return [
+        (~no_id, earlier.filter(~no_id, id_number_index=OuterRef("id_number_index"))),
+        (
+            no_id & ~Q(mobile_index=""),
+            earlier.filter(~Q(mobile_index=""), mobile_index=OuterRef("mobile_index")),
+        ),
+        (
+            no_id & Q(mobile_index="") & ~Q(name=""),
+            earlier.filter(name=OuterRef("name"), place_path=OuterRef("place_path")),
+        ),
+    ]
+
+
+def repeat_parties(cases, *, within, months: int = REPEAT_MONTHS):
+    """The parties of ``cases`` (a ``Case`` queryset) already in an earlier case
+    ``within`` (voided ones left out) received in the ``months`` before their own:
+    ``PersonKey``'s rule in SQL, per party one index lookup of its ID number's index,
+    else of its mobile's, else of its name in its place. The ledger's badge reads it."""
+    earlier = Party.objects.filter(case__in=within.not_voided().values("pk"))
+    found = reduce(
+        operator.or_,
+        (applies & Exists(matches) for applies, matches in _earlier_lookups(earlier, months)),
     )
+    return Party.objects.filter(case__in=cases.values("pk")).filter(found)
+
+
+def _common_depth() -> models.Case:
+    """Over a ``Party`` row of an earlier case, inside a query over a party of the case
+    being judged: the depth of the deepest area holding both cases' areas (None when no
+    area holds both). Codes are unique and a path is the chain of its codes, so those
+    areas are the judged case's area and the areas above it that the earlier case's
+    area path starts with; the deepest is the first found going up."""
+    earlier_path = F("case__area__path")
+    steps = []
+    for up in range(_DEEPEST + 1):
+        # The judged case's area and those above it, joined once in the outer query.
+        ancestor = OuterRef("case__area" + "__parent" * up + "__path")
+        steps.append(
+            When(
+                Exact(Substr(earlier_path, 1, Length(ancestor)), ancestor),
+                then=OuterRef("case__area__depth") - up,
+            )
+        )
+    return models.Case(*steps, default=Value(None), output_field=models.IntegerField())
+
+
+class _Greatest(Func):
+    """The greatest value of the rows, NULLs ignored: ``MAX`` written as a plain function
+    so that Django adds no GROUP BY, and the subquery is one row whatever it reads."""
+
+    function = "MAX"
+    output_field = models.IntegerField()
+
+
+def repeat_depth(months: int = REPEAT_MONTHS) -> Subquery:
+    """Over ``Case``: the case's repeat depth, the greatest ``Area.depth`` of an area
+    holding both the case's area and the area of an earlier case (not voided, within the
+    ``months`` before, a party the same person by ``repeat_parties``' rule); None when
+    there is none. The case is a repeat dispute of an area (which holds the case) exactly
+    when the earlier case is in that area too, that is when this depth is at least the
+    area's: the rollup stores it (``cases.rollup``) and the repeat rate of any area is a
+    sum of the rollup. Per party one index lookup, as ``repeat_parties``."""
+    earlier = Party.objects.exclude(case__status=Status.VOIDED)
+    depth_of_party = models.Case(
+        *(
+            When(
+                applies,
+                then=Subquery(matches.order_by().values(common=_Greatest(_common_depth()))),
+            )
+            for applies, matches in _earlier_lookups(earlier, months)
+        ),
+        default=Value(None),
+        output_field=models.IntegerField(),
+    )
+    per_party = (
+        Party.objects.filter(case_id=OuterRef("pk"))
+        .order_by()
+        .values(found=_Greatest(depth_of_party))
+    )
+    return Subquery(per_party, output_field=models.IntegerField())
 
 
 def is_repeat(cases, *, within, months: int = REPEAT_MONTHS) -> ExpressionWrapper:
@@ -344,3 +442,73 @@ def repeat_case_ids(cases, *, within, months: int = REPEAT_MONTHS) -> set[int]:
         return set()
     found = repeat_parties(Case.objects.filter(pk__in=ids), within=within, months=months)
     return set(found.order_by().values_list("case_id", flat=True))
+
+
+class _JoinedLines(models.Aggregate):
+    """The rows' strings joined by newlines (in no particular order)."""
+
+    function = "STRING_AGG"
+    output_field = models.TextField()
+
+    def __init__(self, expression, **extra):
+        super().__init__(expression, Value("\n"), **extra)
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return super().as_sql(compiler, connection, function="GROUP_CONCAT", **extra_context)
+
+
+def offered_keys() -> Subquery:
+    """Over ``Case``: what a later case's party can find the case's parties by, as the
+    text ``cases.rollup`` stores on the tally (``person_keys`` reads it back): per party
+    its ID number's index, its mobile's and its name in its place, whichever kind of key
+    the later party has (``_earlier_lookups``)."""
+    line = Concat(
+        Value("i:"),
+        "id_number_index",
+        Value("\nm:"),
+        "mobile_index",
+        Value("\nn:"),
+        "name",
+        Value("|"),
+        "place_path",
+        output_field=models.TextField(),
+    )
+    joined = (
+        Party.objects.filter(case_id=OuterRef("pk"))
+        .order_by()
+        .values("case_id")
+        .annotate(keys=_JoinedLines(line))
+        .values("keys")
+    )
+    return Subquery(joined, output_field=models.TextField())
+
+
+def person_keys(text: str | None) -> frozenset[str]:
+    """The keys of ``offered_keys``' text, the empty ones (no number, no name) left out."""
+    keys = set()
+    for key in (text or "").split("\n"):
+        if key in ("i:", "m:") or key.startswith("n:|") or not key:
+            continue
+        keys.add(key)
+    return frozenset(keys)
+
+
+def parties_of_keys(keys) -> Q:
+    """Over ``Party``: the parties that a party offering any of ``keys`` may be found by
+    (by whichever kind of key: a party with a number matched by its name is found too,
+    which only means one case too many is looked at again)."""
+    ids, mobiles, names = set(), set(), []
+    for key in keys:
+        kind, value = key[:2], key[2:]
+        if kind == "i:":
+            ids.add(value)
+        elif kind == "m:":
+            mobiles.add(value)
+        else:
+            name, place = value.rsplit("|", 1)
+            names.append(Q(name=name, place_path=place))
+    return reduce(
+        operator.or_,
+        names,
+        Q(id_number_index__in=sorted(ids)) | Q(mobile_index__in=sorted(mobiles)),
+    )

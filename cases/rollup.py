@@ -11,6 +11,15 @@ also counts in a row of its time limit (``Dimension.DUE_ON``, the value its ``du
 "overdue" depends on the day it is judged on, so the readers sum the rows whose limit
 comes before that day (``overdue_q``), exactly, whatever the day.
 
+A repeat dispute counts in a row of its repeat depth and dispute type
+(``Dimension.REPEAT``, "2/17"): the depth (``cases.people.repeat_depth``) is that of the
+deepest area holding the case and an earlier case of one of its parties, so the case is a
+repeat dispute of every area at that depth or above, and the repeat rate of an area sums
+the rows of its depth or deeper. The depth depends on other cases: the tally keeps what a
+later case finds the case's parties by (``repeat_keys``), and when the case's parties,
+day, area or voidness change, its refresh works out again the depths of the later cases
+found by the keys it had or has (``_later_cases_judged_again``), in the same transaction.
+
 The follow-up visits have theirs (``FollowUpTally``, ``FollowUpRollup``): each visit of a
 live case counts, in its case's area, on the local day it is due (due, done, on time;
 not when cancelled or waived) and on the local day it was made (visited, answered,
@@ -55,6 +64,7 @@ from cases.models import (
     FollowUpRollup,
     FollowUpTally,
     Grain,
+    Party,
     Satisfaction,
     Status,
 )
@@ -66,6 +76,13 @@ from cases.outcomes import (
     OUTCOME_Q,
     SUCCESSFUL_Q,
     Outcome,
+)
+from cases.people import (
+    REPEAT_MONTHS,
+    offered_keys,
+    parties_of_keys,
+    person_keys,
+    repeat_depth,
 )
 
 # What each flag of a tally means: the case's answer to the ``Q``.
@@ -130,7 +147,20 @@ TALLY_COLUMNS: dict[str, object] = {
         default=Value(None),
         output_field=models.DateField(),
     ),
+    "repeat_depth": repeat_depth(),
+    "repeat_keys": Coalesce(offered_keys(), Value(""), output_field=models.TextField()),
 }
+# The value of a repeat dispute's row (``Dimension.REPEAT``): its depth and dispute type.
+_REPEAT_VALUE_SQL = (
+    "CAST(repeat_depth AS VARCHAR(8)) || '/' || CAST(dispute_type_key AS VARCHAR(16))"
+)
+
+
+def repeat_value(depth: int, dispute_type_key: int) -> str:
+    """The value of the ``Dimension.REPEAT`` row of a repeat dispute (``_REPEAT_VALUE_SQL``)."""
+    return f"{depth}/{dispute_type_key}"
+
+
 _KEY_COLUMNS = ("area_id", "grain", "day", "dimension", "value")
 _SUMMED = (*COUNTERS, "amount")
 
@@ -164,6 +194,9 @@ def _contributions(tally: dict | None) -> dict[tuple, tuple]:
         for dimension, column in BREAKDOWN_COLUMNS.items():
             if tally[column] is not None:
                 result[(*head, str(dimension), str(tally[column]))] = counters
+        if tally["repeat_depth"] is not None:
+            value = repeat_value(tally["repeat_depth"], tally["dispute_type_key"])
+            result[(*head, str(Dimension.REPEAT), value)] = counters
     return result
 
 
@@ -196,15 +229,72 @@ def _upsert(
 
 
 def _normalised(tally: dict) -> dict:
-    """A tally with its flags as booleans and its amount to the cent, to compare two."""
+    """A tally with its flags as booleans, its amount to the cent and its keys in order,
+    to compare two."""
     tally = {**tally, **{name: bool(tally[name]) for name in FLAG_FIELDS}}
     tally["amount"] = Decimal(tally["amount"] or 0).quantize(Decimal("0.01"))
+    tally["repeat_keys"] = "\n".join(sorted(person_keys(tally["repeat_keys"])))
     return tally
 
 
-def case_tally_refresh(case: Case) -> None:
+def _offer(tally: dict | None) -> tuple | None:
+    """What the later cases' repeat depths see of a case: where, when, whom."""
+    if tally is None:
+        return None
+    return tally["area_id"], tally["received_on"], tally["repeat_keys"]
+
+
+def _add(deltas: dict, sign: int, tally: dict | None) -> None:
+    for key, added in _contributions(tally).items():
+        deltas[key] = [
+            total + sign * value for total, value in zip(deltas[key], added, strict=True)
+        ]
+
+
+def _later_cases_judged_again(case_id: int, old: dict | None, new: dict | None, deltas) -> None:
+    """Work out again the repeat depth of the later cases whose parties may be found in
+    this case as it was (``old``) or is (``new``), adding their moves to ``deltas``:
+    a case's depth depends on which earlier cases exist and where, not on their depths,
+    so one round is enough. Their tallies are locked in key order, after this case's."""
+    from cases.followups import add_months  # followups builds on this module
+
+    keys = person_keys(old and old["repeat_keys"]) | person_keys(new and new["repeat_keys"])
+    days = [tally["received_on"] for tally in (old, new) if tally is not None]
+    if not keys:
+        return
+    later = (
+        Party.objects.filter(parties_of_keys(keys))
+        .filter(
+            case__received_on__gte=min(days),
+            case__received_on__lte=add_months(max(days), REPEAT_MONTHS),
+        )
+        .exclude(case_id=case_id)
+        .values("case_id")
+    )
+    tallies = {
+        row["case_id"]: row
+        for row in CaseTally.objects.select_for_update()
+        .filter(case_id__in=later)
+        .order_by("case_id")
+        .values(*TALLY_COLUMNS)
+    }
+    if not tallies:
+        return
+    depths = Case.objects.filter(pk__in=tallies).annotate(depth=repeat_depth())
+    for pk, depth in depths.values_list("pk", "depth"):
+        before = tallies[pk]
+        if before["repeat_depth"] == depth:
+            continue
+        _add(deltas, -1, before)
+        _add(deltas, 1, {**before, "repeat_depth": depth})
+        CaseTally.objects.filter(case_id=pk).update(repeat_depth=depth)
+
+
+def case_tally_refresh(case: Case, *, places_moved: bool = False) -> None:
     """Bring the case's tally and the rollup up to date with the case as it now stands in
-    the database (inside the caller's transaction, which holds the case's lock)."""
+    the database (inside the caller's transaction, which holds the case's lock), and the
+    repeat depths of the later cases that see it when its parties, day, area or voidness
+    changed (or ``places_moved``: its area's path changed in the tree)."""
     with transaction.atomic():
         old = (
             CaseTally.objects.select_for_update()
@@ -218,15 +308,15 @@ def case_tally_refresh(case: Case) -> None:
         # The case's visits count where the live case is: they follow a move or a void.
         if (old or {}).get("area_id") != (new or {}).get("area_id"):
             follow_up_tally_refresh(case_id=case.pk)
+        deltas: dict[tuple, list] = defaultdict(lambda: [0] * len(_SUMMED))
+        if places_moved or _offer(old) != _offer(new):
+            _later_cases_judged_again(case.pk, old, new, deltas)
+        if old != new:
+            _add(deltas, -1, old)
+            _add(deltas, 1, new)
+        _upsert(deltas)
         if old == new:
             return
-        deltas: dict[tuple, list] = defaultdict(lambda: [0] * len(_SUMMED))
-        for sign, tally in ((-1, old), (1, new)):
-            for key, added in _contributions(tally).items():
-                deltas[key] = [
-                    total + sign * value for total, value in zip(deltas[key], added, strict=True)
-                ]
-        _upsert(deltas)
         if new is None:
             CaseTally.objects.filter(case_id=case.pk).delete()
         else:
@@ -401,6 +491,10 @@ def _grouped_sql(source: str) -> str:
                 f"SELECT {head}, '{dimension}', {value}, {sums} FROM {source} "
                 f"WHERE {column} IS NOT NULL GROUP BY area_id, {day}, {value}"
             )
+        selects.append(
+            f"SELECT {head}, '{Dimension.REPEAT}', {_REPEAT_VALUE_SQL}, {sums} FROM {source} "
+            f"WHERE repeat_depth IS NOT NULL GROUP BY area_id, {day}, {_REPEAT_VALUE_SQL}"
+        )
     return " UNION ALL ".join(selects)
 
 

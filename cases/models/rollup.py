@@ -46,6 +46,10 @@ class Dimension(models.TextChoices):
     # The cases still pending, by their time limit (``due_on``, ISO date): overdue on a
     # day are the rows whose value comes before it (``cases.models.overdue_q``).
     DUE_ON = "due_on", _("办理期限")
+    # The repeat disputes (``CaseTally.repeat_depth`` not None), by their repeat depth and
+    # dispute type ("2/17"): a case is a repeat dispute of an area of depth d when its
+    # repeat depth is d or more.
+    REPEAT = "repeat", _("重复纠纷")
 
 
 class TallyKey(models.Model):
@@ -81,6 +85,12 @@ class CaseTally(TallyKey):
     amount = models.DecimalField(max_digits=16, decimal_places=2, default=0)
     # The time limit of a case still pending (None otherwise): what overdue is judged by.
     pending_due_on = models.DateField(null=True, blank=True)
+    # The depth of the deepest area holding this case and an earlier case of one of its
+    # parties within the repeat window (``cases.people.repeat_depth``); None when none.
+    repeat_depth = models.PositiveSmallIntegerField(null=True, blank=True)
+    # What a later case can find this case's parties by (``cases.people.offered_keys``),
+    # as they were at the last refresh: the later cases to judge again when they change.
+    repeat_keys = models.TextField(blank=True, default="")
 
     class Meta:
         verbose_name = _("案件统计归集")

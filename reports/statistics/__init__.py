@@ -17,14 +17,14 @@ it, labelled as such. A rate is a ``Decimal`` fraction rounded half-up to four p
 transaction as each change (``cases.rollup``): the headline figures of the period, the
 month before and the year before share one query over the cases' rollup, one over its
 pending cases by time limit (overdue) and one over the follow-up visits' rollup; the
-breakdowns are one grouped query; the 12-month trend is two. ``figures.raw_*`` count the
+breakdowns are one grouped query; the 12-month trend is two; the repeat-dispute rate two
+(the repeat disputes counted by repeat depth and dispute type). ``figures.raw_*`` count the
 same on the raw tables, for the tests and the benchmark's spot check.
 
 **Where things are.** ``cohort`` (the cohort, rates, the overdue day), ``specs`` (every
 figure's definition), ``figures`` (the figures of a period and the headlines),
 ``breakdowns``, ``trend``, ``page`` (the dashboard's whole), ``sheet`` (the workbook's
-statistics sheet) and ``repeats`` (the repeat-dispute rate: not from the rollups, it
-compares people across cases).
+statistics sheet) and ``repeats`` (the repeat-dispute rate, on a page of its own).
 """
 
 from reports.statistics.breakdowns import (

@@ -14,8 +14,9 @@ from django.db.models import Value
 
 from cases import migrations, people, services
 from cases.followups import add_months
-from cases.models import Case, DisputeType, Party
-from cases.selectors import visible_cases
+from cases.models import Case, CaseRollup, CaseTally, Dimension, DisputeType, Party
+from cases.rollup import rollup_differences, rollup_rebuild
+from cases.selectors import area_cases, visible_cases
 from common.personal_data import blind_index
 from grids.models import AreaLevel
 from grids.services import area_create_or_update
@@ -310,3 +311,161 @@ def test_the_window_in_sql_starts_on_the_day_add_months_gives(world, day):
     )
 
     assert start == add_months(day, -24)
+
+
+# ---------------------------------------------------------------------------
+# The rate read from the rollup stays the definition's after every change
+# ---------------------------------------------------------------------------
+
+VIEWS = ("district", "town_a", "town_b", "village_a", "village_a2", "grid_a")
+ID_WANG = make_id_number(datetime.date(1966, 6, 6), 661)
+ID_WANG_CORRECTED = make_id_number(datetime.date(1966, 6, 6), 671)
+LONG_AGO = TODAY - datetime.timedelta(days=400)
+
+
+def assert_the_rollup_gives_the_definition(world, step: str) -> None:
+    assert rollup_differences() == [], step
+    for level in VIEWS:
+        area = getattr(world, level)
+        assert rates_by_query(area, PERIOD) == rates_by_definition(area, PERIOD), (step, level)
+
+
+def repeats_seen_from(area) -> int:
+    return repeat_rates_for(area, PERIOD).overall.repeats
+
+
+def test_the_repeat_rate_from_the_rollup_is_the_definition_after_every_change(world):
+    a, a2, clerk = world.secretary_a, world.secretary_a2, world.clerk_a
+    fixture(world)
+    assert_the_rollup_gives_the_definition(world, "the fixture")
+    before = {level: repeats_seen_from(getattr(world, level)) for level in VIEWS}
+
+    # Registration: 王五 again by his ID number, in the same village.
+    earlier = register_case(
+        a, parties=sides("王五", "路人甲", id_number=ID_WANG), received_on=EARLIER
+    )
+    later = register_case(a, parties=sides("王伍", "路人乙", id_number=ID_WANG))
+    assert_the_rollup_gives_the_definition(world, "registration")
+    assert repeats_seen_from(world.village_a) == before["village_a"] + 1
+
+    # A backdated registration in village_a makes a case of village_a2 registered
+    # earlier a repeat dispute of the town and the district, not of village_a2.
+    cross = register_case(a2, parties=sides("韩七", "路人丙", mobile="13900000077"))
+    assert_the_rollup_gives_the_definition(world, "the later case first")
+    backdated = register_case(
+        a, parties=sides("韩柒", "路人丁", mobile="13900000077"), received_on=EARLIER
+    )
+    assert_the_rollup_gives_the_definition(world, "a backdated registration")
+    assert repeats_seen_from(world.town_a) == before["town_a"] + 2
+    assert repeats_seen_from(world.district) == before["district"] + 2
+    assert repeats_seen_from(world.village_a2) == before["village_a2"]
+    assert repeats_seen_from(world.village_a) == before["village_a"] + 1
+
+    # The earlier case's ID number corrected: the later case no longer counts.
+    party = earlier.parties.get(name="王五")
+    services.case_update(
+        case=earlier, by=a, data={}, parties=[{"id": party.pk, "id_number": ID_WANG_CORRECTED}]
+    )
+    assert_the_rollup_gives_the_definition(world, "a party edit removes the match")
+    assert repeats_seen_from(world.village_a) == before["village_a"]
+
+    # And put back, then the earlier case registered more than 24 months before.
+    services.case_update(
+        case=earlier, by=a, data={}, parties=[{"id": party.pk, "id_number": ID_WANG}]
+    )
+    assert_the_rollup_gives_the_definition(world, "the match put back")
+    services.case_update(
+        case=earlier, by=clerk, data={"received_on": TODAY - datetime.timedelta(days=800)}
+    )
+    assert_the_rollup_gives_the_definition(world, "the earlier case out of the window")
+    services.case_update(case=earlier, by=clerk, data={"received_on": LONG_AGO})
+    assert_the_rollup_gives_the_definition(world, "back in the window")
+
+    # The earlier case voided: the case of village_a2 no longer counts anywhere.
+    services.case_void(case=backdated, by=a, reason="重复登记。")
+    assert_the_rollup_gives_the_definition(world, "voiding the earlier case")
+    assert repeats_seen_from(world.district) == before["district"] + 1
+
+    # A name matched in its village: the earlier case moved to the other village finds
+    # the later one there, and its own earlier case in village_a no longer.
+    register_case(a, parties=sides("曹八", "路人戊"), received_on=LONG_AGO)
+    moving = register_case(a, parties=sides("曹八", "路人己"), received_on=EARLIER)
+    register_case(a2, parties=sides("曹八", "路人庚"))
+    assert_the_rollup_gives_the_definition(world, "names in two villages")
+    services.case_update(case=moving, by=clerk, data={"area": world.village_a2})
+    assert_the_rollup_gives_the_definition(world, "moving a case to another village")
+
+    # The later case voided and restored, the later case's own party edited.
+    services.case_void(case=later, by=a, reason="重复登记。")
+    assert_the_rollup_gives_the_definition(world, "voiding the later case")
+    services.case_update(
+        case=cross,
+        by=a2,
+        data={},
+        parties=[{"id": cross.parties.get(name="韩七").pk, "mobile": "13900000078"}],
+    )
+    assert_the_rollup_gives_the_definition(world, "the later case's own party edited")
+
+
+def test_a_grid_moved_to_another_village_moves_the_repeat_rates_along(world):
+    register_case(
+        world.secretary_a, world.grid_a, parties=sides("赵大", "钱二"), received_on=EARLIER
+    )
+    register_case(world.clerk_a, world.village_a2, parties=sides("赵大", "孙三"))
+    register_case(world.secretary_a, world.grid_a, parties=sides("赵大", "周四"))
+    assert_the_rollup_gives_the_definition(world, "before the move")
+    assert repeats_seen_from(world.village_a2) == 0
+
+    area_create_or_update(
+        code=world.grid_a.code,
+        name=world.grid_a.name,
+        level=AreaLevel.GRID,
+        parent=world.village_a2,
+    )
+
+    world.grid_a.refresh_from_db()
+    assert_the_rollup_gives_the_definition(world, "after the move")
+    assert repeats_seen_from(world.village_a2) == 2
+    assert repeats_seen_from(world.village_a) == 0
+
+
+def test_each_tally_s_repeat_depth_says_which_areas_count_the_case_as_the_badge_does(world):
+    fixture(world)
+    depths = dict(CaseTally.objects.values_list("case_id", "repeat_depth"))
+
+    for level in VIEWS:
+        area = getattr(world, level)
+        cases = area_cases(area).not_voided()
+        by_depth = {
+            pk
+            for pk in cases.values_list("pk", flat=True)
+            if depths[pk] is not None and depths[pk] >= area.depth
+        }
+        by_badge = people.repeat_case_ids(list(cases), within=area_cases(area))
+        by_query = set(
+            cases.annotate(repeat=people.is_repeat(cases, within=area_cases(area)))
+            .filter(repeat=True)
+            .values_list("pk", flat=True)
+        )
+        assert by_depth == by_badge == by_query, level
+
+
+def test_the_rebuild_gives_the_repeat_depths_and_rows_the_services_kept(world):
+    fixture(world)
+    kept = dict(CaseTally.objects.values_list("case_id", "repeat_depth"))
+    rows = set(
+        CaseRollup.objects.filter(dimension=Dimension.REPEAT, received__gt=0).values_list(
+            "area_id", "grain", "day", "value", "received"
+        )
+    )
+    assert rows
+
+    rollup_rebuild()
+
+    assert dict(CaseTally.objects.values_list("case_id", "repeat_depth")) == kept
+    assert rows == set(
+        CaseRollup.objects.filter(dimension=Dimension.REPEAT, received__gt=0).values_list(
+            "area_id", "grain", "day", "value", "received"
+        )
+    )
+    assert rollup_differences() == []
