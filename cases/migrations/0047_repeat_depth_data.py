@@ -19,6 +19,6 @@ def forwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("cases", "0043_repeat_depth")]
+    dependencies = [("cases", "0046_repeat_depth")]
 
     operations = [migrations.RunPython(forwards, migrations.RunPython.noop)]

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0042_party_person_place'),
+        ('cases', '0045_caseevent_kinds_after_merge'),
     ]
 
     operations = [
