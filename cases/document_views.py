@@ -27,6 +27,7 @@ def detail_context(user, case, related: dict) -> dict:
     may_record_rights = step_open(user, case, Action.RECORD_SESSION)
     loaded = {
         Per.SESSION: related["sessions"],
+        Per.INVESTIGATION: related["investigations"],
         Per.FOLLOW_UP: related["follow_ups"],
         Per.AGREEMENT: [case.agreement] if case.agreement else [],
     }

@@ -42,7 +42,8 @@ from django.db.models.functions import Concat, Length, Substr
 from django.db.models.lookups import Exact
 from django.utils import timezone
 
-from cases.models import Case, Party, PartyRole, Status
+from accounts.models import Role
+from cases.models import Case, CaseTally, Party, PartyRole, Status
 from cases.selectors import visible_cases
 from common.personal_data import blind_index
 from grids.models import LEVEL_ORDER, Area, AreaLevel
@@ -442,6 +443,25 @@ def repeat_case_ids(cases, *, within, months: int = REPEAT_MONTHS) -> set[int]:
         return set()
     found = repeat_parties(Case.objects.filter(pk__in=ids), within=within, months=months)
     return set(found.order_by().values_list("case_id", flat=True))
+
+
+def repeat_badges(user, cases) -> set[int]:
+    """The ledger's repeat badge: of these cases (a page), those with a party already in an
+    earlier case the user can see, received in the ``REPEAT_MONTHS`` before.
+
+    A user who sees an area's whole subtree sees exactly the earlier cases of that area, so
+    the answer is each case's stored repeat depth (``CaseTally.repeat_depth``, kept exact by
+    the tally refresh with every change) against the area's depth: one lookup of the page's
+    tallies instead of the parties' index probes. A mediator, who sees only the cases
+    assigned to them, and a superuser, who sees areas that may share no common one, are
+    answered from the parties themselves (``repeat_case_ids``)."""
+    if user.is_superuser or user.role == Role.MEDIATOR or user.area_id is None:
+        return repeat_case_ids(cases, within=visible_cases(user))
+    ids = [case.pk for case in cases]
+    if not ids:
+        return set()
+    tallies = CaseTally.objects.filter(case_id__in=ids, repeat_depth__gte=user.area.depth)
+    return set(tallies.values_list("case_id", flat=True))
 
 
 class _JoinedLines(models.Aggregate):

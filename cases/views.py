@@ -53,9 +53,7 @@ def case_list(request):
         messages.warning(request, _("翻页链接无效,已回到第一页。"))
     # The page's rows once, so the repeat badge's single query can look at their parties.
     page.object_list = list(page.object_list)
-    repeat_ids = people.repeat_case_ids(
-        page.object_list, within=selectors.visible_cases(request.user)
-    )
+    repeat_ids = people.repeat_badges(request.user, page.object_list)
     query = request.GET.copy()
     for param in ("page", AFTER_PARAM, BEFORE_PARAM):
         query.pop(param, None)

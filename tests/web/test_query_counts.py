@@ -28,7 +28,7 @@ LEDGER_QUERIES = [
     # template asks for the navigation bar and the filter options.
     "cases_case",  # the page of cases, with area, source, type and owner joined
     "cases_party",  # the page's parties, prefetched
-    "cases_party",  # the repeat badge: the page's parties seen in earlier cases, one query
+    "cases_casetally",  # the repeat badge: the page's stored repeat depths, one query
     "notifications_notification",  # the unread count in the navigation bar
     "cases_disputetype",  # filter options
     "cases_casesource",  # filter options

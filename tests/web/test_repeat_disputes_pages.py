@@ -144,3 +144,42 @@ def test_the_ledger_badge_ignores_earlier_cases_out_of_the_user_s_sight(client, 
     response = client.get(reverse("cases:list"))
 
     assert mine.pk not in response.context["repeat_ids"]
+
+
+def test_the_town_s_ledger_badges_a_repeat_across_its_villages_that_each_village_s_does_not(
+    client, world
+):
+    # 枫源村 and the other village of the same town.
+    register_case(world.secretary_a2, parties=wang_vs("陈小河"))
+    later = register_case(world.secretary_a, parties=wang_vs("别人"))
+
+    badged = []
+    for user in (world.secretary_a, world.supervisor_a, world.supervisor_district):
+        client.force_login(user)
+        if later.pk in client.get(reverse("cases:list")).context["repeat_ids"]:
+            badged.append(user)
+
+    assert badged == [world.supervisor_a, world.supervisor_district]
+
+
+def test_the_ledger_badge_agrees_with_the_parties_for_every_kind_of_user(world):
+    """The stored depth and the parties' own lookup give the same badges, whoever asks."""
+    from cases.models import Case
+    from cases.people import repeat_badges, repeat_case_ids
+    from cases.selectors import visible_cases
+
+    register_case(world.secretary_b, parties=wang_vs("陈小河"))
+    register_case(world.secretary_a2, parties=wang_vs("陈小河"))
+    register_case(world.secretary_a, parties=wang_vs("别人"))
+    cases = list(Case.objects.all())
+    for user in (
+        world.secretary_a,
+        world.secretary_a2,
+        world.secretary_b,
+        world.supervisor_a,
+        world.supervisor_district,
+        world.mediator_user_a,
+    ):
+        mine = [case for case in cases if visible_cases(user).filter(pk=case.pk).exists()]
+        expected = repeat_case_ids(mine, within=visible_cases(user))
+        assert repeat_badges(user, mine) == expected, user.username
