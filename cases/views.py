@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from cases import (
     attachment_views,
     document_views,
+    dossier_views,
     followups,
     forms,
     party_views,
@@ -230,6 +231,7 @@ def case_detail(request, pk):
             **attachment_views.detail_context(request.user, case),
             **party_views.detail_context(request.user, case),
             **document_views.detail_context(request.user, case),
+            **dossier_views.detail_context(request.user, case),
         },
     )
 
