@@ -43,7 +43,10 @@ def dossier_pdf(request, pk: int):
         raise
     handle.seek(0)
     response = FileResponse(
-        handle, content_type="application/pdf", filename=f"{case.number}-dossier.pdf"
+        handle,
+        as_attachment=True,
+        content_type="application/pdf",
+        filename=f"{case.number}-dossier.pdf",
     )
     # Full ID numbers and phones: never kept by a shared cache or the browser's.
     response["Cache-Control"] = "private, no-store"

@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
+from pypdf import PdfReader, PdfWriter
 
 from cases.attachments import open_stored_file
 from cases.documents.registry import KINDS, DocumentKind, Per
@@ -133,8 +134,6 @@ def _scratch(data: bytes):
 
 
 def pdf_part(title: str, pdf: bytes, *, in_contents: bool = True) -> Part:
-    from pypdf import PdfReader
-
     pages = len(PdfReader(io.BytesIO(pdf)).pages)
     return Part(title=title, pages=pages, file=_scratch(pdf), in_contents=in_contents)
 
@@ -143,6 +142,7 @@ def _image_to_pdf(data: bytes) -> bytes:
     """A scanned page as an A4 page, the image fitted inside it. img2pdf embeds a JPEG as
     it is (no re-encoding); an image it cannot take as it is (a PNG with transparency) is
     flattened on white by Pillow first."""
+    # img2pdf brings pikepdf (qpdf): loaded only when a dossier has a scan.
     import img2pdf
     from PIL import Image
 
@@ -163,8 +163,6 @@ def _image_to_pdf(data: bytes) -> bytes:
 def attachment_part(attachment: Attachment, title: str) -> Part:
     """An uploaded file as pages: a PDF page by page, an image as an A4 page. A file that
     is missing or cannot be read is a Part marked unreadable (listed, not merged)."""
-    from pypdf import PdfReader
-
     handle = open_stored_file(attachment)
     if handle is None:
         logger.warning("Dossier: attachment %s has no stored file", attachment.pk)
@@ -223,8 +221,6 @@ def contents_rows(parts: list[Part]) -> list[dict]:
 def merge(parts: list[Part], output) -> int:
     """Write the readable parts, in order, as one PDF to ``output`` with a bookmark per
     part; returns the page count. Each scratch file is closed once copied."""
-    from pypdf import PdfWriter
-
     writer = PdfWriter()
     total = 0
     for part in parts:

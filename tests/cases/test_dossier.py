@@ -12,11 +12,11 @@ from django.urls import reverse
 
 from cases.documents import completeness
 from cases.documents.registry import KINDS
-from cases.models import PersonalDataAccess
+from cases.models import AttachmentKind, PersonalDataAccess
 from cases.services.dossier import dossier_label, dossier_write
 from tests import builders
 from tests.cases.documents_pdf import A4, page_sizes, read, text_of
-from tests.cases.dossier_helpers import closed_case
+from tests.cases.dossier_helpers import attach, closed_case, jpeg_bytes
 from tests.factories import register_case
 from tests.web.helpers import html, messages_of
 
@@ -161,3 +161,25 @@ def test_every_required_kind_of_the_registry_is_checked_or_always_printed():
     checked = {kind for r in completeness.REQUIREMENTS for kind in r.kinds}
     required = {kind.key for kind in KINDS if kind.required}
     assert required == checked | set(completeness.ALWAYS_PRINTED)
+
+
+def test_contents_that_run_to_a_second_page_push_every_number_on(world):
+    case = closed_case(world, sessions=1, files=False)
+    scan = jpeg_bytes((60, 80))
+    for number in range(40):
+        attach(case, world.secretary_a, f"身份证明{number + 1}.jpg", scan, AttachmentKind.ID_COPY)
+    pdf, result = build(case, world.secretary_a)
+    reader = read(pdf)
+
+    # The cover, then contents over more than one page, then the body right after.
+    first = result.parts[0]
+    assert first["title"] == "人民调解受理登记表"
+    contents_pages = first["start"] - 2
+    assert contents_pages >= 2
+    assert "卷内目录" in page_text(reader, 2)
+    # The contents' last row is on the page just before the body.
+    assert "结案报告表" in page_text(reader, first["start"] - 1)
+    assert "人民调解受理登记表" in page_text(reader, first["start"])
+    last = [row for row in result.parts if row["title"] == "结案报告表"][0]
+    assert "结案报告表" in page_text(reader, last["start"])
+    assert len(reader.pages) == result.pages
