@@ -223,7 +223,6 @@ def main() -> None:
         import logging
 
         import weasyprint  # noqa: F401 (its import is the baseline, not the work)
-
         from django.conf import settings
 
         logging.disable(logging.WARNING)  # WeasyPrint's layout notes
