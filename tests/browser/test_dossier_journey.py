@@ -21,7 +21,9 @@ def test_a_clerk_downloads_the_dossier_of_a_closed_case_and_opens_it(
     page.goto(f"/cases/{case.pk}/")
     panel = page.locator(".case-dossier")
     expect(panel).to_contain_text("必备文书齐全")
-    with page.expect_download(timeout=120_000) as download_info:
+    # Laying out a dossier takes seconds, more on a busy CI machine.
+    page.set_default_timeout(120_000)
+    with page.expect_download() as download_info:
         panel.get_by_role("link", name="下载卷宗PDF").click()
     download = download_info.value
 
