@@ -27,6 +27,8 @@ DOWNLOADS_CHECKED = {
     # tests/cases/test_attachments.py assert Cache-Control: no-store on the response.
     "reports.export_views.export_download": "tests/reports/test_export_archive.py",
     "cases.attachment_views.attachment_download": "tests/cases/test_attachments.py",
+    # The dossier: tests/cases/test_dossier.py asserts Cache-Control: private, no-store.
+    "cases.dossier_views.dossier_pdf": "tests/cases/test_dossier.py",
 }
 
 
