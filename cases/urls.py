@@ -1,6 +1,13 @@
 from django.urls import path
 
-from cases import attachment_views, document_views, party_views, views, watch_views
+from cases import (
+    attachment_views,
+    document_views,
+    dossier_views,
+    party_views,
+    views,
+    watch_views,
+)
 
 app_name = "cases"
 
@@ -27,6 +34,7 @@ urlpatterns = [
     path("<int:pk>/agreement/sign/", views.agreement_sign, name="agreement_sign"),
     path("<int:pk>/agreement/update/", views.agreement_update, name="agreement_update"),
     path("<int:pk>/agreement/print/", document_views.agreement_print, name="agreement_print"),
+    path("<int:pk>/dossier.pdf", dossier_views.dossier_pdf, name="dossier_pdf"),
     path("<int:pk>/documents/<slug:kind>.pdf", document_views.document_pdf, name="document_pdf"),
     path(
         "<int:pk>/documents/<slug:kind>/<int:record>.pdf",

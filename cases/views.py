@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from cases import (
     attachment_views,
     document_views,
+    dossier_views,
     followups,
     forms,
     party_views,
@@ -229,6 +230,7 @@ def case_detail(request, pk):
             **attachment_views.detail_context(request.user, case),
             **party_views.detail_context(request.user, case),
             **document_views.detail_context(request.user, case, related),
+            **dossier_views.detail_context(request.user, case),
         },
     )
 

@@ -27,8 +27,9 @@ from common import private_files
 from grids.models import Area
 from grids.selectors import areas_within_reach
 from reports import exporters
+from reports import filing as filings
 from reports.ledger import count_rows
-from reports.models import GeneratedReport, ReportStatus
+from reports.models import GeneratedReport, ReportFormat, ReportStatus
 from reports.periods import Period
 from reports.policy import may_export
 
@@ -101,9 +102,10 @@ def run_report(report_id: int) -> bool:
     if not _claim(report_id):
         return False
     report = GeneratedReport.objects.select_related("area").get(pk=report_id)
+    filing = report.format == ReportFormat.ZIP
     name = (
         f"{EXPORTS_FOLDER}/{report.created_at:%Y}/{report.created_at:%m}/"
-        f"ledger-{report.pk}-{secrets.token_hex(8)}.{report.format}"
+        f"{'filing' if filing else 'ledger'}-{report.pk}-{secrets.token_hex(8)}.{report.format}"
     )
     running = GeneratedReport.objects.filter(pk=report.pk, status=ReportStatus.RUNNING)
 
@@ -113,11 +115,18 @@ def run_report(report_id: int) -> bool:
     stored = None
     with translation.override(report.language or settings.LANGUAGE_CODE):
         try:
-            running.update(rows_total=count_rows(report.area, report.period))
+            if filing:
+                # The annual dossier filing: its rows are cases.
+                running.update(rows_total=filings.count(report))
+            else:
+                running.update(rows_total=count_rows(report.area, report.period))
             with private_files.spooled_file() as scratch:
-                rows = exporters.write(
-                    report.format, scratch, report.area, report.period, progress=progress
-                )
+                if filing:
+                    rows = filings.write(scratch, report, progress=progress)
+                else:
+                    rows = exporters.write(
+                        report.format, scratch, report.area, report.period, progress=progress
+                    )
                 stored, size, _sha256 = private_files.save_private(name, scratch)
         except Exception:
             logger.exception("Ledger export %s failed", report.pk)

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from grids.models import Area, AreaLevel
 from grids.selectors import areas_within_reach
 from reports import statistics
+from reports.filing import may_file
 from reports.forms import ReportScopeForm
 from reports.policy import may_export, may_import, may_review, may_see_dashboard
 
@@ -144,6 +145,22 @@ def index(request):
                 reverse("reports:export_list"),
                 _("已生成的报表"),
                 _("大批量导出在后台生成,完成后可在此下载。"),
+            )
+        )
+    if may_export(user):
+        links.append(
+            (
+                reverse("reports:dossier_incomplete"),
+                _("卷宗不全的案件"),
+                _("已销号但缺少必备文书的案件,按调解委员会和月份,供卷宗检查。"),
+            )
+        )
+    if may_file(user):
+        links.append(
+            (
+                reverse("reports:dossier_filing"),
+                _("卷宗年度归档"),
+                _("一个调解委员会一年的全部销号案件卷宗,打包为ZIP(每案一个PDF和卷宗目录)。"),
             )
         )
     if may_import(user):

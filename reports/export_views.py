@@ -40,7 +40,9 @@ from reports.policy import may_export
 class LedgerExportForm(ReportScopeForm):
     format = forms.ChoiceField(
         label=gettext_lazy("文件格式"),
-        choices=ReportFormat.choices,
+        choices=[
+            (value, label) for value, label in ReportFormat.choices if value in exporters.FORMATS
+        ],
         initial=ReportFormat.XLSX,
         widget=forms.RadioSelect,
     )

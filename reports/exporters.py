@@ -56,6 +56,8 @@ FORMATS = (XLSX, CSV)
 CONTENT_TYPES = {
     XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     CSV: "text/csv; charset=utf-8",
+    # The annual dossier filing (reports.filing) is kept and downloaded like an export.
+    "zip": "application/zip",
 }
 
 LEDGER_SHEET = "台账"

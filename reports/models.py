@@ -75,6 +75,8 @@ class MonthlyReview(models.Model):
 class ReportFormat(models.TextChoices):
     XLSX = "xlsx", _("Excel 工作簿(.xlsx)")
     CSV = "csv", _("CSV 文本(.csv)")
+    # The annual filing (归档) of a committee's dossiers: a PDF per case and an index.
+    ZIP = "zip", _("卷宗归档(.zip)")
 
 
 class ReportStatus(models.TextChoices):
@@ -100,6 +102,15 @@ class GeneratedReport(models.Model):
     )
     area = models.ForeignKey(
         "grids.Area", verbose_name=_("区域"), on_delete=models.PROTECT, related_name="+"
+    )
+    # The committee whose dossiers an annual filing holds (only for the zip format).
+    committee = models.ForeignKey(
+        "mediators.Organisation",
+        verbose_name=_("人民调解委员会"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     period_start = models.DateField(_("起始日期"))
     period_end = models.DateField(_("截止日期"))

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from reports import dashboard_views, export_views, import_views, views
+from reports import dashboard_views, dossier_views, export_views, import_views, views
 
 app_name = "reports"
 
@@ -15,6 +15,8 @@ urlpatterns = [
     path("exports/<int:pk>/", export_views.export_detail, name="export_detail"),
     path("exports/<int:pk>/progress/", export_views.export_progress, name="export_progress"),
     path("exports/<int:pk>/download/", export_views.export_download, name="export_download"),
+    path("dossiers/incomplete/", dossier_views.incomplete_dossiers, name="dossier_incomplete"),
+    path("dossiers/filing/", dossier_views.dossier_filing, name="dossier_filing"),
     path("import/", import_views.ledger_import, name="ledger_import"),
     path(
         "import/template.xlsx",

@@ -9,9 +9,14 @@ from .case import Case
 
 
 class AttachmentKind(models.TextChoices):
+    """What a file is, which also says where the dossier (一案一卷) files it."""
+
     AGREEMENT_SCAN = "agreement_scan", _("调解协议书扫描件")
     PHOTO = "photo", _("现场照片")
     POWER_OF_ATTORNEY = "proxy_letter", _("授权委托书")
+    ID_COPY = "id_copy", _("当事人身份证明")
+    EVIDENCE = "evidence", _("证据材料")
+    RECEIPT = "receipt", _("履行凭证")
     OTHER = "other", _("其他")
 
 

@@ -151,8 +151,13 @@ def _log_reveals(document: PreparedDocument, case: Case, by) -> None:
     label = f"{document.kind.title} {document.number}".strip()
     if document.kind.per != Per.CASE:
         label = f"{label} #{document.record.pk}"
+    reveals_log(case=case, parties=document.parties, by=by, label=label)
+
+
+def reveals_log(*, case: Case, parties, by, label: str) -> None:
+    """One reveal per party and number put on one paper (a document, or a dossier)."""
     with transaction.atomic():
-        for party in document.parties:
+        for party in parties:
             party.case = case
             if party.id_number:
                 personal_data_reveal(

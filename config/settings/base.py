@@ -468,6 +468,8 @@ FENGQIAO_IMPORT_MAX_ROWS = env_int("FENGQIAO_IMPORT_MAX_ROWS", 2000)
 # One file may be at most this many bytes; the reverse proxy's body limit
 # (client_max_body_size) should be a little above it so the portal gives the message.
 FENGQIAO_ATTACHMENT_MAX_BYTES = env_int("FENGQIAO_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
+# The retention period (保管期限) printed on a dossier's cover; the office's own rule.
+FENGQIAO_DOSSIER_RETENTION = env_str("FENGQIAO_DOSSIER_RETENTION", "长期")
 # Reading an upload stops as soon as one file passes the largest of the limits above
 # (common.uploads), so an oversized body is never received whole.
 FILE_UPLOAD_HANDLERS = [

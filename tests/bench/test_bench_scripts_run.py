@@ -171,3 +171,11 @@ def test_the_sweeps_benchmark_fills_its_own_tiny_database_and_prints_its_table(d
     )
 
     assert_ran(result, "notified")
+
+
+def test_the_dossier_benchmark_builds_a_dossier_and_two_tiny_filings(databases, base):
+    name = databases.create("dossier", template=base)
+
+    result = run(["bench/dossier.py", "--sessions", "2", "--scans", "1", "--sizes", "1,2"], name)
+
+    assert_ran(result, "peak RSS MB", "dossier: 2 sessions", "annual filing: 2 cases")

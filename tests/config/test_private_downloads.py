@@ -29,6 +29,8 @@ DOWNLOADS_CHECKED = {
     "cases.attachment_views.attachment_download": "tests/cases/test_attachments.py",
     # A printed document (full ID numbers and phones): tests/cases/test_documents_pages.py.
     "cases.document_views.document_pdf": "tests/cases/test_documents_pages.py",
+    # The dossier: tests/cases/test_dossier.py asserts Cache-Control: private, no-store.
+    "cases.dossier_views.dossier_pdf": "tests/cases/test_dossier.py",
 }
 
 

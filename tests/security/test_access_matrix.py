@@ -72,6 +72,7 @@ OBJECT_FOR_ROUTE = {
     "cases:document_pdf_record": "case",
     "cases:document_page": "case",
     "cases:document_page_record": "case",
+    "cases:dossier_pdf": "case",
     "cases:rights_notice_record": "case",
     "cases:follow_up_create": "case",
     "cases:fail": "case",

@@ -60,6 +60,7 @@ CASE_PAGE_QUERIES = [
     "cases_casetermextension",  # ... and how often it was
     "cases_workflowpolicy",  # which sessions count as failed attempts, for the rule's words
     "cases_attachment",  # the attachments shown, uploaders joined
+    "cases_mediationsession",  # the 卷宗 panel: which required documents are missing
     "notifications_notification",  # the unread count in the navigation bar
     "grids_area",  # the area's ancestors, for its full name
     "cases_casetermextension",  # the extensions shown beside the clocks
@@ -157,4 +158,4 @@ def test_the_case_page_query_count_does_not_grow_with_parties_and_sessions(
     assert all(f"当事人{i}" in page for i in range(size))
     assert len(response.context["sessions"]) == sessions
     assert _tables(queries) == CASE_PAGE_QUERIES
-    assert len(queries) == 30
+    assert len(queries) == 31
