@@ -145,14 +145,18 @@ def test_village_secretary_on_a_phone_takes_a_case_from_registration_to_follow_u
     )
     expect(badges(clerk).first).to_have_text("调解成功")
 
-    # Print the agreement: in print media the buttons disappear and the document stays.
+    # Print the agreement: in print media the buttons disappear and the document stays. An
+    # oral agreement prints as its registration form (口头协议登记表), numbered.
     clerk.get_by_role("link", name="打印调解协议书").click()
     expect(clerk.get_by_role("button", name="打印")).to_be_visible()
     clerk.emulate_media(media="print")
-    expect(clerk.get_by_role("heading", name="人民调解协议书")).to_be_visible()
+    expect(clerk.get_by_role("heading", name="人民调解口头协议登记表")).to_be_visible()
+    expect(clerk.get_by_text(re.compile(r"〔2026〕.+调字第1号"))).to_be_visible()
     expect(clerk.get_by_role("button", name="打印")).to_be_hidden()
-    document = clerk.locator(".print-document").inner_text()
-    assert "申请人:王大山" in document and "被申请人:陈小河" in document
+    document = clerk.locator("article.document").inner_text()
+    parties = clerk.locator("table.parties")
+    expect(parties.get_by_role("row").filter(has_text="王大山")).to_contain_text("申请人")
+    expect(parties.get_by_role("row").filter(has_text="陈小河")).to_contain_text("被申请人")
     assert "院墙按原址重建,费用各半。" in document
     OUTPUT.mkdir(parents=True, exist_ok=True)
     pdf = clerk.pdf(path=OUTPUT / f"{request.node.name}.pdf", format="A4")
