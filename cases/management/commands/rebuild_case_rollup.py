@@ -5,7 +5,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from cases.rollup import rollup_differences, rollup_rebuild
+from cases.rollup_bulk import rollup_differences, rollup_rebuild
 
 
 class Command(BaseCommand):
