@@ -20,6 +20,7 @@ from cases.models import Case, DocumentNumberCounter, EventKind, IssuedDocument
 from cases.policy import Action, user_may
 from cases.services.personal_data import personal_data_reveal
 from cases.workflow import check_allowed, history_value, lock_case, record_event
+from common.sequences import next_in_sequence
 from common.validators import validate_not_future_date
 
 logger = logging.getLogger(__name__)
@@ -90,22 +91,15 @@ def document_number_issue(*, case: Case, kind: str, record_id: int, by) -> Issue
         issued = IssuedDocument.objects.filter(case=case, kind=kind, record_id=record_id).first()
         if issued is not None:
             return issued
-        DocumentNumberCounter.objects.bulk_create(
-            [DocumentNumberCounter(committee=committee, year=year)], ignore_conflicts=True
-        )
-        counter = DocumentNumberCounter.objects.select_for_update().get(
-            committee=committee, year=year
-        )
-        counter.last_sequence += 1
-        counter.save(update_fields=["last_sequence"])
+        sequence = next_in_sequence(DocumentNumberCounter, committee=committee, year=year)
         return IssuedDocument.objects.create(
             case=case,
             kind=kind,
             record_id=record_id,
             committee=committee,
             year=year,
-            sequence=counter.last_sequence,
-            number=contexts.number_text(committee, year, counter.last_sequence),
+            sequence=sequence,
+            number=contexts.number_text(committee, year, sequence),
             issued_by=by,
         )
 

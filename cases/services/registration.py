@@ -33,6 +33,7 @@ from cases.workflow import (
     require_within_reach,
     validate_instance,
 )
+from common.sequences import next_in_sequence
 from common.validators import normalise_credit_code, normalise_id_number, normalise_mobile
 from grids.models import Area, AreaLevel
 
@@ -46,17 +47,8 @@ def numbering_area_for(area: Area) -> Area:
 
 
 def _allocate_number(numbering_area: Area, year: int) -> tuple[int, str]:
-    # Create the counter row if it is the year's first case (safe if two race to do it),
-    # then take the row lock: concurrent registrations queue here, one number each.
-    CaseNumberCounter.objects.bulk_create(
-        [CaseNumberCounter(numbering_area=numbering_area, year=year)], ignore_conflicts=True
-    )
-    counter = CaseNumberCounter.objects.select_for_update().get(
-        numbering_area=numbering_area, year=year
-    )
-    counter.last_sequence += 1
-    counter.save(update_fields=["last_sequence"])
-    return counter.last_sequence, f"{numbering_area.code}-{year}-{counter.last_sequence:05d}"
+    sequence = next_in_sequence(CaseNumberCounter, numbering_area=numbering_area, year=year)
+    return sequence, f"{numbering_area.code}-{year}-{sequence:05d}"
 
 
 def _refresh_search_text(case: Case) -> None:
